@@ -1,0 +1,47 @@
+using System.Net;
+
+namespace Floodgate.Protocols.Smtp;
+
+/// <summary>Facts about one SMTP connection, given to the handler when the session opens.</summary>
+public sealed record SmtpConnectionInfo(IPEndPoint Remote, IPEndPoint Local, string ListenerName);
+
+/// <summary>
+/// Creates the policy side of a session. The server owns the wire (parsing, state table, TLS,
+/// pipelining, DATA framing); the handler owns every decision.
+/// </summary>
+public interface ISmtpSessionFactory
+{
+    ISmtpSession Open(SmtpConnectionInfo connection);
+}
+
+/// <summary>
+/// The decisions of one SMTP session. Methods are called in protocol order by the server's state
+/// table; the server never calls a method out of order (it answers 503 itself).
+/// </summary>
+public interface ISmtpSession : IAsyncDisposable
+{
+    /// <summary>True once AUTH succeeded or the client address is trusted; used for the 530 check.</summary>
+    bool MaySubmit { get; }
+
+    /// <summary>Whether AUTH is allowed on this connection now (plaintext AUTH only on TLS or loopback).</summary>
+    bool AuthAllowed(bool isTls);
+
+    ValueTask<SmtpReply> AuthenticateAsync(string login, string password, CancellationToken cancellationToken);
+
+    /// <summary>MAIL FROM. reversePath is the address between the angle brackets (empty for the null sender).</summary>
+    SmtpReply MailFrom(string reversePath, long declaredSize);
+
+    SmtpReply RcptTo(string forwardPath);
+
+    /// <summary>DATA, before 354: a last check (for example a suspension made since RCPT).</summary>
+    SmtpReply DataStart();
+
+    /// <summary>
+    /// The complete message after dot-unstuffing (CRLF line ends as received). The memory is only
+    /// valid until the returned task completes.
+    /// </summary>
+    ValueTask<SmtpReply> MessageAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken);
+
+    /// <summary>RSET, a new MAIL after a completed transaction, HELO/EHLO or STARTTLS.</summary>
+    void Reset();
+}
