@@ -1,0 +1,251 @@
+using System.Collections.Frozen;
+
+namespace Floodgate.Core.Accounts;
+
+/// <summary>
+/// The in-memory view of the accounts that the per-message path reads: no database round-trip per
+/// message. States are updated in place on refresh, so a session holding a mailbox sees a
+/// suspension at its next command.
+/// </summary>
+public sealed class AccountDirectory
+{
+    private readonly Lock _writeLock = new();
+    private Snapshot _snapshot = Snapshot.Empty;
+
+    public int MailboxCount => _snapshot.Mailboxes.Count;
+
+    /// <summary>The version of the durable state this view reflects (the storage's change counter).</summary>
+    public long Version { get; private set; }
+
+    public bool TryGetMailbox(ReadOnlySpan<char> address, out MailboxState mailbox)
+    {
+        var lookup = _snapshot.Mailboxes.GetAlternateLookup<ReadOnlySpan<char>>();
+        return lookup.TryGetValue(address, out mailbox!);
+    }
+
+    public bool TryGetMailbox(int id, out MailboxState mailbox) => _snapshot.MailboxesById.TryGetValue(id, out mailbox!);
+
+    public bool TryGetDomain(ReadOnlySpan<char> name, out DomainState domain)
+    {
+        var lookup = _snapshot.Domains.GetAlternateLookup<ReadOnlySpan<char>>();
+        return lookup.TryGetValue(name, out domain!);
+    }
+
+    public bool TryGetDomain(int id, out DomainState domain) => _snapshot.DomainsById.TryGetValue(id, out domain!);
+
+    public bool TryGetClient(int id, out ClientState client) => _snapshot.Clients.TryGetValue(id, out client!);
+
+    /// <summary>
+    /// Applies the full durable state. Existing state objects are updated in place (sessions keep
+    /// their references); new ones are added; ones no longer present are marked disabled.
+    /// </summary>
+    public void Apply(IEnumerable<Client> clients, PlanLimits defaultLimits, long version)
+    {
+        lock (_writeLock)
+        {
+            var old = _snapshot;
+            var clientMap = new Dictionary<int, ClientState>();
+            var domainMap = new Dictionary<string, DomainState>(StringComparer.OrdinalIgnoreCase);
+            var domainById = new Dictionary<int, DomainState>();
+            var mailboxMap = new Dictionary<string, MailboxState>(StringComparer.OrdinalIgnoreCase);
+            var mailboxById = new Dictionary<int, MailboxState>();
+
+            foreach (var c in clients)
+            {
+                if (!old.Clients.TryGetValue(c.Id, out var clientState))
+                {
+                    clientState = new ClientState(c.Id);
+                }
+
+                clientState.Update(c, c.Plan?.Limits ?? defaultLimits);
+                clientMap[c.Id] = clientState;
+
+                foreach (var d in c.Domains)
+                {
+                    if (!old.DomainsById.TryGetValue(d.Id, out var domainState))
+                    {
+                        domainState = new DomainState(d.Id, clientState);
+                    }
+
+                    domainState.Update(d, clientState);
+                    domainMap[domainState.Name] = domainState;
+                    domainById[d.Id] = domainState;
+
+                    foreach (var m in d.Mailboxes)
+                    {
+                        if (!old.MailboxesById.TryGetValue(m.Id, out var mailboxState))
+                        {
+                            mailboxState = new MailboxState(m.Id, domainState);
+                        }
+
+                        mailboxState.Update(m, domainState);
+                        mailboxMap[mailboxState.Address] = mailboxState;
+                        mailboxById[m.Id] = mailboxState;
+                    }
+                }
+            }
+
+            foreach (var (id, gone) in old.MailboxesById)
+            {
+                if (!mailboxById.ContainsKey(id))
+                {
+                    gone.MarkRemoved();
+                }
+            }
+
+            _snapshot = new Snapshot(
+                clientMap.ToFrozenDictionary(),
+                domainMap.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+                domainById.ToFrozenDictionary(),
+                mailboxMap.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+                mailboxById.ToFrozenDictionary());
+            Version = version;
+        }
+    }
+
+    private sealed record Snapshot(
+        FrozenDictionary<int, ClientState> Clients,
+        FrozenDictionary<string, DomainState> Domains,
+        FrozenDictionary<int, DomainState> DomainsById,
+        FrozenDictionary<string, MailboxState> Mailboxes,
+        FrozenDictionary<int, MailboxState> MailboxesById)
+    {
+        public static readonly Snapshot Empty = new(
+            FrozenDictionary<int, ClientState>.Empty,
+            FrozenDictionary<string, DomainState>.Empty.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            FrozenDictionary<int, DomainState>.Empty,
+            FrozenDictionary<string, MailboxState>.Empty.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            FrozenDictionary<int, MailboxState>.Empty);
+    }
+}
+
+/// <summary>Hot view of a client: status and limits.</summary>
+public sealed class ClientState(int id)
+{
+    private volatile StatusInfo _status = StatusInfo.Active;
+
+    public int Id { get; } = id;
+
+    public string Name { get; private set; } = string.Empty;
+
+    public string ContactName { get; private set; } = string.Empty;
+
+    public string ContactPhone { get; private set; } = string.Empty;
+
+    public string ContactEmail { get; private set; } = string.Empty;
+
+    public PlanLimits Limits { get; private set; } = new();
+
+    public StatusInfo Status => _status;
+
+    internal void Update(Client c, PlanLimits limits)
+    {
+        Name = c.Name;
+        ContactName = c.ContactName;
+        ContactPhone = c.ContactPhone;
+        ContactEmail = c.ContactEmail;
+        Limits = limits;
+        _status = StatusInfo.Of(c.Status, c.StatusReason);
+    }
+
+    /// <summary>Sets the status at once (enforcement in this process), before the durable write is seen.</summary>
+    public void SetStatus(AccountStatus status, string? reason) => _status = StatusInfo.Of(status, reason);
+}
+
+/// <summary>Hot view of a domain.</summary>
+public sealed class DomainState(int id, ClientState client)
+{
+    private volatile StatusInfo _status = StatusInfo.Active;
+
+    public int Id { get; } = id;
+
+    public string Name { get; private set; } = string.Empty;
+
+    public ClientState Client { get; private set; } = client;
+
+    public StatusInfo Status => _status;
+
+    internal void Update(Domain d, ClientState client)
+    {
+        Name = d.Name.ToLowerInvariant();
+        Client = client;
+        _status = StatusInfo.Of(d.Status, d.StatusReason);
+    }
+
+    public void SetStatus(AccountStatus status, string? reason) => _status = StatusInfo.Of(status, reason);
+}
+
+/// <summary>Hot view of a mailbox: what AUTH and the policy engine need.</summary>
+public sealed class MailboxState(int id, DomainState domain)
+{
+    private volatile StatusInfo _status = StatusInfo.Active;
+    private string[] _allowedSenders = [];
+
+    public int Id { get; } = id;
+
+    public string Address { get; private set; } = string.Empty;
+
+    public DomainState Domain { get; private set; } = domain;
+
+    public ClientState Client => Domain.Client;
+
+    public string? PasswordHash { get; private set; }
+
+    public StatusInfo Status => _status;
+
+    internal void Update(Mailbox m, DomainState domain)
+    {
+        Address = m.Address.ToLowerInvariant();
+        Domain = domain;
+        PasswordHash = m.PasswordHash;
+        _allowedSenders = string.IsNullOrWhiteSpace(m.AllowedSenders)
+            ? []
+            : m.AllowedSenders.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        _status = StatusInfo.Of(m.Status, m.StatusReason);
+    }
+
+    internal void MarkRemoved() => _status = StatusInfo.Of(AccountStatus.Disabled, "mailbox removed");
+
+    public void SetStatus(AccountStatus status, string? reason) => _status = StatusInfo.Of(status, reason);
+
+    /// <summary>
+    /// May this mailbox use envelope sender <paramref name="address"/>? Its own address, a listed
+    /// alias, or any address of a domain listed as "*@domain" that belongs to the same client.
+    /// </summary>
+    public bool MaySendAs(ReadOnlySpan<char> address)
+    {
+        if (address.Equals(Address, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        foreach (var allowed in _allowedSenders)
+        {
+            if (allowed.StartsWith("*@", StringComparison.Ordinal))
+            {
+                var at = address.LastIndexOf('@');
+                if (at >= 0 && address[(at + 1)..].Equals(allowed.AsSpan(2), StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+            else if (address.Equals(allowed, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>An immutable status with its reason, swapped atomically.</summary>
+public sealed record StatusInfo(AccountStatus Status, string? Reason)
+{
+    public static readonly StatusInfo Active = new(AccountStatus.Active, null);
+
+    public bool IsActive => Status == AccountStatus.Active;
+
+    public static StatusInfo Of(AccountStatus status, string? reason) =>
+        status == AccountStatus.Active && reason is null ? Active : new StatusInfo(status, reason);
+}

@@ -1,0 +1,307 @@
+using Floodgate.Core.Accounts;
+
+namespace Floodgate.Core.Policy;
+
+/// <summary>Facts of a complete message at the end of DATA.</summary>
+public sealed class MessageFacts
+{
+    public long Size { get; init; }
+
+    public string? MessageId { get; init; }
+}
+
+/// <summary>
+/// Looks at a complete message (content rules, the mass-mail detector). The default accepts
+/// everything; the detector replaces it.
+/// </summary>
+public interface IMessageInspector
+{
+    Verdict Inspect(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now);
+}
+
+public sealed class AcceptAllInspector : IMessageInspector
+{
+    public static readonly AcceptAllInspector Instance = new();
+
+    public Verdict Inspect(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now) => Verdict.Accept;
+}
+
+/// <summary>
+/// The policy engine: plain code, no sockets, no database. Each front door translates its
+/// protocol into these calls and the verdict back into its protocol, so the same sender meets the
+/// same rules whichever door it uses.
+/// </summary>
+public sealed class PolicyEngine
+{
+    private readonly AccountDirectory _directory;
+    private readonly ICounterStore _counters;
+    private readonly TimeProvider _time;
+    private readonly PolicyOptions _options;
+    private readonly IMessageInspector _inspector;
+
+    public PolicyEngine(AccountDirectory directory, ICounterStore counters, TimeProvider time, PolicyOptions options, IMessageInspector? inspector = null)
+    {
+        _directory = directory;
+        _counters = counters;
+        _time = time;
+        _options = options;
+        _inspector = inspector ?? AcceptAllInspector.Instance;
+    }
+
+    public AccountDirectory Directory => _directory;
+
+    public ICounterStore Counters => _counters;
+
+    public TimeProvider Time => _time;
+
+    /// <summary>Is the mailbox, its domain and its client allowed to send now? Checked at every stage.</summary>
+    public Verdict CheckStatus(MailboxState mailbox)
+    {
+        var client = mailbox.Client;
+        var cs = client.Status;
+        if (!cs.IsActive)
+        {
+            return cs.Status switch
+            {
+                AccountStatus.Terminated => PolicyTexts.Terminated(client.Name, cs.Reason, _options.SupportContact),
+                AccountStatus.Suspended => PolicyTexts.Suspended("Client", client.Name, cs.Reason, PolicyReasons.ClientSuspended, _options.SupportContact),
+                _ => PolicyTexts.Disabled("Client", client.Name, _options.SupportContact),
+            };
+        }
+
+        var ds = mailbox.Domain.Status;
+        if (!ds.IsActive)
+        {
+            return ds.Status == AccountStatus.Suspended
+                ? PolicyTexts.Suspended("Domain", mailbox.Domain.Name, ds.Reason, PolicyReasons.DomainSuspended, _options.SupportContact)
+                : PolicyTexts.Disabled("Domain", mailbox.Domain.Name, _options.SupportContact);
+        }
+
+        var ms = mailbox.Status;
+        if (!ms.IsActive)
+        {
+            return ms.Status == AccountStatus.Suspended
+                ? PolicyTexts.Suspended("Mailbox", mailbox.Address, ms.Reason, PolicyReasons.MailboxSuspended, _options.SupportContact)
+                : PolicyTexts.Disabled("Mailbox", mailbox.Address, _options.SupportContact);
+        }
+
+        return Verdict.Accept;
+    }
+
+    /// <summary>
+    /// MAIL FROM: status, the envelope sender, the declared size and the messages-per-hour windows.
+    /// Reads the window totals once for the whole transaction.
+    /// </summary>
+    public Verdict BeginTransaction(MailboxState mailbox, ReadOnlySpan<char> envelopeSender, long declaredSize, out TransactionTally tally)
+    {
+        tally = default;
+        var verdict = CheckStatus(mailbox);
+        if (!verdict.IsAccept)
+        {
+            return verdict;
+        }
+
+        // The null sender (bounces) is allowed: it names no address to spoof.
+        if (!envelopeSender.IsEmpty && !mailbox.MaySendAs(envelopeSender))
+        {
+            return PolicyTexts.SenderNotAllowed(mailbox.Address);
+        }
+
+        var limits = mailbox.Client.Limits;
+        if (declaredSize > limits.MaxMessageSizeBytes)
+        {
+            return PolicyTexts.MessageTooLarge(limits.MaxMessageSizeBytes);
+        }
+
+        var now = _time.GetUtcNow();
+        tally.Mailbox = _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now);
+        tally.Domain = _counters.Read(new CounterKey(CounterScope.Domain, mailbox.Domain.Id), now);
+        tally.Client = _counters.Read(new CounterKey(CounterScope.Client, mailbox.Client.Id), now);
+
+        if (tally.Mailbox.MessagesLastHour >= limits.Mailbox.MessagesPerHour)
+        {
+            return MessagesRate(CounterScope.Mailbox, mailbox.Id, mailbox.Address, tally.Mailbox.MessagesLastHour, limits.Mailbox.MessagesPerHour, now);
+        }
+
+        if (tally.Domain.MessagesLastHour >= limits.Domain.MessagesPerHour)
+        {
+            return MessagesRate(CounterScope.Domain, mailbox.Domain.Id, "domain " + mailbox.Domain.Name, tally.Domain.MessagesLastHour, limits.Domain.MessagesPerHour, now);
+        }
+
+        if (tally.Client.MessagesLastHour >= limits.Client.MessagesPerHour)
+        {
+            return MessagesRate(CounterScope.Client, mailbox.Client.Id, "client " + mailbox.Client.Name, tally.Client.MessagesLastHour, limits.Client.MessagesPerHour, now);
+        }
+
+        return Verdict.Accept;
+    }
+
+    /// <summary>
+    /// RCPT TO: status, the recipient cap and the recipient windows. On accept the recipient is
+    /// added to the tally.
+    /// </summary>
+    public Verdict CheckRecipient(MailboxState mailbox, ref TransactionTally tally, ReadOnlySpan<char> recipient)
+    {
+        var verdict = CheckStatus(mailbox);
+        if (!verdict.IsAccept)
+        {
+            return verdict;
+        }
+
+        var limits = mailbox.Client.Limits;
+        if (tally.Recipients >= limits.MaxRecipientsPerMessage)
+        {
+            return PolicyTexts.RecipientCap(limits.MaxRecipientsPerMessage);
+        }
+
+        var external = IsExternal(mailbox, recipient);
+        verdict = external
+            ? CheckExternal(mailbox, in tally, limits)
+            : CheckInternal(mailbox, in tally, limits);
+        if (!verdict.IsAccept)
+        {
+            return verdict;
+        }
+
+        tally.Recipients++;
+        if (external)
+        {
+            tally.External++;
+        }
+        else
+        {
+            tally.Internal++;
+        }
+
+        return Verdict.Accept;
+    }
+
+    /// <summary>End of DATA: status, size and the message inspector (content rules, detector).</summary>
+    public Verdict CheckMessage(MailboxState mailbox, in TransactionTally tally, MessageFacts message)
+    {
+        var verdict = CheckStatus(mailbox);
+        if (!verdict.IsAccept)
+        {
+            return verdict;
+        }
+
+        var limits = mailbox.Client.Limits;
+        if (message.Size > limits.MaxMessageSizeBytes)
+        {
+            return PolicyTexts.MessageTooLarge(limits.MaxMessageSizeBytes);
+        }
+
+        return _inspector.Inspect(mailbox, in tally, message, _time.GetUtcNow());
+    }
+
+    /// <summary>The message left Floodgate: count it in every window of the mailbox, its domain and its client.</summary>
+    public void RecordSent(MailboxState mailbox, in TransactionTally tally) =>
+        RecordSent(mailbox.Id, mailbox.Domain.Id, mailbox.Client.Id, tally.External, tally.Internal, _time.GetUtcNow());
+
+    /// <summary>Counts a sent message; also used to rebuild the windows from the transaction log at start.</summary>
+    public void RecordSent(int mailboxId, int domainId, int clientId, int external, int @internal, DateTimeOffset at)
+    {
+        _counters.Add(new CounterKey(CounterScope.Mailbox, mailboxId), at, 1, external, @internal);
+        _counters.Add(new CounterKey(CounterScope.Domain, domainId), at, 1, external, @internal);
+        _counters.Add(new CounterKey(CounterScope.Client, clientId), at, 1, external, @internal);
+    }
+
+    /// <summary>A recipient is internal when its domain belongs to the sender's own client.</summary>
+    public bool IsExternal(MailboxState mailbox, ReadOnlySpan<char> recipient)
+    {
+        var at = recipient.LastIndexOf('@');
+        if (at < 0)
+        {
+            return true;
+        }
+
+        return !_directory.TryGetDomain(recipient[(at + 1)..], out var domain) || domain.Client.Id != mailbox.Client.Id;
+    }
+
+    private Verdict CheckExternal(MailboxState mailbox, in TransactionTally tally, PlanLimits limits)
+    {
+        var pending = tally.External + 1;
+        if (tally.Mailbox.ExternalLastHour + pending > limits.Mailbox.ExternalRecipientsPerHour)
+        {
+            return HourRate(CounterScope.Mailbox, mailbox.Id, mailbox.Address, "external recipients", tally.Mailbox.ExternalLastHour + tally.External, limits.Mailbox.ExternalRecipientsPerHour);
+        }
+
+        if (tally.Mailbox.ExternalLastDay + pending > limits.Mailbox.ExternalRecipientsPerDay)
+        {
+            return DayRate(CounterScope.Mailbox, mailbox.Id, mailbox.Address, "external recipients", tally.Mailbox.ExternalLastDay + tally.External, limits.Mailbox.ExternalRecipientsPerDay);
+        }
+
+        if (tally.Domain.ExternalLastHour + pending > limits.Domain.ExternalRecipientsPerHour)
+        {
+            return HourRate(CounterScope.Domain, mailbox.Domain.Id, "domain " + mailbox.Domain.Name, "external recipients", tally.Domain.ExternalLastHour + tally.External, limits.Domain.ExternalRecipientsPerHour);
+        }
+
+        if (tally.Domain.ExternalLastDay + pending > limits.Domain.ExternalRecipientsPerDay)
+        {
+            return DayRate(CounterScope.Domain, mailbox.Domain.Id, "domain " + mailbox.Domain.Name, "external recipients", tally.Domain.ExternalLastDay + tally.External, limits.Domain.ExternalRecipientsPerDay);
+        }
+
+        if (tally.Client.ExternalLastHour + pending > limits.Client.ExternalRecipientsPerHour)
+        {
+            return HourRate(CounterScope.Client, mailbox.Client.Id, "client " + mailbox.Client.Name, "external recipients", tally.Client.ExternalLastHour + tally.External, limits.Client.ExternalRecipientsPerHour);
+        }
+
+        if (tally.Client.ExternalLastDay + pending > limits.Client.ExternalRecipientsPerDay)
+        {
+            return DayRate(CounterScope.Client, mailbox.Client.Id, "client " + mailbox.Client.Name, "external recipients", tally.Client.ExternalLastDay + tally.External, limits.Client.ExternalRecipientsPerDay);
+        }
+
+        return Verdict.Accept;
+    }
+
+    private Verdict CheckInternal(MailboxState mailbox, in TransactionTally tally, PlanLimits limits)
+    {
+        var pending = tally.Internal + 1;
+        if (tally.Mailbox.InternalLastHour + pending > limits.Mailbox.InternalRecipientsPerHour)
+        {
+            return HourRate(CounterScope.Mailbox, mailbox.Id, mailbox.Address, "internal recipients", tally.Mailbox.InternalLastHour + tally.Internal, limits.Mailbox.InternalRecipientsPerHour);
+        }
+
+        if (tally.Mailbox.InternalLastDay + pending > limits.Mailbox.InternalRecipientsPerDay)
+        {
+            return DayRate(CounterScope.Mailbox, mailbox.Id, mailbox.Address, "internal recipients", tally.Mailbox.InternalLastDay + tally.Internal, limits.Mailbox.InternalRecipientsPerDay);
+        }
+
+        if (tally.Domain.InternalLastHour + pending > limits.Domain.InternalRecipientsPerHour)
+        {
+            return HourRate(CounterScope.Domain, mailbox.Domain.Id, "domain " + mailbox.Domain.Name, "internal recipients", tally.Domain.InternalLastHour + tally.Internal, limits.Domain.InternalRecipientsPerHour);
+        }
+
+        if (tally.Domain.InternalLastDay + pending > limits.Domain.InternalRecipientsPerDay)
+        {
+            return DayRate(CounterScope.Domain, mailbox.Domain.Id, "domain " + mailbox.Domain.Name, "internal recipients", tally.Domain.InternalLastDay + tally.Internal, limits.Domain.InternalRecipientsPerDay);
+        }
+
+        if (tally.Client.InternalLastHour + pending > limits.Client.InternalRecipientsPerHour)
+        {
+            return HourRate(CounterScope.Client, mailbox.Client.Id, "client " + mailbox.Client.Name, "internal recipients", tally.Client.InternalLastHour + tally.Internal, limits.Client.InternalRecipientsPerHour);
+        }
+
+        if (tally.Client.InternalLastDay + pending > limits.Client.InternalRecipientsPerDay)
+        {
+            return DayRate(CounterScope.Client, mailbox.Client.Id, "client " + mailbox.Client.Name, "internal recipients", tally.Client.InternalLastDay + tally.Internal, limits.Client.InternalRecipientsPerDay);
+        }
+
+        return Verdict.Accept;
+    }
+
+    private Verdict MessagesRate(CounterScope scope, int id, string name, int used, int limit, DateTimeOffset now) =>
+        PolicyTexts.Rate(name, "messages", used, limit, "hour", _counters.NextHourRelease(new CounterKey(scope, id), now));
+
+    private Verdict HourRate(CounterScope scope, int id, string name, string what, int used, int limit)
+    {
+        var now = _time.GetUtcNow();
+        return PolicyTexts.Rate(name, what, used, limit, "hour", _counters.NextHourRelease(new CounterKey(scope, id), now));
+    }
+
+    private Verdict DayRate(CounterScope scope, int id, string name, string what, int used, int limit)
+    {
+        var now = _time.GetUtcNow();
+        return PolicyTexts.Rate(name, what, used, limit, "24 hours", _counters.NextDayRelease(new CounterKey(scope, id), now));
+    }
+}
