@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Net;
+using Floodgate.Core.Accounts;
+using Floodgate.Core.Policy;
+
+namespace Floodgate.Hosting;
+
+/// <summary>
+/// All settings, with the embedded defaults in code. Bound from appsettings.json, FLOODGATE_*
+/// environment variables and command-line flags, and validated before any port opens.
+/// </summary>
+public sealed class FloodgateOptions
+{
+    public string DataDirectory { get; set; } = "./data";
+
+    public SmtpOptions Smtp { get; set; } = new();
+
+    public Relay.UpstreamOptions Upstream { get; set; } = new();
+
+    public WebOptions Web { get; set; } = new();
+
+    public DatabaseOptions Database { get; set; } = new();
+
+    public PolicyOptions Policy { get; set; } = new();
+
+    public LoginThrottleOptions LoginThrottle { get; set; } = new();
+
+    /// <summary>Every problem with the settings, each naming the setting; empty when all is well.</summary>
+    public List<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            errors.Add("DataDirectory: must name a folder");
+        }
+
+        for (var i = 0; i < Smtp.Listen.Count; i++)
+        {
+            if (!Endpoints.TryParse(Smtp.Listen[i], out _))
+            {
+                errors.Add($"Smtp:Listen:{i}: '{Smtp.Listen[i]}' is not an address:port (for example 127.0.0.1:2525 or [::1]:587)");
+            }
+        }
+
+        for (var i = 0; i < Smtp.ImplicitTlsListen.Count; i++)
+        {
+            if (!Endpoints.TryParse(Smtp.ImplicitTlsListen[i], out _))
+            {
+                errors.Add($"Smtp:ImplicitTlsListen:{i}: '{Smtp.ImplicitTlsListen[i]}' is not an address:port");
+            }
+        }
+
+        if (Smtp.Listen.Count + Smtp.ImplicitTlsListen.Count == 0)
+        {
+            errors.Add("Smtp:Listen: at least one listening address is needed");
+        }
+
+        for (var i = 0; i < Smtp.TrustedNetworks.Count; i++)
+        {
+            if (!IPNetwork.TryParse(Smtp.TrustedNetworks[i], out _))
+            {
+                errors.Add($"Smtp:TrustedNetworks:{i}: '{Smtp.TrustedNetworks[i]}' is not a network in CIDR form (for example 10.0.0.0/8 or 127.0.0.1/32)");
+            }
+        }
+
+        if (Smtp.MaxConnections < 1)
+        {
+            errors.Add("Smtp:MaxConnections: must be at least 1");
+        }
+
+        if (Smtp.MaxConnectionsPerAddress < 1)
+        {
+            errors.Add("Smtp:MaxConnectionsPerAddress: must be at least 1");
+        }
+
+        if (Smtp.MaxMessageSize < 1024)
+        {
+            errors.Add("Smtp:MaxMessageSize: must be at least 1024 bytes");
+        }
+
+        if (Smtp.CommandTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Smtp:CommandTimeout: must be positive");
+        }
+
+        if (Smtp.CertificatePath is not null && !File.Exists(Smtp.CertificatePath))
+        {
+            errors.Add($"Smtp:CertificatePath: file '{Smtp.CertificatePath}' does not exist");
+        }
+
+        if (Upstream.Url is not null)
+        {
+            if (!Uri.TryCreate(Upstream.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("smtp" or "smtps") || uri.Port <= 0 || string.IsNullOrEmpty(uri.Host))
+            {
+                errors.Add($"Upstream:Url: '{Upstream.Url}' must look like smtp://host:port or smtps://host:port");
+            }
+        }
+
+        if (Upstream.PoolSize < 1)
+        {
+            errors.Add("Upstream:PoolSize: must be at least 1");
+        }
+
+        if (Upstream.Timeout <= TimeSpan.Zero)
+        {
+            errors.Add("Upstream:Timeout: must be positive");
+        }
+
+        if (!Uri.TryCreate(Web.Url, UriKind.Absolute, out var web) || web.Scheme is not ("http" or "https"))
+        {
+            errors.Add($"Web:Url: '{Web.Url}' must look like http://127.0.0.1:8025");
+        }
+
+        if (Database.Provider is not ("sqlite" or "postgresql"))
+        {
+            errors.Add($"Database:Provider: '{Database.Provider}' is not one of sqlite, postgresql");
+        }
+
+        return errors;
+    }
+}
+
+public sealed class SmtpOptions
+{
+    /// <summary>Plain listeners (STARTTLS offered when a certificate is available). Add 0.0.0.0:587 for submission.</summary>
+    public List<string> Listen { get; set; } = ["127.0.0.1:2525"];
+
+    /// <summary>Implicit-TLS listeners (RFC 8314 submissions, port 465).</summary>
+    public List<string> ImplicitTlsListen { get; set; } = [];
+
+    public string Hostname { get; set; } = Dns.GetHostName();
+
+    /// <summary>PKCS#12 (.pfx) file. Without one, a self-signed certificate is generated into the data folder.</summary>
+    public string? CertificatePath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>AUTH without TLS from loopback clients (local tools, tests). Never from other addresses unless AllowPlaintextAuth.</summary>
+    public bool AllowPlaintextAuthOnLoopback { get; set; } = true;
+
+    public bool AllowPlaintextAuth { get; set; }
+
+    /// <summary>Networks that may submit without AUTH (the provider's own MTAs, benchmarks). Empty by default.</summary>
+    public List<string> TrustedNetworks { get; set; } = [];
+
+    public int MaxConnections { get; set; } = 2000;
+
+    public int MaxConnectionsPerAddress { get; set; } = 200;
+
+    public long MaxMessageSize { get; set; } = 35 * 1024 * 1024;
+
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+public sealed class WebOptions
+{
+    public string Url { get; set; } = "http://127.0.0.1:8025";
+}
+
+public sealed class DatabaseOptions
+{
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>Null: SQLite file floodgate.db in the data folder.</summary>
+    public string? ConnectionString { get; set; }
+}
+
+internal static class Endpoints
+{
+    public static bool TryParse(string text, out IPEndPoint endPoint)
+    {
+        endPoint = null!;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        var t = text.Trim();
+        if (t.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase))
+        {
+            t = "127.0.0.1:" + t["localhost:".Length..];
+        }
+        else if (t.StartsWith("*:", StringComparison.Ordinal))
+        {
+            t = "0.0.0.0:" + t[2..];
+        }
+
+        if (!IPEndPoint.TryParse(t, out var ep) || ep.Port == 0 && !t.EndsWith(":0", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        endPoint = ep;
+        return true;
+    }
+
+    public static string Format(IPEndPoint ep) => ep.ToString();
+
+    public static int ParsePort(string text) => int.Parse(text, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,210 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+
+namespace Floodgate.Relay;
+
+/// <summary>
+/// In-line relay to the upstream MTA with MailKit. Connections are pooled and reused (MailKit
+/// pipelines MAIL/RCPT/DATA when the upstream offers PIPELINING). The client hears 250 only after
+/// the upstream accepted; any failure to reach it becomes 451 4.4.x so the client retries.
+/// </summary>
+internal sealed partial class SmtpUpstreamRelay : IMessageRelay
+{
+    private readonly UpstreamOptions _options;
+    private readonly Uri _uri;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrentQueue<SmtpClient> _idle = new();
+
+    public SmtpUpstreamRelay(UpstreamOptions options, ILogger<SmtpUpstreamRelay> logger)
+    {
+        _options = options;
+        _uri = new Uri(options.Url!);
+        _logger = logger;
+        _slots = new SemaphoreSlim(options.PoolSize, options.PoolSize);
+    }
+
+    public string Describe() => $"upstream {_uri.Scheme}://{_uri.Host}:{_uri.Port}";
+
+    public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MimeMessage message, CancellationToken cancellationToken)
+    {
+        MailboxAddress from;
+        var to = new List<MailboxAddress>(recipients.Count);
+        try
+        {
+            from = new MailboxAddress(string.Empty, sender);
+            foreach (var r in recipients)
+            {
+                to.Add(new MailboxAddress(string.Empty, r));
+            }
+        }
+        catch (ParseException ex)
+        {
+            return new RelayResult(RelayOutcome.PermanentFailure, 553, "5.1.3", $"Address not relayable: {ex.Message}");
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        if (!await _slots.WaitAsync(_options.Timeout, cancellationToken).ConfigureAwait(false))
+        {
+            return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.5", "Upstream busy: all relay connections in use; try again later");
+        }
+
+        SmtpClient? client = null;
+        try
+        {
+            // A pooled connection may have been closed by the upstream while idle: one retry on a
+            // fresh connection, and only when nothing was accepted yet.
+            for (var attempt = 0; ; attempt++)
+            {
+                var reused = _idle.TryDequeue(out client);
+                try
+                {
+                    if (client is null || !client.IsConnected)
+                    {
+                        client?.Dispose();
+                        reused = false;
+                        client = await ConnectAsync(timeout.Token).ConfigureAwait(false);
+                    }
+
+                    var response = await client.SendAsync(RelayFormat.Options, message, from, to, timeout.Token).ConfigureAwait(false);
+                    _idle.Enqueue(client);
+                    client = null;
+                    return RelayResult.Sent(string.IsNullOrEmpty(response) ? "Ok" : response);
+                }
+                catch (Exception ex) when (reused && attempt == 0 && ex is IOException or ServiceNotConnectedException or SmtpProtocolException)
+                {
+                    client?.Dispose();
+                    client = null;
+                }
+            }
+        }
+        catch (SmtpCommandException ex)
+        {
+            Dispose(ref client, ex.StatusCode != SmtpStatusCode.ServiceNotAvailable);
+            var code = (int)ex.StatusCode;
+            var (enhanced, text) = SplitEnhanced(ex.Message, code >= 500 ? "5.0.0" : "4.0.0");
+            LogUpstreamRejected(_logger, code, ex.Message);
+            return code >= 500
+                ? new RelayResult(RelayOutcome.PermanentFailure, code, enhanced, "Upstream rejected: " + text)
+                : new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.0", "Upstream deferred: " + text);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Dispose(ref client, keep: false);
+            LogUpstreamFailed(_logger, "timeout");
+            return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.2", "Upstream timed out; try again later");
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException or SslHandshakeException or AuthenticationException)
+        {
+            Dispose(ref client, keep: false);
+            LogUpstreamFailed(_logger, ex.Message);
+            return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.1", "Upstream unavailable; try again later");
+        }
+        finally
+        {
+            if (client is not null)
+            {
+                client.Dispose();
+            }
+
+            _slots.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        while (_idle.TryDequeue(out var client))
+        {
+            try
+            {
+                if (client.IsConnected)
+                {
+                    await client.DisconnectAsync(true).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or SmtpProtocolException or SmtpCommandException or OperationCanceledException)
+            {
+            }
+            finally
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    private static (string Enhanced, string Text) SplitEnhanced(string message, string fallback)
+    {
+        var span = message.AsSpan().TrimStart();
+        var space = span.IndexOf(' ');
+        if (space > 4 && span[0] is '2' or '4' or '5' && span[1] == '.' && span[..space].Count('.') == 2)
+        {
+            return (span[..space].ToString(), span[(space + 1)..].ToString());
+        }
+
+        return (fallback, message);
+    }
+
+    private void Dispose(ref SmtpClient? client, bool keep)
+    {
+        if (client is null)
+        {
+            return;
+        }
+
+        if (keep && client.IsConnected)
+        {
+            _idle.Enqueue(client);
+        }
+        else
+        {
+            client.Dispose();
+        }
+
+        client = null;
+    }
+
+    private async Task<SmtpClient> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var client = new SmtpClient { Timeout = (int)_options.Timeout.TotalMilliseconds };
+        try
+        {
+            if (!_options.VerifyCertificate)
+            {
+                client.ServerCertificateValidationCallback = static (_, _, _, _) => true;
+            }
+
+            var security = _uri.Scheme == "smtps"
+                ? SecureSocketOptions.SslOnConnect
+                : _options.StartTls switch
+                {
+                    StartTlsMode.Required => SecureSocketOptions.StartTls,
+                    StartTlsMode.None => SecureSocketOptions.None,
+                    _ => SecureSocketOptions.StartTlsWhenAvailable,
+                };
+            await client.ConnectAsync(_uri.Host, _uri.Port, security, cancellationToken).ConfigureAwait(false);
+            if (!string.IsNullOrEmpty(_options.Username))
+            {
+                await client.AuthenticateAsync(_options.Username, _options.Password ?? string.Empty, cancellationToken).ConfigureAwait(false);
+            }
+
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream rejected the message: {Code} {Text}")]
+    private static partial void LogUpstreamRejected(ILogger logger, int code, string text);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream unavailable: {Reason}")]
+    private static partial void LogUpstreamFailed(ILogger logger, string reason);
+}
