@@ -1,4 +1,6 @@
 using Floodgate.Core.Accounts;
+using Floodgate.Core.Detection;
+using Floodgate.Core.Fingerprinting;
 
 namespace Floodgate.Core.Policy;
 
@@ -8,6 +10,9 @@ public sealed class MessageFacts
     public long Size { get; init; }
 
     public string? MessageId { get; init; }
+
+    /// <summary>The content fingerprint; default when the front door did not compute one.</summary>
+    public ContentFingerprint Fingerprint { get; init; }
 }
 
 /// <summary>
@@ -17,6 +22,9 @@ public sealed class MessageFacts
 public interface IMessageInspector
 {
     Verdict Inspect(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now);
+
+    /// <summary>How the message ended (relayed, held, refused): the inspector's memory.</summary>
+    void Completed(MailboxState mailbox, in TransactionTally tally, MessageFacts message, MessageOutcome outcome, DateTimeOffset now);
 }
 
 public sealed class AcceptAllInspector : IMessageInspector
@@ -24,6 +32,10 @@ public sealed class AcceptAllInspector : IMessageInspector
     public static readonly AcceptAllInspector Instance = new();
 
     public Verdict Inspect(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now) => Verdict.Accept;
+
+    public void Completed(MailboxState mailbox, in TransactionTally tally, MessageFacts message, MessageOutcome outcome, DateTimeOffset now)
+    {
+    }
 }
 
 /// <summary>
@@ -197,6 +209,21 @@ public sealed class PolicyEngine
     /// <summary>The message left Floodgate: count it in every window of the mailbox, its domain and its client.</summary>
     public void RecordSent(MailboxState mailbox, in TransactionTally tally) =>
         RecordSent(mailbox.Id, mailbox.Domain.Id, mailbox.Client.Id, tally.External, tally.Internal, _time.GetUtcNow());
+
+    /// <summary>
+    /// The end of a message that reached <see cref="CheckMessage"/>: relayed ones count in the
+    /// windows; every outcome goes to the inspector's memory (held attempts are evidence too).
+    /// </summary>
+    public void RecordOutcome(MailboxState mailbox, in TransactionTally tally, MessageFacts message, MessageOutcome outcome)
+    {
+        var now = _time.GetUtcNow();
+        if (outcome == MessageOutcome.Relayed)
+        {
+            RecordSent(mailbox.Id, mailbox.Domain.Id, mailbox.Client.Id, tally.External, tally.Internal, now);
+        }
+
+        _inspector.Completed(mailbox, in tally, message, outcome, now);
+    }
 
     /// <summary>Counts a sent message; also used to rebuild the windows from the transaction log at start.</summary>
     public void RecordSent(int mailboxId, int domainId, int clientId, int external, int @internal, DateTimeOffset at)

@@ -1,0 +1,46 @@
+using Floodgate.Core.Fingerprinting;
+
+namespace Floodgate.Core.Detection;
+
+public enum MessageOutcome : byte
+{
+    Relayed,
+    Held,
+    Refused,
+}
+
+/// <summary>One signal that fired, with its score and the words that explain it.</summary>
+public sealed record Signal(string Rule, double Score, RuleMode Mode, string Explanation);
+
+/// <summary>A remembered message of a mailbox (its evidence if a run is found).</summary>
+public sealed record TrackedMessage(
+    DateTimeOffset At,
+    string? MessageId,
+    int Recipients,
+    int External,
+    ContentFingerprint Fingerprint,
+    MessageOutcome Outcome,
+    int MailboxId,
+    int ClientId);
+
+/// <summary>A message in the evidence, with its similarity to the message that decided.</summary>
+public sealed record EvidenceMessage(DateTimeOffset At, string? MessageId, int Recipients, int External, double Similarity, MessageOutcome Outcome, int MailboxId);
+
+public enum DetectionAction
+{
+    Allow,
+    Hold,
+    Offense,
+}
+
+/// <summary>What the detector decided about one message and why.</summary>
+public sealed record DetectionResult(
+    DetectionAction Action,
+    double Score,
+    IReadOnlyList<Signal> Signals,
+    IReadOnlyList<EvidenceMessage> Evidence,
+    IReadOnlyList<int> CampaignMailboxIds,
+    DetectionAction ObservedAction)
+{
+    public static readonly DetectionResult Allowed = new(DetectionAction.Allow, 0, [], [], [], DetectionAction.Allow);
+}
