@@ -81,7 +81,7 @@ public sealed class MassMailDetectorTests
         }
 
         var firstHold = actions.IndexOf(DetectionAction.Hold);
-        Assert.Equal(7, firstHold + 1); // 7 × 40 = 280 < 300 ≤ 8 × 40: the 8th copy is the first held
+        Assert.Equal(8, firstHold + 1); // 7 × 40 = 280 < 300 ≤ 8 × 40: the 8th copy is the first held
         Assert.Equal(DetectionAction.Hold, actions[firstHold]);
         Assert.Equal(DetectionAction.Offense, actions[^1]);
         Assert.Equal(firstHold + 2, actions.Count);
