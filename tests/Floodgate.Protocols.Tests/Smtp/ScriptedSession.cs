@@ -52,7 +52,7 @@ internal sealed class ScriptedSession(ScriptedSessionFactory factory, SmtpConnec
 
     public bool MaySubmit => _authenticated || factory.Trusted;
 
-    public IReadOnlyList<string> Calls
+    public List<string> Calls
     {
         get
         {
@@ -63,7 +63,7 @@ internal sealed class ScriptedSession(ScriptedSessionFactory factory, SmtpConnec
         }
     }
 
-    public IReadOnlyList<byte[]> Messages
+    public List<byte[]> Messages
     {
         get
         {
