@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Text;
@@ -24,18 +25,22 @@ internal static class SmtpCommandParser
     private const uint Vrfy = 'v' | 'r' << 8 | 'f' << 16 | (uint)'y' << 24;
     private const uint HelpVerb = 'h' | 'e' << 8 | 'l' << 16 | (uint)'p' << 24;
 
+    // Control characters other than TAB, and DEL.
+    private static readonly SearchValues<byte> ControlCharacters = SearchValues.Create(
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
+
+    private static readonly SearchValues<byte> PathSpecials = SearchValues.Create("\"<> \t"u8);
+    private static readonly SearchValues<byte> QuotedSpecials = SearchValues.Create("\"\\"u8);
+
     public static bool TryParse(ReadOnlySpan<byte> line, out SmtpCommand command)
     {
         command = default;
 
         // Control characters are never part of a command; TAB is tolerated as white space.
-        foreach (var b in line)
+        if (line.IndexOfAny(ControlCharacters) >= 0)
         {
-            if ((b < 0x20 && b != (byte)'\t') || b == 0x7F)
-            {
-                command.Error = SmtpParseError.InvalidCharacters;
-                return false;
-            }
+            command.Error = SmtpParseError.InvalidCharacters;
+            return false;
         }
 
         line = TrimEnd(line);
@@ -216,20 +221,21 @@ internal static class SmtpCommandParser
         var quoted = false;
         for (var i = 1; i < text.Length; i++)
         {
-            var b = text[i];
-            if (b > 0x7E)
+            var special = text[i..].IndexOfAny(quoted ? QuotedSpecials : PathSpecials);
+            if (special < 0)
             {
-                // No SMTPUTF8 offered (RFC 6531 3.2), so addresses are ASCII.
                 return false;
             }
 
+            i += special;
+            var b = text[i];
             if (quoted)
             {
                 if (b == (byte)'\\')
                 {
                     i++;
                 }
-                else if (b == (byte)'"')
+                else
                 {
                     quoted = false;
                 }
@@ -242,12 +248,19 @@ internal static class SmtpCommandParser
                 case (byte)'"':
                     quoted = true;
                     break;
-                case (byte)'<' or (byte)' ' or (byte)'\t':
-                    return false;
                 case (byte)'>':
+                    // No SMTPUTF8 offered (RFC 6531 3.2), so addresses are ASCII.
+                    if (!Ascii.IsValid(text[1..i]))
+                    {
+                        return false;
+                    }
+
                     address = StripSourceRoute(text[1..i]);
                     consumed = i + 1;
                     return true;
+                default:
+                    // '<', or white space outside quotes.
+                    return false;
             }
         }
 

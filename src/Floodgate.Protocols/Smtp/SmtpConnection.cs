@@ -380,6 +380,17 @@ internal sealed class SmtpConnection : IThreadPoolWorkItem
 
     private void Write(ReadOnlySpan<byte> reply) => _writer.Write(reply);
 
+    private void WriteSessionReply(SmtpReply reply)
+    {
+        // An empty reply would leave the client waiting forever; treat it as the session failing.
+        if (reply.Wire.IsEmpty)
+        {
+            throw new InvalidOperationException("The SMTP session returned an empty reply.");
+        }
+
+        _writer.Write(reply.Wire.Span);
+    }
+
     /// <summary>
     /// Takes one line (without CR LF) off the buffer. A line longer than MaxLineLength is reported
     /// once its LF arrives; until then its bytes are dropped as they come.
@@ -501,7 +512,7 @@ internal sealed class SmtpConnection : IThreadPoolWorkItem
                 var reply = session.DataStart();
                 if (!reply.IsPositive)
                 {
-                    Write(reply.Wire.Span);
+                    WriteSessionReply(reply);
                     return Next.Continue;
                 }
 
@@ -586,7 +597,7 @@ internal sealed class SmtpConnection : IThreadPoolWorkItem
         }
 
         var reply = session.MailFrom(Encoding.ASCII.GetString(command.Argument), command.Size);
-        Write(reply.Wire.Span);
+        WriteSessionReply(reply);
         if (reply.IsPositive)
         {
             _transactionOpen = true;
@@ -605,7 +616,7 @@ internal sealed class SmtpConnection : IThreadPoolWorkItem
         }
 
         var reply = session.RcptTo(Encoding.ASCII.GetString(command.Argument));
-        Write(reply.Wire.Span);
+        WriteSessionReply(reply);
         if (reply.IsPositive)
         {
             _state = next;
@@ -723,7 +734,7 @@ internal sealed class SmtpConnection : IThreadPoolWorkItem
         var password = _password ?? string.Empty;
         ClearCredentials();
         var reply = await session.AuthenticateAsync(login, password, _server.AbortToken).ConfigureAwait(false);
-        Write(reply.Wire.Span);
+        WriteSessionReply(reply);
         if (reply.IsPositive)
         {
             _authenticated = true;
@@ -806,7 +817,7 @@ internal sealed class SmtpConnection : IThreadPoolWorkItem
         else
         {
             var reply = await session.MessageAsync(_message.AsMemory(0, _messageLength), _server.AbortToken).ConfigureAwait(false);
-            Write(reply.Wire.Span);
+            WriteSessionReply(reply);
         }
 
         if (_message is { Length: > KeptMessageBufferSize })

@@ -86,7 +86,7 @@ public sealed class SmtpServerOptions
             throw new InvalidOperationException($"SmtpServerOptions.HostName '{HostName}' must be a plain ASCII host name.");
         }
 
-        Check(MaxMessageSize > 0, nameof(MaxMessageSize), "must be positive");
+        Check(MaxMessageSize > 0 && MaxMessageSize <= Array.MaxLength, nameof(MaxMessageSize), "must be positive and fit one array (the message is handed over in one piece)");
         Check(MaxConnections > 0, nameof(MaxConnections), "must be positive");
         Check(MaxConnectionsPerAddress > 0, nameof(MaxConnectionsPerAddress), "must be positive");
         Check(CommandTimeout > TimeSpan.Zero, nameof(CommandTimeout), "must be positive");
