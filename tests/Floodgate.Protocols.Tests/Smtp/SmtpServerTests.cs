@@ -73,6 +73,33 @@ public sealed class SmtpServerTests
     }
 
     [Fact]
+    public async Task LargeMessagesArriveWholeOneAfterAnother()
+    {
+        await using var harness = await SmtpServerHarness.StartAsync(sessions: new ScriptedSessionFactory { Trusted = true });
+        await using var client = await StartTransactionAsync(harness);
+
+        // 3 MiB then a small one: the message buffer grows from the pool, is given back, starts again.
+        var random = new Random(2920);
+        var body = new StringBuilder();
+        while (body.Length < 3 * 1024 * 1024)
+        {
+            body.Append(new string((char)('a' + random.Next(26)), random.Next(1, 990))).Append("\r\n");
+        }
+
+        await client.SendAsync("Subject: big\r\n\r\n" + body + ".\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
+        Assert.Equal("250 2.0.0 Queued", await client.ReadLineAsync());
+        Assert.Equal("250 2.1.0 Sender OK", await client.ReadLineAsync());
+        Assert.Equal("250 2.1.5 Recipient OK", await client.ReadLineAsync());
+        Assert.Equal("354 End data with <CR><LF>.<CR><LF>", await client.ReadLineAsync());
+        await client.SendAsync("small\r\n.\r\n");
+        Assert.Equal("250 2.0.0 Queued", await client.ReadLineAsync());
+
+        var messages = harness.Sessions.Single().Messages;
+        Assert.Equal(Encoding.Latin1.GetBytes("Subject: big\r\n\r\n" + body), messages[0]);
+        Assert.Equal("small\r\n"u8.ToArray(), messages[1]);
+    }
+
+    [Fact]
     public async Task MessageSplitAcrossManyWritesArrivesWhole()
     {
         await using var harness = await SmtpServerHarness.StartAsync(sessions: new ScriptedSessionFactory { Trusted = true });
