@@ -1,0 +1,294 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Floodgate.Protocols.Smtp;
+
+/// <summary>
+/// The SMTP wire: listens on the configured endpoints, runs the protocol state table for each
+/// connection and asks an <see cref="ISmtpSession"/> for every decision.
+/// </summary>
+public sealed class SmtpServer : IAsyncDisposable
+{
+    private readonly ISmtpSessionFactory _sessionFactory;
+    private readonly Lock _gate = new();
+    private readonly HashSet<SmtpConnection> _connections = [];
+    private readonly Dictionary<IPAddress, int> _connectionsPerAddress = [];
+    private readonly CancellationTokenSource _abort = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Socket> _listenSockets = [];
+    private readonly List<Task> _acceptLoops = [];
+    private readonly List<IPEndPoint> _endPoints = [];
+    private bool _stopping;
+    private int _started;
+
+    public SmtpServer(
+        SmtpServerOptions options,
+        ISmtpSessionFactory sessionFactory,
+        ILogger<SmtpServer>? logger = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sessionFactory);
+        Options = options;
+        _sessionFactory = sessionFactory;
+        Logger = logger ?? (ILogger)NullLogger.Instance;
+        TimeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The bound endpoints, in the order of <see cref="SmtpServerOptions.Listeners"/>, once started.</summary>
+    public IReadOnlyList<IPEndPoint> EndPoints => _endPoints;
+
+    /// <summary>Connections open now (refused ones not counted).</summary>
+    public int ConnectionCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    internal SmtpServerOptions Options { get; }
+
+    internal ILogger Logger { get; }
+
+    internal TimeProvider TimeProvider { get; }
+
+    internal CancellationToken AbortToken => _abort.Token;
+
+    internal byte[] Greeting { get; private set; } = [];
+
+    internal byte[] HeloReply { get; private set; } = [];
+
+    internal byte[] EhloFirstLine { get; private set; } = [];
+
+    internal byte[] EhloSizeLine { get; private set; } = [];
+
+    internal SslServerAuthenticationOptions? TlsOptions { get; private set; }
+
+    internal ISmtpSession SessionFactoryOpen(SmtpConnectionInfo connection) => _sessionFactory.Open(connection);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("The SMTP server was already started.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Options.Validate();
+
+        Greeting = SmtpReplies.BuildGreeting(Options.HostName);
+        HeloReply = SmtpReplies.BuildHelo(Options.HostName);
+        EhloFirstLine = SmtpReplies.BuildEhloFirst(Options.HostName);
+        EhloSizeLine = SmtpReplies.BuildEhloSize(Options.MaxMessageSize);
+        if (Options.Certificate is not null)
+        {
+            TlsOptions = new SslServerAuthenticationOptions
+            {
+                // Built once: the chain is resolved at start, not per handshake; offline so a
+                // handshake never waits on the network.
+                ServerCertificateContext = SslStreamCertificateContext.Create(Options.Certificate, additionalCertificates: null, offline: true),
+                ClientCertificateRequired = false,
+            };
+        }
+
+        try
+        {
+            foreach (var listener in Options.Listeners)
+            {
+                var socket = new Socket(listener.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                _listenSockets.Add(socket);
+                if (listener.EndPoint.Address.Equals(IPAddress.IPv6Any))
+                {
+                    socket.DualMode = true;
+                }
+
+                socket.Bind(listener.EndPoint);
+                socket.Listen(Options.ListenBacklog);
+                var bound = (IPEndPoint)socket.LocalEndPoint!;
+                _endPoints.Add(bound);
+                SmtpServerLog.Listening(Logger, listener.Name, listener.Mode, bound);
+            }
+        }
+        catch
+        {
+            foreach (var socket in _listenSockets)
+            {
+                socket.Dispose();
+            }
+
+            throw;
+        }
+
+        for (var i = 0; i < _listenSockets.Count; i++)
+        {
+            _acceptLoops.Add(AcceptLoopAsync(_listenSockets[i], Options.Listeners[i]));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops accepting, closes idle connections with 421, lets open transactions finish within
+    /// <see cref="SmtpServerOptions.ShutdownTimeout"/> (or until <paramref name="cancellationToken"/>),
+    /// then closes the rest.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        SmtpConnection[] open;
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return;
+            }
+
+            _stopping = true;
+            open = [.. _connections];
+            if (_connections.Count == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+
+        foreach (var socket in _listenSockets)
+        {
+            socket.Dispose();
+        }
+
+        await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
+
+        foreach (var connection in open)
+        {
+            connection.RequestStop();
+        }
+
+        var remaining = 0;
+        try
+        {
+            await _drained.Task.WaitAsync(Options.ShutdownTimeout, TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            remaining = ConnectionCount;
+            await _abort.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                // Aborted connections only write a 421 and close; this wait is short.
+                await _drained.Task.WaitAsync(TimeSpan.FromSeconds(5), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        SmtpServerLog.Stopped(Logger, remaining);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Volatile.Read(ref _started) != 0)
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        _abort.Dispose();
+    }
+
+    internal void Release(SmtpConnection connection, IPAddress address)
+    {
+        lock (_gate)
+        {
+            _connections.Remove(connection);
+            if (_connectionsPerAddress.TryGetValue(address, out var count))
+            {
+                if (count <= 1)
+                {
+                    _connectionsPerAddress.Remove(address);
+                }
+                else
+                {
+                    _connectionsPerAddress[address] = count - 1;
+                }
+            }
+
+            if (_stopping && _connections.Count == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listenSocket, SmtpListenerOptions listener)
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listenSocket.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                if (Volatile.Read(ref _stopping))
+                {
+                    return;
+                }
+
+                // Out of descriptors or a connection reset before accept: wait a little instead of spinning.
+                SmtpServerLog.AcceptFailed(Logger, listener.Name, e);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System).ConfigureAwait(false);
+                continue;
+            }
+
+            socket.NoDelay = true;
+            var remote = (IPEndPoint)socket.RemoteEndPoint!;
+            var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+
+            SmtpConnection? connection = null;
+            lock (_gate)
+            {
+                _connectionsPerAddress.TryGetValue(address, out var fromAddress);
+                if (!_stopping && _connections.Count < Options.MaxConnections && fromAddress < Options.MaxConnectionsPerAddress)
+                {
+                    connection = new SmtpConnection(this, socket, listener, remote, address);
+                    _connections.Add(connection);
+                    _connectionsPerAddress[address] = fromAddress + 1;
+                }
+            }
+
+            if (connection is null)
+            {
+                Refuse(socket, remote);
+                continue;
+            }
+
+            // The session factory may do slow work in Open; keep the accept loop free of it.
+            ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);
+        }
+    }
+
+    private void Refuse(Socket socket, EndPoint remote)
+    {
+        SmtpServerLog.ConnectionRefused(Logger, remote);
+        try
+        {
+            // A fresh socket's send buffer is empty, so this short send does not block.
+            socket.Send(SmtpReplies.TooManyConnections);
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+}
