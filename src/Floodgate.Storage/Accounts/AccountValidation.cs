@@ -21,7 +21,8 @@ internal static class AccountValidation
         string ascii;
         try
         {
-            ascii = Idn.GetAscii(text).ToLowerInvariant();
+            // Lower-case first: UTS 46 maps case, but IdnMapping under invariant globalization may not.
+            ascii = Idn.GetAscii(text.ToLowerInvariant()).ToLowerInvariant();
         }
         catch (ArgumentException)
         {
