@@ -73,6 +73,18 @@ public sealed class AccountStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConcurrentChangesEachBumpTheVersionOnce()
+    {
+        // Separate stores, as separate processes would have: the increment is done in SQL, not read-modify-write.
+        var tasks = Enumerable.Range(0, 8).Select(i => new AccountStore(_db.Factory, _db.Hasher, _db.Time)
+            .AddClientAsync(new NewClient($"Client {i}", "Ann", "+1 555 010 0100", "ann@contact.example"), TestDatabase.Actor));
+
+        await Task.WhenAll(tasks);
+
+        Assert.Equal(8, await Store.GetStateVersionAsync());
+    }
+
+    [Fact]
     public async Task RefusedChangeWritesNoAuditAndKeepsTheVersion()
     {
         await _db.AddClientWithDomainAsync();

@@ -6,7 +6,7 @@ using Floodgate.Storage.Accounts;
 namespace Floodgate.Commands;
 
 /// <summary>
-/// <c>floodgate client|domain|mailbox|plan|log ...</c>: account management over <see cref="AccountStore"/>.
+/// <c>floodgate client|domain|mailbox|plan|log|audit ...</c>: account management over <see cref="AccountStore"/>.
 /// Every change is audited as <c>cli:&lt;unix user&gt;</c>.
 /// </summary>
 internal static class AccountCommands
@@ -18,6 +18,7 @@ internal static class AccountCommands
         MailboxCommand(options),
         PlanCommands.Create(options),
         LogCommand.Create(options),
+        AuditCommand.Create(options),
     ];
 
     // ---- client

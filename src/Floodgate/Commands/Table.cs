@@ -13,6 +13,8 @@ internal static class Table
                 widths[i] = Math.Max(widths[i], (row[i] ?? "").Length);
         }
 
+        // The last column is not padded; keep its underline short when it holds long text (JSON details).
+        widths[^1] = Math.Min(widths[^1], Math.Max(headers[^1].Length, 40));
         WriteRow(output, headers, widths);
         WriteRow(output, widths.Select(w => new string('-', w)).ToList(), widths);
         foreach (var row in all)
