@@ -28,6 +28,15 @@ public sealed class AccountStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MigrationsMatchTheModel()
+    {
+        await using var db = await _db.Factory.CreateDbContextAsync();
+
+        // Fails when an entity changed without "dotnet ef migrations add" (see src/Floodgate.Storage/README.md).
+        Assert.False(db.Database.HasPendingModelChanges());
+    }
+
+    [Fact]
     public async Task InitializeTwiceIsHarmless()
     {
         await FloodgateDb.InitializeAsync(_db.Factory);
@@ -242,6 +251,20 @@ public sealed class AccountStoreTests : IAsyncLifetime
         Assert.Equal(123, loaded.Limits.Mailbox.ExternalRecipientsPerDay);
         Assert.Equal(7, loaded.Limits.Client.MessagesPerHour);
         Assert.Equal(ScopeLimits.DomainDefaults().MessagesPerHour, loaded.Limits.Domain.MessagesPerHour);
+    }
+
+    [Fact]
+    public async Task PlanLimitsCanBeChanged()
+    {
+        var plan = await Store.AddPlanAsync("small", new PlanLimits(), TestDatabase.Actor);
+        var limits = (await Store.ListPlansAsync()).Single(p => p.Id == plan.Id).Limits;
+        limits.MaxRecipientsPerMessage = 20;
+        limits.Domain.InternalRecipientsPerDay = 99;
+
+        await Store.UpdatePlanLimitsAsync(plan.Id, limits, TestDatabase.Actor);
+
+        var loaded = (await Store.ListPlansAsync()).Single(p => p.Id == plan.Id).Limits;
+        Assert.Equal((20, 99), (loaded.MaxRecipientsPerMessage, loaded.Domain.InternalRecipientsPerDay));
     }
 
     [Fact]
