@@ -1,1 +1,9 @@
-Console.WriteLine("floodgate");
+using System.CommandLine;
+using Floodgate.Commands;
+
+var root = new RootCommand("Floodgate: outbound-mail abuse control");
+var cli = CliOptions.AddTo(root);
+foreach (var command in AccountCommands.Create(cli))
+    root.Subcommands.Add(command);
+
+return await root.Parse(args).InvokeAsync();

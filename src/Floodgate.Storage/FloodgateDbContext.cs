@@ -1,0 +1,54 @@
+using Floodgate.Core.Accounts;
+using Floodgate.Storage.Accounts;
+using Floodgate.Storage.Audit;
+using Floodgate.Storage.Transactions;
+using Microsoft.EntityFrameworkCore;
+
+namespace Floodgate.Storage;
+
+/// <summary>
+/// Durable state. Each database provider has its own subclass (<see cref="SqliteFloodgateDbContext"/>
+/// now, PostgreSQL later) so each keeps its own migrations; code uses this type only.
+/// </summary>
+public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Client> Clients => Set<Client>();
+
+    public DbSet<Domain> Domains => Set<Domain>();
+
+    public DbSet<Mailbox> Mailboxes => Set<Mailbox>();
+
+    public DbSet<Plan> Plans => Set<Plan>();
+
+    public DbSet<StateVersion> StateVersions => Set<StateVersion>();
+
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    public DbSet<TransactionRecord> Transactions => Set<TransactionRecord>();
+
+    /// <summary>"sqlite" or "postgres".</summary>
+    public abstract string Provider { get; }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfiguration(new PlanConfiguration());
+        modelBuilder.ApplyConfiguration(new ClientConfiguration());
+        modelBuilder.ApplyConfiguration(new DomainConfiguration());
+        modelBuilder.ApplyConfiguration(new MailboxConfiguration());
+        modelBuilder.ApplyConfiguration(new StateVersionConfiguration());
+        modelBuilder.ApplyConfiguration(new AuditEntryConfiguration());
+        modelBuilder.ApplyConfiguration(new TransactionRecordConfiguration());
+    }
+}
+
+/// <summary>SQLite: times are stored as Unix milliseconds so SQL can compare and order them.</summary>
+internal sealed class SqliteFloodgateDbContext(DbContextOptions<SqliteFloodgateDbContext> options) : FloodgateDbContext(options)
+{
+    public override string Provider => FloodgateDb.Sqlite;
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite has no date type; EF would store DateTimeOffset as text it cannot ORDER BY or compare.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
+    }
+}

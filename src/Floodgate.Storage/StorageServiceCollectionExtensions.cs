@@ -1,0 +1,40 @@
+using Floodgate.Storage.Accounts;
+using Floodgate.Storage.Audit;
+using Floodgate.Storage.Transactions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Floodgate.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the context factory, <see cref="PasswordHasher"/>, <see cref="AccountStore"/>,
+    /// <see cref="AuditLog"/>, <see cref="TransactionLog"/> and the singleton <see cref="TransactionLogWriter"/>.
+    /// Call <see cref="FloodgateDb.InitializeAsync"/> once at start, before anything else touches the database.
+    /// </summary>
+    public static IServiceCollection AddFloodgateStorage(
+        this IServiceCollection services,
+        string connectionString,
+        string provider = FloodgateDb.Sqlite,
+        Action<PasswordHashOptions>? configurePasswords = null,
+        Action<TransactionLogWriterOptions>? configureWriter = null)
+    {
+        var factory = FloodgateDb.CreateFactory(connectionString, provider);
+        var passwordOptions = new PasswordHashOptions();
+        configurePasswords?.Invoke(passwordOptions);
+        var writerOptions = new TransactionLogWriterOptions();
+        configureWriter?.Invoke(writerOptions);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(factory);
+        services.AddSingleton(new PasswordHasher(passwordOptions));
+        services.AddSingleton(writerOptions);
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<TransactionLog>();
+        services.AddSingleton<TransactionLogWriter>();
+        return services;
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Floodgate.Storage.Transactions;
+
+internal sealed class TransactionRecordConfiguration : IEntityTypeConfiguration<TransactionRecord>
+{
+    public void Configure(EntityTypeBuilder<TransactionRecord> builder)
+    {
+        // No foreign keys: the log outlives the accounts it mentions, and inserts stay cheap.
+        builder.ToTable("TransactionLog");
+        builder.Property(t => t.FrontDoor).HasMaxLength(20);
+        builder.Property(t => t.Verdict).HasConversion<string>().HasMaxLength(20);
+        builder.HasIndex(t => t.Time);
+        builder.HasIndex(t => new { t.MailboxAddress, t.Time });
+    }
+}

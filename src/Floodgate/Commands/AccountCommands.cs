@@ -1,0 +1,295 @@
+using System.CommandLine;
+using System.Globalization;
+using Floodgate.Core.Accounts;
+using Floodgate.Storage.Accounts;
+
+namespace Floodgate.Commands;
+
+/// <summary>
+/// <c>floodgate client|domain|mailbox|plan|log|audit ...</c>: account management over <see cref="AccountStore"/>.
+/// Every change is audited as <c>cli:&lt;unix user&gt;</c>.
+/// </summary>
+internal static class AccountCommands
+{
+    public static IReadOnlyList<Command> Create(CliOptions options) =>
+    [
+        ClientCommand(options),
+        DomainCommand(options),
+        MailboxCommand(options),
+        PlanCommands.Create(options),
+        LogCommand.Create(options),
+        AuditCommand.Create(options),
+    ];
+
+    // ---- client
+
+    private static Command ClientCommand(CliOptions options)
+    {
+        var client = new Command("client", "Clients: the provider's customer organisations, each with a primary contact");
+
+        var name = new Argument<string>("name") { Description = "Client name (unique)" };
+        var contactName = new Option<string>("--contact-name") { Description = "Primary contact's name", Required = true };
+        var contactPhone = new Option<string>("--contact-phone") { Description = "Primary contact's phone, with country code (+1 555 010 0123)", Required = true };
+        var contactEmail = new Option<string>("--contact-email") { Description = "Primary contact's e-mail address", Required = true };
+        var plan = new Option<string?>("--plan") { Description = "Plan name (default: \"default\")" };
+        var add = new Command("add", "Add a client") { name, contactName, contactPhone, contactEmail, plan };
+        add.SetAction(CliContext.Run(options, async (cli, ct) =>
+        {
+            var created = await cli.Store.AddClientAsync(
+                new NewClient(cli.Get(name), cli.Get(contactName)!, cli.Get(contactPhone)!, cli.Get(contactEmail)!, cli.Get(plan)),
+                CliContext.Actor, ct);
+            if (cli.Json)
+                cli.WriteJson(ClientView.From(created, withDomains: false));
+            else
+                cli.Out.WriteLine($"Added client {created.Name} (id {created.Id}, plan {created.Plan?.Name}).");
+        }));
+
+        var list = new Command("list", "List clients");
+        list.SetAction(CliContext.Run(options, async (cli, ct) =>
+        {
+            var clients = await cli.Store.ListClientsAsync(ct);
+            if (cli.Json)
+            {
+                cli.WriteJson(clients.Select(c => ClientView.From(c, withDomains: false)));
+                return;
+            }
+
+            Table.Write(cli.Out, ["ID", "NAME", "STATUS", "PLAN", "DOMAINS", "CONTACT", "PHONE", "E-MAIL"],
+                clients.Select(c => new[]
+                {
+                    Id(c.Id), c.Name, Format.Status(c.Status, c.StatusReason), c.Plan?.Name, Id(c.Domains.Count),
+                    c.ContactName, c.ContactPhone, c.ContactEmail,
+                }));
+        }));
+
+        var which = new Argument<string>("client") { Description = "Client id or name" };
+        var show = new Command("show", "Show a client with its domains and mailboxes") { which };
+        show.SetAction(CliContext.Run(options, async (cli, ct) =>
+        {
+            var c = await cli.Store.GetClientAsync(await cli.Store.ResolveClientIdAsync(cli.Get(which), ct), ct);
+            if (cli.Json)
+            {
+                cli.WriteJson(ClientView.From(c, withDomains: true));
+                return;
+            }
+
+            Table.WriteFields(cli.Out,
+            [
+                ("Client", $"{c.Name} (id {c.Id})"),
+                ("Status", Format.Status(c.Status, c.StatusReason)),
+                ("Plan", c.Plan?.Name),
+                ("Contact", c.ContactName),
+                ("Phone", c.ContactPhone),
+                ("E-mail", c.ContactEmail),
+                ("Created", Format.Time(c.CreatedAt)),
+            ]);
+            cli.Out.WriteLine();
+            Table.Write(cli.Out, ["DOMAIN", "MAILBOX", "STATUS", "PASSWORD"],
+                c.Domains.SelectMany(d => new[] { new[] { d.Name, "", Format.Status(d.Status, d.StatusReason), "" } }
+                    .Concat(d.Mailboxes.Select(m => new[] { "", m.Address, Format.Status(m.Status, m.StatusReason), m.PasswordHash is null ? "none" : "set" }))));
+        }));
+
+        client.Subcommands.Add(add);
+        client.Subcommands.Add(list);
+        client.Subcommands.Add(show);
+        AddStatusCommands(client, "client", AccountScope.Client, options, (store, text, ct) => store.ResolveClientIdAsync(text, ct));
+        return client;
+    }
+
+    // ---- domain
+
+    private static Command DomainCommand(CliOptions options)
+    {
+        var domain = new Command("domain", "Mail domains, each owned by one client");
+
+        var name = new Argument<string>("domain") { Description = "Domain name (Unicode or A-label; stored lower-case A-label)" };
+        var owner = new Option<string>("--client") { Description = "Owning client (id or name)", Required = true };
+        var add = new Command("add", "Add a domain to a client") { name, owner };
+        add.SetAction(CliContext.Run(options, async (cli, ct) =>
+        {
+            var clientId = await cli.Store.ResolveClientIdAsync(cli.Get(owner)!, ct);
+            var created = await cli.Store.AddDomainAsync(clientId, cli.Get(name), CliContext.Actor, ct);
+            if (cli.Json)
+                cli.WriteJson(DomainView.From(created, withMailboxes: false));
+            else
+                cli.Out.WriteLine($"Added domain {created.Name} (id {created.Id}).");
+        }));
+
+        var filter = new Option<string?>("--client") { Description = "Only this client's domains (id or name)" };
+        var list = new Command("list", "List domains") { filter };
+        list.SetAction(CliContext.Run(options, async (cli, ct) =>
+        {
+            int? clientId = cli.Get(filter) is { } c ? await cli.Store.ResolveClientIdAsync(c, ct) : null;
+            var domains = await cli.Store.ListDomainsAsync(clientId, ct);
+            if (cli.Json)
+                cli.WriteJson(domains.Select(d => DomainView.From(d, withMailboxes: false)));
+            else
+                Table.Write(cli.Out, ["ID", "DOMAIN", "CLIENT", "STATUS", "CREATED"],
+                    domains.Select(d => new[] { Id(d.Id), d.Name, d.Client?.Name, Format.Status(d.Status, d.StatusReason), Format.Time(d.CreatedAt) }));
+        }));
+
+        domain.Subcommands.Add(add);
+        domain.Subcommands.Add(list);
+        AddStatusCommands(domain, "domain", AccountScope.Domain, options, (store, text, ct) => store.ResolveDomainIdAsync(text, ct));
+        return domain;
+    }
+
+    // ---- mailbox
+
+    private static Command MailboxCommand(CliOptions options)
+    {
+        var mailbox = new Command("mailbox", "Mailboxes: accounts that send; the address is the SMTP login");
+
+        var address = new Argument<string>("address") { Description = "Mailbox address" };
+        var password = new Option<string?>("--password") { Description = "Password (visible to other local users in the process list: prefer --password-stdin)" };
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password from the first line of standard input" };
+        var displayName = new Option<string?>("--display-name") { Description = "Display name" };
+        var add = new Command("add", "Add a mailbox to an existing domain") { address, password, passwordStdin, displayName };
+        add.SetAction(CliContext.Run(options, async (cli, ct) =>
+        {
+            var secret = ReadPassword(cli, password, passwordStdin, required: false);
+            var created = await cli.Store.AddMailboxAsync(new NewMailbox(cli.Get(address), secret, cli.Get(displayName)), CliContext.Actor, ct);
+            if (cli.Json)
+                cli.WriteJson(MailboxView.From(created));
+            else
+                cli.Out.WriteLine($"Added mailbox {created.Address} (id {created.Id}){(secret is null ? "; it has no password and cannot log in until one is set" : "")}.");
+        }));
+
+        var domainFilter = new Option<string?>("--domain") { Description = "Only this domain's mailboxes" };
+        var clientFilter = new Option<string?>("--client") { Description = "Only this client's mailboxes (id or name)" };
+        var list = new Command("list", "List mailboxes") { domainFilter, clientFilter };
+        list.SetAction(CliContext.Run(options, async (cli, ct) =>
+        {
+            int? domainId = cli.Get(domainFilter) is { } d ? await cli.Store.ResolveDomainIdAsync(d, ct) : null;
+            int? clientId = cli.Get(clientFilter) is { } c ? await cli.Store.ResolveClientIdAsync(c, ct) : null;
+            var mailboxes = await cli.Store.ListMailboxesAsync(domainId, clientId, ct);
+            if (cli.Json)
+                cli.WriteJson(mailboxes.Select(MailboxView.From));
+            else
+                Table.Write(cli.Out, ["ID", "ADDRESS", "NAME", "STATUS", "PASSWORD", "CREATED"],
+                    mailboxes.Select(m => new[]
+                    {
+                        Id(m.Id), m.Address, m.DisplayName, Format.Status(m.Status, m.StatusReason),
+                        m.PasswordHash is null ? "none" : "set", Format.Time(m.CreatedAt),
+                    }));
+        }));
+
+        var which = new Argument<string>("mailbox") { Description = "Mailbox id or address" };
+        var show = new Command("show", "Show a mailbox") { which };
+        show.SetAction(CliContext.Run(options, async (cli, ct) =>
+        {
+            var m = await cli.Store.GetMailboxAsync(await cli.Store.ResolveMailboxIdAsync(cli.Get(which), ct), ct);
+            if (cli.Json)
+            {
+                cli.WriteJson(MailboxView.From(m));
+                return;
+            }
+
+            Table.WriteFields(cli.Out,
+            [
+                ("Mailbox", $"{m.Address} (id {m.Id})"),
+                ("Name", m.DisplayName),
+                ("Status", Format.Status(m.Status, m.StatusReason)),
+                ("Domain", m.Domain is null ? null : $"{m.Domain.Name} ({Format.Status(m.Domain.Status, m.Domain.StatusReason)})"),
+                ("Client", m.Domain?.Client is { } c ? $"{c.Name} ({Format.Status(c.Status, c.StatusReason)})" : null),
+                ("Plan", m.Domain?.Client?.Plan?.Name),
+                ("Password", m.PasswordHash is null ? "none" : "set"),
+                ("Senders", m.AllowedSenders),
+                ("Created", Format.Time(m.CreatedAt)),
+            ]);
+        }));
+
+        var target = new Argument<string>("mailbox") { Description = "Mailbox id or address" };
+        var setPassword = new Command("set-password", "Set a mailbox's password") { target, password, passwordStdin };
+        setPassword.SetAction(CliContext.Run(options, async (cli, ct) =>
+        {
+            var secret = ReadPassword(cli, password, passwordStdin, required: true)!;
+            var id = await cli.Store.ResolveMailboxIdAsync(cli.Get(target), ct);
+            await cli.Store.SetPasswordAsync(id, secret, CliContext.Actor, ct);
+            if (!cli.Json)
+                cli.Out.WriteLine("Password set.");
+        }));
+
+        var file = new Argument<string>("file") { Description = "CSV file with a header row address,password[,display_name]; \"-\" reads standard input" };
+        var import = new Command("import", "Add mailboxes from CSV: all or nothing") { file };
+        import.SetAction(CliContext.Run(options, async (cli, ct) =>
+        {
+            var path = cli.Get(file);
+            MailboxImportResult result;
+            if (path == "-")
+            {
+                result = await cli.Store.ImportMailboxesAsync(cli.Options.Stdin(), CliContext.Actor, ct);
+            }
+            else
+            {
+                if (!File.Exists(path))
+                    throw new CliException($"The file {path} does not exist.");
+                using var reader = new StreamReader(path);
+                result = await cli.Store.ImportMailboxesAsync(reader, CliContext.Actor, ct);
+            }
+
+            if (cli.Json)
+                cli.WriteJson(result);
+            else
+                cli.Out.WriteLine($"Imported {result.Imported} mailbox{(result.Imported == 1 ? "" : "es")}.");
+        }));
+
+        mailbox.Subcommands.Add(add);
+        mailbox.Subcommands.Add(list);
+        mailbox.Subcommands.Add(show);
+        AddStatusCommands(mailbox, "mailbox", AccountScope.Mailbox, options, (store, text, ct) => store.ResolveMailboxIdAsync(text, ct));
+        mailbox.Subcommands.Add(setPassword);
+        mailbox.Subcommands.Add(import);
+        return mailbox;
+    }
+
+    // ---- shared
+
+    /// <summary>disable, enable and status (Active, Disabled, Suspended, Terminated with a reason).</summary>
+    private static void AddStatusCommands(
+        Command parent, string kind, AccountScope scope, CliOptions options, Func<AccountStore, string, CancellationToken, Task<int>> resolve)
+    {
+        Command Make(string name, string description, AccountStatus? fixedStatus)
+        {
+            var which = new Argument<string>(kind) { Description = $"The {kind} (id or name)" };
+            var status = new Argument<AccountStatus>("status") { Description = "Active, Disabled, Suspended or Terminated" };
+            var reason = new Option<string?>("--reason") { Description = "Why (required for Suspended and Terminated; shown to the sender)" };
+            var command = new Command(name, description) { which };
+            if (fixedStatus is null)
+                command.Arguments.Add(status);
+            command.Options.Add(reason);
+            command.SetAction(CliContext.Run(options, async (cli, ct) =>
+            {
+                var id = await resolve(cli.Store, cli.Get(which), ct);
+                var to = fixedStatus ?? cli.ParseResult.GetValue(status);
+                await cli.Store.SetStatusAsync(scope, id, to, cli.Get(reason), CliContext.Actor, ct);
+                if (!cli.Json)
+                    cli.Out.WriteLine($"The {kind} {cli.Get(which)} is {to}.");
+            }));
+            return command;
+        }
+
+        parent.Subcommands.Add(Make("disable", $"Disable a {kind}: it may not send", AccountStatus.Disabled));
+        parent.Subcommands.Add(Make("enable", $"Make a {kind} active again", AccountStatus.Active));
+        parent.Subcommands.Add(Make("status", $"Set a {kind}'s status", null));
+    }
+
+    private static string? ReadPassword(CliContext cli, Option<string?> password, Option<bool> passwordStdin, bool required)
+    {
+        var fromOption = cli.Get(password);
+        var fromStdin = cli.Get(passwordStdin);
+        if (fromOption is not null && fromStdin)
+            throw new CliException("Use either --password or --password-stdin, not both.");
+        if (fromStdin)
+        {
+            var line = cli.Options.Stdin().ReadLine();
+            return string.IsNullOrEmpty(line) ? throw new CliException("--password-stdin: standard input is empty.") : line;
+        }
+
+        if (fromOption is null && required)
+            throw new CliException("A password is required: use --password-stdin (or --password).");
+        return fromOption;
+    }
+
+    internal static string Id(int id) => id.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Floodgate.Storage;
+using Floodgate.Storage.Accounts;
+using Floodgate.Storage.Audit;
+using Floodgate.Storage.Transactions;
+
+namespace Floodgate.Commands;
+
+/// <summary>The options every command shares: where the data is and how to print. Add them to the root once.</summary>
+internal sealed class CliOptions
+{
+    public Option<string> Data { get; } = new("--data")
+    {
+        Description = "Data folder; the SQLite database is <data>/floodgate.db",
+        DefaultValueFactory = _ => FloodgateDb.DefaultDataDirectory,
+        Recursive = true,
+    };
+
+    public Option<string?> Db { get; } = new("--db")
+    {
+        Description = "Database connection string (overrides --data)",
+        Recursive = true,
+    };
+
+    public Option<string> Provider { get; } = new("--db-provider")
+    {
+        Description = "Database provider",
+        DefaultValueFactory = _ => FloodgateDb.Sqlite,
+        Recursive = true,
+    };
+
+    public Option<bool> Json { get; } = new("--json")
+    {
+        Description = "Print JSON instead of a table",
+        Recursive = true,
+    };
+
+    /// <summary>Where --password-stdin reads; tests replace it.</summary>
+    public Func<TextReader> Stdin { get; set; } = () => Console.In;
+
+    /// <summary>Argon2id cost for new hashes; tests lower it.</summary>
+    public PasswordHashOptions PasswordHashing { get; set; } = new();
+
+    public static CliOptions AddTo(RootCommand root)
+    {
+        var options = new CliOptions();
+        root.Options.Add(options.Data);
+        root.Options.Add(options.Db);
+        root.Options.Add(options.Provider);
+        root.Options.Add(options.Json);
+        return options;
+    }
+
+    public string ConnectionString(ParseResult parseResult) =>
+        parseResult.GetValue(Db) is { Length: > 0 } db
+            ? db
+            : FloodgateDb.SqliteConnectionString(parseResult.GetValue(Data) ?? FloodgateDb.DefaultDataDirectory);
+}
+
+/// <summary>One command's view of the store, opened (and migrated) per invocation.</summary>
+internal sealed class CliContext
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private CliContext(CliOptions options, ParseResult parseResult, AccountStore store, TransactionLog transactions, AuditLog audit)
+    {
+        Options = options;
+        ParseResult = parseResult;
+        Store = store;
+        Transactions = transactions;
+        Audit = audit;
+        Json = parseResult.GetValue(options.Json);
+        Out = parseResult.InvocationConfiguration.Output;
+        Error = parseResult.InvocationConfiguration.Error;
+    }
+
+    public CliOptions Options { get; }
+
+    public ParseResult ParseResult { get; }
+
+    public AccountStore Store { get; }
+
+    public TransactionLog Transactions { get; }
+
+    public AuditLog Audit { get; }
+
+    public bool Json { get; }
+
+    public TextWriter Out { get; }
+
+    public TextWriter Error { get; }
+
+    /// <summary>Who the audit log names: the Unix user running the CLI.</summary>
+    public static string Actor => "cli:" + Environment.UserName;
+
+    public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
+
+    public T Get<T>(Argument<T> argument) => ParseResult.GetValue(argument)!;
+
+    public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+
+    /// <summary>
+    /// Wraps a command body: opens the store, maps refusals to a message on stderr and an exit code
+    /// (2 invalid input, 3 not found, 4 already exists; System.CommandLine's own usage errors are 1).
+    /// </summary>
+    public static Func<ParseResult, CancellationToken, Task<int>> Run(CliOptions options, Func<CliContext, CancellationToken, Task> body) =>
+        async (parseResult, cancellationToken) =>
+        {
+            var error = parseResult.InvocationConfiguration.Error;
+            try
+            {
+                var factory = FloodgateDb.CreateFactory(options.ConnectionString(parseResult), parseResult.GetValue(options.Provider) ?? FloodgateDb.Sqlite);
+                await FloodgateDb.InitializeAsync(factory, cancellationToken);
+                var context = new CliContext(
+                    options, parseResult,
+                    new AccountStore(factory, new PasswordHasher(options.PasswordHashing), TimeProvider.System),
+                    new TransactionLog(factory),
+                    new AuditLog(factory));
+                await body(context, cancellationToken);
+                return 0;
+            }
+            catch (AccountException ex)
+            {
+                await error.WriteLineAsync("error: " + ex.Message);
+                foreach (var detail in ex.Details)
+                    await error.WriteLineAsync("  " + detail);
+                return ex.Error switch
+                {
+                    AccountError.NotFound => 3,
+                    AccountError.Conflict => 4,
+                    _ => 2,
+                };
+            }
+            catch (CliException ex)
+            {
+                await error.WriteLineAsync("error: " + ex.Message);
+                return 2;
+            }
+        };
+}
+
+/// <summary>Bad command-line input found after parsing (e.g. an unreadable file).</summary>
+internal sealed class CliException(string message) : Exception(message);
