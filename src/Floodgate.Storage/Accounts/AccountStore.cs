@@ -12,7 +12,7 @@ public sealed record NewClient(string Name, string ContactName, string ContactPh
 public sealed record NewMailbox(string Address, string? Password = null, string? DisplayName = null);
 
 /// <summary>Everything the server's in-memory directory needs, read at one <see cref="Version"/>.</summary>
-public sealed record AccountDirectory(long Version, Plan DefaultPlan, IReadOnlyList<Plan> Plans, IReadOnlyList<Client> Clients);
+public sealed record AccountSnapshot(long Version, Plan DefaultPlan, IReadOnlyList<Plan> Plans, IReadOnlyList<Client> Clients);
 
 /// <summary>
 /// The one place account changes happen (CLI now, REST API later, enforcement for suspensions).
@@ -322,7 +322,7 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
     /// is read first, so the data is at least as new as it: a change racing the load shows up as a
     /// newer version at the next poll.
     /// </summary>
-    public async Task<AccountDirectory> LoadDirectoryAsync(CancellationToken cancellationToken = default)
+    public async Task<AccountSnapshot> LoadDirectoryAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var version = await db.StateVersions.Where(s => s.Id == StateVersion.SingletonId).Select(s => s.Version).FirstOrDefaultAsync(cancellationToken);
@@ -336,7 +336,7 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
         foreach (var client in clients)
             client.Plan = client.PlanId is { } planId ? byId.GetValueOrDefault(planId) : null;
         var defaultPlan = plans.FirstOrDefault(p => p.Name == DefaultPlanName) ?? new Plan { Name = DefaultPlanName };
-        return new AccountDirectory(version, defaultPlan, plans, clients);
+        return new AccountSnapshot(version, defaultPlan, plans, clients);
     }
 
     // ---- shared
