@@ -13,6 +13,7 @@ internal sealed class FingerprintAccumulator
     public const int LittleTextTokens = 20;
 
     private const int MaxStructure = 256;
+    private const ulong ParagraphBreak = 0;
     private const int InitialTokens = 1024;
 
     [ThreadStatic]
@@ -21,6 +22,7 @@ internal sealed class FingerprintAccumulator
     private readonly ulong[] _structure = new ulong[MaxStructure];
     private ulong[] _tokens = new ulong[InitialTokens];
     private int _tokenCount;
+    private int _wordCount;
     private int _structureCount;
     private ulong _subject;
     private bool _hasSubject;
@@ -36,6 +38,8 @@ internal sealed class FingerprintAccumulator
     public int SkipNames { get; set; }
 
     public int TokenCount => _tokenCount;
+
+    public int WordCount => _wordCount;
 
     public static FingerprintAccumulator Rent()
     {
@@ -59,6 +63,7 @@ internal sealed class FingerprintAccumulator
     public void Reset()
     {
         _tokenCount = 0;
+        _wordCount = 0;
         _structureCount = 0;
         _subject = 0;
         _hasSubject = false;
@@ -66,13 +71,40 @@ internal sealed class FingerprintAccumulator
         SkipNames = 0;
     }
 
+    /// <summary>A line break; a second one with no word between ends the paragraph.</summary>
     public void EndLine()
     {
+        if (AtLineStart)
+        {
+            EndParagraph();
+        }
+
         AtLineStart = true;
         SkipNames = 0;
     }
 
+    /// <summary>
+    /// Shingles do not cross paragraphs, so reordered paragraphs give the same shingle set. Plain text
+    /// marks a paragraph with a blank line, HTML with block elements (each gives a line break on both
+    /// sides), so both renderings of one text break in the same places.
+    /// </summary>
+    public void EndParagraph()
+    {
+        AtLineStart = true;
+        SkipNames = 0;
+        if (_tokenCount > 0 && _tokens[_tokenCount - 1] != ParagraphBreak)
+        {
+            AddRaw(ParagraphBreak);
+        }
+    }
+
     public void AddToken(ulong hash)
+    {
+        _wordCount++;
+        AddRaw(hash == ParagraphBreak ? hash + 1 : hash);
+    }
+
+    private void AddRaw(ulong hash)
     {
         if (_tokenCount == _tokens.Length)
         {
@@ -108,6 +140,7 @@ internal sealed class FingerprintAccumulator
 
         _hasSubject = _tokenCount > start;
         _subject = h;
+        _wordCount -= _tokenCount - from;
         _tokenCount = from;
     }
 
@@ -117,11 +150,11 @@ internal sealed class FingerprintAccumulator
 
     public ContentFingerprint Build()
     {
-        int n = _tokenCount;
-        bool littleText = n < LittleTextTokens;
+        int words = _wordCount;
+        bool littleText = words < LittleTextTokens;
         // Four-word shingles discriminate well on ordinary mail; short texts fall back to pairs and words
         // so that they still yield a handful of features.
-        int k = n >= 24 ? 4 : n >= 8 ? 2 : 1;
+        int k = words >= 24 ? 4 : words >= 8 ? 2 : 1;
 
         var values = new uint[MinHash.Size];
         MinHash.Reset(values);
@@ -135,22 +168,33 @@ internal sealed class FingerprintAccumulator
             features++;
         }
 
-        ReadOnlySpan<ulong> tokens = _tokens.AsSpan(0, n);
-        for (int i = 0; i < tokens.Length; i++)
+        ReadOnlySpan<ulong> tokens = _tokens.AsSpan(0, _tokenCount);
+        int paragraph = 0;
+        for (int i = 0; i <= tokens.Length; i++)
         {
-            exact = FingerprintHash.Combine(exact, tokens[i]);
-        }
-
-        for (int i = 0; i + k <= tokens.Length; i++)
-        {
-            ulong shingle = tokens[i];
-            for (int j = 1; j < k; j++)
+            if (i < tokens.Length && tokens[i] != ParagraphBreak)
             {
-                shingle = FingerprintHash.Combine(shingle, tokens[i + j]);
+                exact = FingerprintHash.Combine(exact, tokens[i]);
+                continue;
             }
 
-            MinHash.Add(values, shingle);
-            features++;
+            // A paragraph shorter than a shingle is one shingle of its own.
+            int length = i - paragraph;
+            int lastStart = length < k ? paragraph : i - k;
+            for (int start = paragraph; length > 0 && start <= lastStart; start++)
+            {
+                int end = Math.Min(start + k, i);
+                ulong shingle = tokens[start];
+                for (int j = start + 1; j < end; j++)
+                {
+                    shingle = FingerprintHash.Combine(shingle, tokens[j]);
+                }
+
+                MinHash.Add(values, shingle);
+                features++;
+            }
+
+            paragraph = i + 1;
         }
 
         if (littleText)

@@ -40,7 +40,7 @@ public sealed class Fingerprinter
                 int from = accumulator.TokenCount;
                 TextNormalizer.Tokenize(subject, accumulator);
                 accumulator.TakeSubject(from);
-                accumulator.EndLine();
+                accumulator.EndParagraph();
             }
 
             if (message.Body is not null)
@@ -238,9 +238,9 @@ public sealed class Fingerprinter
                 count = HtmlText.ToText(chars.AsSpan(0, count), accumulator);
             }
 
-            accumulator.EndLine();
+            accumulator.EndParagraph();
             TextNormalizer.Tokenize(chars.AsSpan(0, count), accumulator);
-            accumulator.EndLine();
+            accumulator.EndParagraph();
         }
         finally
         {
