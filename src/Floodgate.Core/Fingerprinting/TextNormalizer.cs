@@ -65,7 +65,12 @@ internal static class TextNormalizer
             return;
         }
 
-        bool endsClause = end < raw.Length && raw[end..].IndexOfAny(",!:;.?") >= 0;
+        bool endsClause = false;
+        for (int i = end; i < raw.Length; i++)
+        {
+            endsClause |= raw[i] is ',' or '!' or ':' or ';' or '.' or '?';
+        }
+
         var word = raw[start..end];
         bool atLineStart = accumulator.AtLineStart;
         accumulator.AtLineStart = false;
@@ -76,7 +81,40 @@ internal static class TextNormalizer
             return;
         }
 
-        if (word.Contains("://", StringComparison.Ordinal) || word.StartsWith("www.", StringComparison.OrdinalIgnoreCase))
+        // One pass decides the kind of word; most words are short and plain, and leave by the fast path.
+        int letters = 0, digits = 0;
+        bool other = false, at = false, colon = false;
+        foreach (char c in word)
+        {
+            if (char.IsAsciiLetter(c))
+            {
+                letters++;
+            }
+            else if (char.IsAsciiDigit(c))
+            {
+                digits++;
+            }
+            else if (c == '@')
+            {
+                at = true;
+            }
+            else if (c == ':')
+            {
+                colon = true;
+            }
+            else if (char.IsLetter(c))
+            {
+                letters++;
+                other = true;
+            }
+            else
+            {
+                other = true;
+            }
+        }
+
+        if ((colon && word.Contains("://", StringComparison.Ordinal)) ||
+            (word.Length > 4 && word[0] is 'w' or 'W' && word.StartsWith("www.", StringComparison.OrdinalIgnoreCase)))
         {
             ulong host = HashUrl(word, FingerprintHash.LinkSalt, out ulong url);
             accumulator.AddToken(url);
@@ -85,7 +123,7 @@ internal static class TextNormalizer
             return;
         }
 
-        if (word.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase) || IsEmailAddress(word))
+        if ((colon && word.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase)) || (at && IsEmailAddress(word)))
         {
             accumulator.AddToken(FingerprintHash.Email);
             return;
@@ -98,11 +136,16 @@ internal static class TextNormalizer
             return;
         }
 
-        Classify(word, out int letters, out int digits);
         if (digits > 0)
         {
             // Prices, dates, order numbers: "3pm" and "$1,299.00" are numbers; "INV2024X7" is an identifier.
             accumulator.AddToken(letters == 0 || word.Length < 6 ? FingerprintHash.Number : FingerprintHash.Random);
+            return;
+        }
+
+        if (!other && !at && !colon)
+        {
+            accumulator.AddToken(word.Length >= 8 && LooksRandom(word) ? FingerprintHash.Random : FingerprintHash.LowerWord(word));
             return;
         }
 
