@@ -5,5 +5,6 @@ var root = new RootCommand("Floodgate: outbound-mail abuse control");
 var cli = CliOptions.AddTo(root);
 foreach (var command in AccountCommands.Create(cli))
     root.Subcommands.Add(command);
+root.Subcommands.Add(ServeCommand.Create(cli));
 
 return await root.Parse(args).InvokeAsync();

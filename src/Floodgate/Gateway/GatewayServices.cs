@@ -1,5 +1,6 @@
 using System.Net;
 using Floodgate.Core.Accounts;
+using Floodgate.Core.Fingerprinting;
 using Floodgate.Core.Policy;
 using Floodgate.Hosting;
 using Floodgate.Protocols.Smtp;
@@ -18,7 +19,7 @@ internal sealed class GatewayServices : ISmtpSessionFactory
 {
     private readonly IPNetwork[] _trusted;
 
-    public GatewayServices(FloodgateOptions options, PolicyEngine engine, LoginThrottle throttle, IPasswordVerifier passwords, IMessageRelay relay, TransactionLog log)
+    public GatewayServices(FloodgateOptions options, PolicyEngine engine, LoginThrottle throttle, IPasswordVerifier passwords, IMessageRelay relay, GatewayLog log)
     {
         Options = options;
         Engine = engine;
@@ -39,7 +40,9 @@ internal sealed class GatewayServices : ISmtpSessionFactory
 
     public IMessageRelay Relay { get; }
 
-    public TransactionLog Log { get; }
+    public GatewayLog Log { get; }
+
+    public Fingerprinter Fingerprinter { get; } = Fingerprinter.Shared;
 
     public bool IsTrusted(IPAddress address)
     {

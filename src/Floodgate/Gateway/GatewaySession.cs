@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
 using Floodgate.Core.Accounts;
+using Floodgate.Core.Detection;
+using Floodgate.Core.Fingerprinting;
 using Floodgate.Core.Policy;
 using Floodgate.Protocols.Smtp;
 using Floodgate.Relay;
@@ -150,11 +152,19 @@ internal sealed class GatewaySession : ISmtpSession
         }
 
         record.MessageId = parsed.MessageId;
-        var facts = new MessageFacts { Size = message.Length, MessageId = parsed.MessageId };
-        var verdict = _services.Engine.CheckMessage(sender, in _tally, facts);
+        var facts = new MessageFacts
+        {
+            Size = message.Length,
+            MessageId = parsed.MessageId,
+            Fingerprint = _services.Fingerprinter.Compute(parsed),
+        };
+        var engine = _services.Engine;
+        var verdict = engine.CheckMessage(sender, in _tally, facts);
         if (!verdict.IsAccept)
         {
-            var refused = _services.Log.Record(record, null, ToReply(verdict), verdict.Reason, VerdictName(verdict.Kind), started, 0);
+            var held = verdict.Kind == VerdictKind.Hold;
+            engine.RecordOutcome(sender, in _tally, facts, held ? MessageOutcome.Held : MessageOutcome.Refused);
+            var refused = _services.Log.Record(record, null, ToReply(verdict), verdict.Reason, held ? "held" : VerdictName(verdict.Kind), started, 0);
             Reset();
             return refused;
         }
@@ -166,7 +176,7 @@ internal sealed class GatewaySession : ISmtpSession
         string outcome;
         if (result.Outcome == RelayOutcome.Sent)
         {
-            _services.Engine.RecordSent(sender, in _tally);
+            engine.RecordOutcome(sender, in _tally, facts, MessageOutcome.Relayed);
             FloodgateMetrics.Recipients.WithLabels(Door, "external").Inc(_tally.External);
             FloodgateMetrics.Recipients.WithLabels(Door, "internal").Inc(_tally.Internal);
             reply = GatewayReplies.Relayed;

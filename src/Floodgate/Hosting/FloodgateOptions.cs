@@ -25,6 +25,26 @@ public sealed class FloodgateOptions
 
     public LoginThrottleOptions LoginThrottle { get; set; } = new();
 
+    public Core.Detection.DetectionOptions Detection { get; set; } = new();
+
+    public Core.Enforcement.LadderOptions Ladder { get; set; } = new();
+
+    public Core.Enforcement.ContactTaskOptions ContactTasks { get; set; } = new();
+
+    public Core.Enforcement.DamagesOptions Damages { get; set; } = new();
+
+    /// <summary>
+    /// List settings have their defaults filled in after binding: the configuration binder appends
+    /// to a list that already holds values, so a default in the initialiser could not be replaced.
+    /// </summary>
+    public void ApplyDefaults()
+    {
+        if (Smtp.Listen.Count == 0 && Smtp.ImplicitTlsListen.Count == 0)
+        {
+            Smtp.Listen.Add("127.0.0.1:2525");
+        }
+    }
+
     /// <summary>Every problem with the settings, each naming the setting; empty when all is well.</summary>
     public List<string> Validate()
     {
@@ -111,9 +131,34 @@ public sealed class FloodgateOptions
             errors.Add($"Web:Url: '{Web.Url}' must look like http://127.0.0.1:8025");
         }
 
-        if (Database.Provider is not ("sqlite" or "postgresql"))
+        if (Detection.SimilarityThreshold is <= 0 or > 1)
         {
-            errors.Add($"Database:Provider: '{Database.Provider}' is not one of sqlite, postgresql");
+            errors.Add("Detection:SimilarityThreshold: must be in (0, 1]");
+        }
+
+        if (Detection.HoldScore <= 0 || Detection.OffenseScore < Detection.HoldScore)
+        {
+            errors.Add("Detection:HoldScore/OffenseScore: need 0 < HoldScore <= OffenseScore");
+        }
+
+        if (Ladder.LookBack <= TimeSpan.Zero)
+        {
+            errors.Add("Ladder:LookBack: must be positive");
+        }
+
+        if (ContactTasks.Sla <= TimeSpan.Zero)
+        {
+            errors.Add("ContactTasks:Sla: must be positive");
+        }
+
+        if (Damages.AmountPerPiece < 0 || string.IsNullOrWhiteSpace(Damages.Currency))
+        {
+            errors.Add("Damages: AmountPerPiece must be zero or more and Currency set");
+        }
+
+        if (Database.Provider is not ("sqlite" or "postgres"))
+        {
+            errors.Add($"Database:Provider: '{Database.Provider}' is not one of sqlite, postgres");
         }
 
         return errors;
@@ -123,7 +168,7 @@ public sealed class FloodgateOptions
 public sealed class SmtpOptions
 {
     /// <summary>Plain listeners (STARTTLS offered when a certificate is available). Add 0.0.0.0:587 for submission.</summary>
-    public List<string> Listen { get; set; } = ["127.0.0.1:2525"];
+    public List<string> Listen { get; set; } = [];
 
     /// <summary>Implicit-TLS listeners (RFC 8314 submissions, port 465).</summary>
     public List<string> ImplicitTlsListen { get; set; } = [];

@@ -1,0 +1,133 @@
+using System.Net;
+using Floodgate.Core.Accounts;
+using Floodgate.Core.Policy;
+using Floodgate.Enforcement;
+using Floodgate.Gateway;
+using Floodgate.Protocols.Smtp;
+using Floodgate.Relay;
+using Floodgate.Storage.Transactions;
+using Floodgate.Web.Api;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Floodgate.Hosting;
+
+/// <summary>
+/// Starts the submission gateway: loads the account directory, rebuilds the windows from the
+/// transaction log (a restart never resets them), opens the SMTP listeners.
+/// </summary>
+internal sealed partial class GatewayHost(
+    FloodgateOptions options,
+    GatewayServices services,
+    StateRefresher refresher,
+    TransactionLog transactions,
+    TransactionLogWriter writer,
+    IMessageRelay relay,
+    ILoggerFactory loggers) : IHostedService, IHealthSource
+{
+    private readonly ILogger _logger = loggers.CreateLogger("Floodgate");
+    private SmtpServer? _smtp;
+
+    public IReadOnlyList<IPEndPoint> SmtpEndPoints => _smtp?.EndPoints ?? [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await refresher.RefreshAsync(cancellationToken);
+        var rebuilt = await RebuildWindowsAsync(cancellationToken);
+
+        var smtpOptions = new SmtpServerOptions
+        {
+            HostName = options.Smtp.Hostname,
+            MaxMessageSize = options.Smtp.MaxMessageSize,
+            MaxConnections = options.Smtp.MaxConnections,
+            MaxConnectionsPerAddress = options.Smtp.MaxConnectionsPerAddress,
+            CommandTimeout = options.Smtp.CommandTimeout,
+            DataTimeout = options.Smtp.DataTimeout,
+            Certificate = Certificates.LoadOrCreate(options.Smtp, options.DataDirectory, out var certificate),
+        };
+        foreach (var listen in options.Smtp.Listen)
+        {
+            Endpoints.TryParse(listen, out var ep);
+            smtpOptions.Listeners.Add(new SmtpListenerOptions { EndPoint = ep, Name = "submission", Mode = SmtpListenerMode.StartTls });
+        }
+
+        foreach (var listen in options.Smtp.ImplicitTlsListen)
+        {
+            Endpoints.TryParse(listen, out var ep);
+            smtpOptions.Listeners.Add(new SmtpListenerOptions { EndPoint = ep, Name = "submissions", Mode = SmtpListenerMode.ImplicitTls });
+        }
+
+        smtpOptions.Validate();
+        _smtp = new SmtpServer(smtpOptions, services, loggers.CreateLogger<SmtpServer>());
+        await _smtp.StartAsync(cancellationToken);
+
+        LogStarted(_logger, string.Join(", ", _smtp.EndPoints), certificate, services.Engine.Directory.MailboxCount, rebuilt);
+        if (options.Upstream.Url is null)
+        {
+            LogNoUpstream(_logger, relay.Describe());
+        }
+        else
+        {
+            LogUpstream(_logger, relay.Describe());
+        }
+
+        if (options.Smtp.TrustedNetworks.Count > 0)
+        {
+            LogTrusted(_logger, string.Join(", ", options.Smtp.TrustedNetworks));
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_smtp is not null)
+        {
+            await _smtp.StopAsync(cancellationToken);
+            await _smtp.DisposeAsync();
+        }
+
+        await writer.DisposeAsync();
+        await relay.DisposeAsync();
+    }
+
+    public ValueTask<IReadOnlyList<HealthCheck>> CheckAsync(CancellationToken cancellationToken)
+    {
+        var smtp = _smtp;
+        IReadOnlyList<HealthCheck> checks =
+        [
+            new("smtp", smtp is not null, smtp is null ? "not started" : $"listening on {string.Join(", ", smtp.EndPoints)}; {smtp.ConnectionCount} connections"),
+            new("accounts", true, $"{services.Engine.Directory.MailboxCount} mailboxes, state version {services.Engine.Directory.Version}"),
+            new("transaction-log", writer.Failures == 0 || writer.Pending < 50_000, $"{writer.Written} written, {writer.Pending} pending, {writer.Dropped} dropped"),
+            new("relay", true, relay.Describe()),
+        ];
+        return ValueTask.FromResult(checks);
+    }
+
+    private async Task<int> RebuildWindowsAsync(CancellationToken cancellationToken)
+    {
+        var engine = services.Engine;
+        var rows = await transactions.LoadSinceAsync(engine.Time.GetUtcNow().AddHours(-24), cancellationToken);
+        var count = 0;
+        foreach (var row in rows)
+        {
+            if (row.Verdict == TransactionVerdict.Accepted && row.MailboxId is { } m && row.DomainId is { } d && row.ClientId is { } c)
+            {
+                engine.RecordSent(m, d, c, row.ExternalRecipients, row.Recipients - row.ExternalRecipients, row.Time);
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Floodgate SMTP gateway listening on {EndPoints} (STARTTLS with {Certificate}); {Mailboxes} mailboxes; windows rebuilt from {Transactions} transactions of the last 24 h")]
+    private static partial void LogStarted(ILogger logger, string endPoints, string certificate, int mailboxes, int transactions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "NO UPSTREAM MTA CONFIGURED: accepted mail is written to {Outbox}, not delivered. Set Upstream:Url (--upstream smtp://host:port) for production.")]
+    private static partial void LogNoUpstream(ILogger logger, string outbox);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Relaying accepted mail in-line to {Upstream}")]
+    private static partial void LogUpstream(ILogger logger, string upstream);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Trusted networks may submit without AUTH: {Networks}")]
+    private static partial void LogTrusted(ILogger logger, string networks);
+}
