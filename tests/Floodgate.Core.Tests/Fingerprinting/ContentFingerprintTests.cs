@@ -81,3 +81,25 @@ public sealed class ContentFingerprintTests
         return accumulator.Build();
     }
 }
+
+public sealed class FingerprinterCharsetTests
+{
+    [Fact]
+    public void Latin1AndUtf8RenderingsOfOneTextAreIdentical()
+    {
+        var utf8 = System.Text.Encoding.UTF8.GetBytes("Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nGrüße aus München, schöne Grüße\r\n");
+        var latin1Bytes = System.Text.Encoding.Latin1.GetBytes("Subject: x\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nGrüße aus München, schöne Grüße\r\n");
+
+        Assert.Equal(1.0, Fingerprinter.Shared.Compute(latin1Bytes).Similarity(Fingerprinter.Shared.Compute(utf8)));
+    }
+
+    [Fact]
+    public void AnUnknownCharsetDoesNotThrow()
+    {
+        byte[] raw = "Subject: x\r\nContent-Type: text/plain; charset=x-no-such-charset\r\n\r\nhello there friend\r\n"u8.ToArray();
+
+        var fingerprint = Fingerprinter.Shared.Compute(raw);
+
+        Assert.True(fingerprint.FeatureCount > 0);
+    }
+}
