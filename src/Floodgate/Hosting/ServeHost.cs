@@ -154,8 +154,11 @@ internal static partial class ServeHost
     private static void WriteControlFile(FloodgateOptions options, WebApplication app, string token)
     {
         var path = Path.Combine(options.DataDirectory, "serve.json");
-        var url = app.Urls.FirstOrDefault() ?? options.Web.Url;
-        var json = JsonSerializer.Serialize(new Dictionary<string, string> { ["webUrl"] = url, ["token"] = token, ["pid"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses;
+        var url = addresses?.FirstOrDefault() ?? options.Web.Url;
+        var smtp = app.Services.GetRequiredService<GatewayHost>().SmtpEndPoints.Select(e => e.ToString()).ToArray();
+        var json = JsonSerializer.Serialize(new ControlFile(url, token, Environment.ProcessId, smtp), ControlFileJson.Default.ControlFile);
         File.WriteAllText(path, string.Empty);
         if (!OperatingSystem.IsWindows())
         {
@@ -164,6 +167,12 @@ internal static partial class ServeHost
 
         File.WriteAllText(path, json);
     }
+
+    internal sealed record ControlFile(string WebUrl, string Token, int Pid, string[] Smtp);
+
+    [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+    [System.Text.Json.Serialization.JsonSerializable(typeof(ControlFile))]
+    internal sealed partial class ControlFileJson : System.Text.Json.Serialization.JsonSerializerContext;
 
     private static void TryDelete(string path)
     {
