@@ -100,7 +100,8 @@ internal sealed class MilterConnection
                 return MilterStep.Continue;
 
             case MilterCommand.Mail:
-                AbortIfInMessage(previous);
+                // The MAIL macros arrived just before this packet and belong to the new message.
+                AbortIfInMessage(previous, keepMailMacros: true);
                 Reply(Session.OnMailFrom(new MilterArguments(span), Macros), MilterProtocolFlags.NoReplyMail, output);
                 return MilterStep.Continue;
 
@@ -311,18 +312,18 @@ internal sealed class MilterConnection
         return !_oversized;
     }
 
-    private void AbortIfInMessage(MilterState previous)
+    private void AbortIfInMessage(MilterState previous, bool keepMailMacros = false)
     {
         if (previous >= MilterState.Mail)
         {
             Session.OnAbort();
-            ResetMessage();
+            ResetMessage(keepMailMacros);
         }
     }
 
-    private void ResetMessage()
+    private void ResetMessage(bool keepMailMacros = false)
     {
-        Macros.ClearMessage();
+        Macros.ClearMessage(keepMailMacros);
         EndOfMessage.Reset();
         _messageSize = 0;
         _oversized = false;

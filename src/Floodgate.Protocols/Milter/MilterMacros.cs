@@ -69,9 +69,9 @@ public sealed class MilterMacros
     }
 
     /// <summary>Forgets the macros of the message (from MAIL on); the connection's stay.</summary>
-    internal void ClearMessage()
+    internal void ClearMessage(bool keepMail = false)
     {
-        for (var i = SlotOf((byte)'M'); i < SlotCount; i++)
+        for (var i = SlotOf((byte)'M') + (keepMail ? 1 : 0); i < SlotCount; i++)
         {
             _stages[i].Clear();
         }
