@@ -135,47 +135,57 @@ public sealed class PolicyRequest
         EncryptionKeySize = -1;
     }
 
-    /// <summary>Copies one line (without its newline) into the buffer and returns where it starts.</summary>
-    internal Span<byte> Append(in ReadOnlySequence<byte> line, out int start)
+    /// <summary>Copies a line that spans segments (without its newline) to the free end of the buffer.</summary>
+    internal ReadOnlySpan<byte> Append(ReadOnlySequence<byte> line, out int start)
     {
         var length = (int)line.Length;
-        if (_used + length > _buffer.Length)
-        {
-            // Bounded by MaxRequestSize: the parser refuses the line before it gets here otherwise.
-            var grown = new byte[Math.Max(_buffer.Length * 2, _used + length)];
-            _buffer.AsSpan(0, _used).CopyTo(grown);
-            _buffer = grown;
-        }
-
+        EnsureFree(length);
         start = _used;
         var target = _buffer.AsSpan(start, length);
         line.CopyTo(target);
         return target;
     }
 
-    /// <summary>Keeps a value that lies in the line just appended; the line ends at <paramref name="lineEnd"/>.</summary>
-    internal void Set(PolicyAttribute attribute, int valueStart, int valueLength, int lineEnd)
+    /// <summary>
+    /// Keeps a value. The value may already lie at the free end of the buffer (copied there by
+    /// <see cref="Append"/>); the copy is then a move within the buffer.
+    /// </summary>
+    internal void Keep(PolicyAttribute attribute, ReadOnlySpan<byte> value)
     {
+        EnsureFree(value.Length);
+        var start = _used;
+        value.CopyTo(_buffer.AsSpan(start));
+        _used += value.Length;
         var index = (int)attribute;
-        _starts[index] = valueStart;
-        _lengths[index] = valueLength;
+        _starts[index] = start;
+        _lengths[index] = value.Length;
         _strings[index] = null;
-        _used = lineEnd;
-        var value = _buffer.AsSpan(valueStart, valueLength);
+        var kept = _buffer.AsSpan(start, value.Length);
         switch (attribute)
         {
             case PolicyAttribute.ProtocolState:
-                ProtocolState = PolicyProtocolStates.Parse(value);
+                ProtocolState = PolicyProtocolStates.Parse(kept);
                 break;
             case PolicyAttribute.RecipientCount:
-                RecipientCount = ParseNumber(value);
+                RecipientCount = ParseNumber(kept);
                 break;
             case PolicyAttribute.Size:
-                Size = ParseNumber(value);
+                Size = ParseNumber(kept);
                 break;
             case PolicyAttribute.EncryptionKeysize:
-                EncryptionKeySize = (int)Math.Min(int.MaxValue, ParseNumber(value));
+                EncryptionKeySize = (int)Math.Min(int.MaxValue, ParseNumber(kept));
                 break;
+        }
+    }
+
+    private void EnsureFree(int length)
+    {
+        if (_used + length > _buffer.Length)
+        {
+            // Bounded by MaxRequestSize: the parser refuses a request before it gets that far.
+            var grown = new byte[Math.Max(_buffer.Length * 2, _used + length)];
+            _buffer.AsSpan(0, _used).CopyTo(grown);
+            _buffer = grown;
         }
     }
 

@@ -25,25 +25,49 @@ public static class PolicyRequestParser
         var limits = request.Limits;
         while (true)
         {
-            // Look for the newline only within one line's worth of data so a flood without newlines
-            // costs O(limit), not O(buffered).
-            var unread = reader.UnreadSequence;
-            var window = unread.Length > limits.MaxLineLength + 2 ? unread.Slice(0, limits.MaxLineLength + 2) : unread;
-            var newline = window.PositionOf((byte)'\n');
-            if (newline is null)
+            ReadOnlySpan<byte> line;
+            int consumed;
+
+            // Fast path: the whole line lies in the current segment (almost always true).
+            var current = reader.UnreadSpan;
+            var newlineInSpan = current[..Math.Min(current.Length, limits.MaxLineLength + 2)].IndexOf((byte)'\n');
+            if (newlineInSpan >= 0)
             {
-                error = window.Length > limits.MaxLineLength + 1 ? PolicyParseError.LineTooLong
-                    : request.ByteCount + window.Length > limits.MaxRequestSize ? PolicyParseError.RequestTooLarge
-                    : PolicyParseError.None;
-                return false;
+                line = current[..newlineInSpan];
+                consumed = newlineInSpan + 1;
+            }
+            else
+            {
+                // Look for the newline only within one line's worth of data so a flood without
+                // newlines costs O(limit), not O(buffered).
+                var unread = reader.UnreadSequence;
+                var window = unread.Length > limits.MaxLineLength + 2 ? unread.Slice(0, limits.MaxLineLength + 2) : unread;
+                var newline = window.PositionOf((byte)'\n');
+                if (newline is null)
+                {
+                    error = window.Length > limits.MaxLineLength + 1 ? PolicyParseError.LineTooLong
+                        : request.ByteCount + window.Length > limits.MaxRequestSize ? PolicyParseError.RequestTooLarge
+                        : PolicyParseError.None;
+                    return false;
+                }
+
+                var lineSequence = window.Slice(0, newline.Value);
+                consumed = (int)lineSequence.Length + 1;
+                if (consumed > limits.MaxLineLength + 2)
+                {
+                    error = PolicyParseError.LineTooLong;
+                    return false;
+                }
+
+                // Copied into the request's own buffer, where a kept value would go anyway.
+                line = request.Append(lineSequence, out _);
             }
 
-            var line = window.Slice(0, newline.Value);
-            var lineLength = (int)line.Length;
-            if (lineLength > 0 && line.Slice(lineLength - 1).FirstSpan[0] == (byte)'\r')
+            var lineLength = line.Length;
+            if (lineLength > 0 && line[lineLength - 1] == (byte)'\r')
             {
-                line = line.Slice(0, lineLength - 1);
                 lineLength--;
+                line = line[..lineLength];
             }
 
             if (lineLength > limits.MaxLineLength)
@@ -52,7 +76,6 @@ public static class PolicyRequestParser
                 return false;
             }
 
-            var consumed = (int)window.Slice(0, newline.Value).Length + 1;
             if (request.ByteCount + consumed > limits.MaxRequestSize)
             {
                 error = PolicyParseError.RequestTooLarge;
@@ -75,17 +98,16 @@ public static class PolicyRequestParser
                 return false;
             }
 
-            var bytes = request.Append(line, out var start);
-            var equals = bytes.IndexOf((byte)'=');
+            var equals = line.IndexOf((byte)'=');
             if (equals <= 0)
             {
                 error = PolicyParseError.MalformedLine;
                 return false;
             }
 
-            if (PolicyAttributeNames.TryLookup(bytes[..equals], out var attribute))
+            if (PolicyAttributeNames.TryLookup(line[..equals], out var attribute))
             {
-                request.Set(attribute, start + equals + 1, lineLength - equals - 1, start + lineLength);
+                request.Keep(attribute, line[(equals + 1)..]);
             }
         }
     }
