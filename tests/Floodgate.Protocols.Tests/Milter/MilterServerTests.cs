@@ -298,6 +298,28 @@ public sealed class MilterServerListenerTests
     }
 
     [Fact]
+    public async Task SenderStalledInsideAPacketIsCutOffAfterThePacketTimeout()
+    {
+        var time = new FakeTimeProvider();
+        var factory = new RecordingSessionFactory();
+        await using var server = new MilterServer(new MilterServerOptions { TcpEndPoints = ["127.0.0.1:0"], PacketTimeout = TimeSpan.FromSeconds(60) }, factory, timeProvider: time);
+        await server.StartAsync(CancellationToken.None);
+        using var client = await ConnectAsync(server.LocalEndPoints[0]);
+        await client.SendAsync(OptionNegotiation(6, 0x1FF, 0x1FFFFF));
+        await client.ReadReplyAsync();
+
+        await client.SendAsync(Connect("localhost", "127.0.0.1", 1)[..8]);
+        for (var i = 0; i < 200 && server.ConnectionCount > 0; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(61));
+            await Task.Delay(10);
+        }
+
+        Assert.True(await client.IsClosedAsync());
+        Assert.Equal(["close"], Assert.Single(factory.Sessions).Events);
+    }
+
+    [Fact]
     public async Task SlowDecisionSendsProgressUntilItIsMade()
     {
         var time = new FakeTimeProvider();
