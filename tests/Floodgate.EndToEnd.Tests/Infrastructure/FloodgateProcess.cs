@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Floodgate.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// The real `floodgate` program (the build output of src/Floodgate) run as a child process with
+/// its own data folder: the CLI for set-up and `serve` on loopback ports chosen by the OS.
+/// </summary>
+public sealed class FloodgateProcess : IAsyncDisposable
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "floodgate.dll");
+    private readonly StringBuilder _output = new();
+    private Process? _serve;
+
+    public FloodgateProcess(string? dataDirectory = null)
+    {
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "floodgate-e2e-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(DataDirectory);
+    }
+
+    public string DataDirectory { get; }
+
+    public IPEndPoint Smtp { get; private set; } = null!;
+
+    public Uri Web { get; private set; } = null!;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Runs a CLI command against this data folder; returns exit code and output.</summary>
+    public async Task<(int ExitCode, string Output)> CliAsync(params string[] args)
+    {
+        var psi = Start(["--data", DataDirectory, .. args]);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await p.WaitForExitAsync(cts.Token);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    public async Task CliOkAsync(params string[] args)
+    {
+        var (code, output) = await CliAsync(args);
+        Assert.True(code == 0, $"floodgate {string.Join(' ', args)} exited {code}: {output}");
+    }
+
+    /// <summary>A client "Acme" with domain acme.test and mailbox ann@acme.test (password "correct horse").</summary>
+    public async Task SeedAsync(params string[] extraMailboxes)
+    {
+        await CliOkAsync("client", "add", "Acme", "--contact-name", "Ann Smith", "--contact-phone", "+1 555 0100", "--contact-email", "ann@acme.test");
+        await CliOkAsync("domain", "add", "acme.test", "--client", "Acme");
+        foreach (var m in (string[])["ann@acme.test", .. extraMailboxes])
+        {
+            await CliOkAsync("mailbox", "add", m, "--password", "correct horse");
+        }
+    }
+
+    public async Task StartAsync(params string[] extraArgs)
+    {
+        var control = Path.Combine(DataDirectory, "serve.json");
+        File.Delete(control);
+        var psi = Start(["--data", DataDirectory, "serve", "--smtp", "127.0.0.1:0", "--web", "127.0.0.1:0", .. extraArgs]);
+        _serve = Process.Start(psi)!;
+        _serve.OutputDataReceived += (_, e) => Append(e.Data);
+        _serve.ErrorDataReceived += (_, e) => Append(e.Data);
+        _serve.BeginOutputReadLine();
+        _serve.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_serve.HasExited)
+            {
+                throw new InvalidOperationException($"floodgate serve exited with {_serve.ExitCode}:\n{Output}");
+            }
+
+            if (File.Exists(control) && TryReadControl(control, out var smtp, out var web))
+            {
+                Smtp = smtp;
+                Web = web;
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"floodgate serve did not start:\n{Output}");
+    }
+
+    /// <summary>Stops serve the way an operator does (SIGTERM) and waits for it to finish.</summary>
+    public async Task StopAsync()
+    {
+        if (_serve is null || _serve.HasExited)
+        {
+            return;
+        }
+
+        Kill(_serve.Id, signal: 15);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _serve.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _serve.Kill(entireProcessTree: true);
+        }
+
+        _serve.Dispose();
+        _serve = null;
+    }
+
+    public bool IsRunning => _serve is { HasExited: false };
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static ProcessStartInfo Start(string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return psi;
+    }
+
+    private static bool TryReadControl(string path, out IPEndPoint smtp, out Uri web)
+    {
+        smtp = null!;
+        web = null!;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            var endpoints = doc.RootElement.GetProperty("smtp");
+            if (endpoints.GetArrayLength() == 0)
+            {
+                return false;
+            }
+
+            smtp = IPEndPoint.Parse(endpoints[0].GetString()!);
+            web = new Uri(doc.RootElement.GetProperty("webUrl").GetString()!);
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or KeyNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private static void Kill(int pid, int signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+}

@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Floodgate.Protocols.Smtp;
+
+namespace Floodgate.EndToEnd.Tests.Infrastructure;
+
+/// <summary>A message as the upstream MTA received it.</summary>
+public sealed record SinkMessage(string Sender, IReadOnlyList<string> Recipients, byte[] Data);
+
+/// <summary>
+/// The upstream MTA of the tests: Floodgate's own SMTP server (a real server on loopback) with a
+/// session that keeps every message byte for byte, or answers what the test tells it to.
+/// </summary>
+public sealed class UpstreamSink : IAsyncDisposable, ISmtpSessionFactory
+{
+    private readonly SmtpServer _server;
+
+    public UpstreamSink()
+    {
+        var options = new SmtpServerOptions { HostName = "sink.test" };
+        options.Listeners.Add(new SmtpListenerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), Name = "sink" });
+        _server = new SmtpServer(options, this);
+    }
+
+    public ConcurrentQueue<SinkMessage> Messages { get; } = new();
+
+    /// <summary>When set, every message is answered with this reply instead of 250.</summary>
+    public SmtpReply? MessageReply { get; set; }
+
+    public IPEndPoint EndPoint => _server.EndPoints[0];
+
+    public string Url => $"smtp://127.0.0.1:{EndPoint.Port}";
+
+    public static async Task<UpstreamSink> StartAsync()
+    {
+        var sink = new UpstreamSink();
+        await sink._server.StartAsync(CancellationToken.None);
+        return sink;
+    }
+
+    public async Task<SinkMessage> WaitForMessageAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Messages.TryDequeue(out var m))
+            {
+                return m;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException("the upstream received no message");
+    }
+
+    public ISmtpSession Open(SmtpConnectionInfo connection) => new Session(this);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.StopAsync(CancellationToken.None);
+        await _server.DisposeAsync();
+    }
+
+    private sealed class Session(UpstreamSink sink) : ISmtpSession
+    {
+        private static readonly SmtpReply Ok = SmtpReply.Create(250, "2.0.0", "OK");
+        private static readonly SmtpReply Data = SmtpReply.Create(354, null, "Go ahead");
+        private readonly List<string> _recipients = [];
+        private string _sender = string.Empty;
+
+        public bool MaySubmit => true;
+
+        public bool AuthAllowed(bool isTls) => false;
+
+        public ValueTask<SmtpReply> AuthenticateAsync(string login, string password, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(SmtpReply.Create(535, "5.7.8", "no"));
+
+        public SmtpReply MailFrom(string reversePath, long declaredSize)
+        {
+            _sender = reversePath;
+            _recipients.Clear();
+            return Ok;
+        }
+
+        public SmtpReply RcptTo(string forwardPath)
+        {
+            _recipients.Add(forwardPath);
+            return Ok;
+        }
+
+        public SmtpReply DataStart() => Data;
+
+        public ValueTask<SmtpReply> MessageAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+        {
+            if (sink.MessageReply is { } reply)
+            {
+                return ValueTask.FromResult(reply);
+            }
+
+            sink.Messages.Enqueue(new SinkMessage(_sender, [.. _recipients], message.ToArray()));
+            return ValueTask.FromResult(Ok);
+        }
+
+        public void Reset()
+        {
+            _sender = string.Empty;
+            _recipients.Clear();
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

@@ -1,1 +1,0 @@
-namespace Floodgate.EndToEnd.Tests;
