@@ -20,13 +20,31 @@ internal static class ProcessMemory
         return total;
     }
 
+    /// <summary>
+    /// Proportional set size of the tree in KiB: shared pages (a pre-forking Perl server's
+    /// copy-on-write heap) are split between the processes that share them, so the sum is not
+    /// inflated the way a sum of RSS is.
+    /// </summary>
+    public static long TreePssKilobytes(int pid)
+    {
+        long total = 0;
+        foreach (var member in Tree(pid))
+        {
+            total += ReadKilobytes($"/proc/{member}/smaps_rollup", "Pss");
+        }
+
+        return total;
+    }
+
     public static int TreeSize(int pid) => Tree(pid).Count;
 
-    public static long ReadStatusKilobytes(int pid, string field)
+    public static long ReadStatusKilobytes(int pid, string field) => ReadKilobytes($"/proc/{pid}/status", field);
+
+    private static long ReadKilobytes(string path, string field)
     {
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            foreach (var line in File.ReadLines(path))
             {
                 if (line.StartsWith(field, StringComparison.Ordinal) && line.Length > field.Length && line[field.Length] == ':')
                 {

@@ -113,8 +113,9 @@ internal sealed class PolicyLoad(PolicyLoadOptions options)
         var processes = 0;
         if (_options.ServerPid > 0)
         {
-            peak = Math.Max(sampledPeak, ProcessMemory.TreeKilobytes(_options.ServerPid, "VmHWM"));
             processes = ProcessMemory.TreeSize(_options.ServerPid);
+            // One process: its own high-water mark (VmHWM). A tree: the largest sampled PSS sum.
+            peak = processes == 1 ? Math.Max(sampledPeak, ProcessMemory.ReadStatusKilobytes(_options.ServerPid, "VmHWM")) : sampledPeak;
         }
 
         return new PolicyLoadResult(
@@ -141,7 +142,7 @@ internal sealed class PolicyLoad(PolicyLoadOptions options)
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                peak = Math.Max(peak, ProcessMemory.TreeKilobytes(_options.ServerPid, "VmRSS"));
+                peak = Math.Max(peak, ProcessMemory.TreePssKilobytes(_options.ServerPid));
                 await Task.Delay(250, cancellationToken).ConfigureAwait(false);
             }
         }
