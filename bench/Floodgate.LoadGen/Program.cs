@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Net;
+using Floodgate.LoadGen.Policy;
+using Floodgate.LoadGen.Reporting;
+
+namespace Floodgate.LoadGen;
+
+internal static class Program
+{
+    private const string Usage = """
+        Floodgate.LoadGen: Postfix policy delegation load
+
+          policy --target 127.0.0.1:10040 [--concurrency 8] [--duration 15] [--warmup 2]
+                 [--mailboxes 10000] [--recipients 5] [--size 5120] [--server-pid PID]
+                 [--label NAME] [--out results.jsonl] [--seed 1]
+              Persistent connections, one outstanding request each, for a fixed duration.
+              Exit code 1 when any error or malformed reply was seen.
+          noop --listen 127.0.0.1:10049
+              A no-op responder (action=DUNNO to everything) until SIGTERM or Ctrl+C.
+          report --in results.jsonl [--baseline postfwd] [--ceiling noop]
+              Markdown table of a results file with ratios at each concurrency.
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        Dictionary<string, string> options;
+        try
+        {
+            options = ParseOptions(args.AsSpan(1));
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM,
+            context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+
+        try
+        {
+            return args[0] switch
+            {
+                "policy" => await RunPolicyAsync(options, stop.Token),
+                "noop" => await RunNoopAsync(options, stop.Token),
+                "report" => Report(options),
+                _ => Fail($"unknown mode '{args[0]}'\n{Usage}"),
+            };
+        }
+        catch (FormatException e)
+        {
+            return Fail(e.Message);
+        }
+    }
+
+    private static async Task<int> RunPolicyAsync(Dictionary<string, string> options, CancellationToken cancellationToken)
+    {
+        var load = new PolicyLoadOptions(
+            Endpoint(Required(options, "target")),
+            Number(options, "concurrency", 8),
+            TimeSpan.FromSeconds(Number(options, "warmup", 2)),
+            TimeSpan.FromSeconds(Number(options, "duration", 15)),
+            Number(options, "mailboxes", 10_000),
+            Number(options, "recipients", 5),
+            Number(options, "size", 5120),
+            Number(options, "server-pid", 0),
+            Number(options, "seed", 1));
+        var label = options.GetValueOrDefault("label", load.Target.ToString());
+        var result = await new PolicyLoad(load).RunAsync(cancellationToken);
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{label} c={load.Concurrency}: {result.RequestsPerSecond:N0} requests/s ({result.Requests} in {result.Seconds:0.0} s, {result.Messages} messages), p50 {result.P50Microseconds / 1000:0.000} ms, p90 {result.P90Microseconds / 1000:0.000} ms, p99 {result.P99Microseconds / 1000:0.000} ms, max {result.MaxMicroseconds / 1000:0.0} ms, errors {result.Errors}, refused {result.Refused}, peak RSS {result.PeakRssKilobytes / 1024.0:0.0} MiB over {result.ServerProcesses} process(es)"));
+        if (result.FirstError is not null)
+        {
+            Console.WriteLine($"  first error: {result.FirstError}");
+        }
+
+        if (result.FirstRefusal is not null)
+        {
+            Console.WriteLine($"  first refusal: {result.FirstRefusal}");
+        }
+
+        if (options.TryGetValue("out", out var path))
+        {
+            ResultTable.Append(path, new ResultLine(label, load.Target.ToString(), load.Concurrency, load.RecipientsPerMessage, load.Mailboxes, DateTimeOffset.UtcNow, result));
+        }
+
+        return result.Errors == 0 && result.Requests > 0 ? 0 : 1;
+    }
+
+    private static async Task<int> RunNoopAsync(Dictionary<string, string> options, CancellationToken cancellationToken)
+    {
+        await new NoopResponder(Endpoint(Required(options, "listen"))).RunAsync(cancellationToken);
+        return 0;
+    }
+
+    private static int Report(Dictionary<string, string> options)
+    {
+        Console.Write(ResultTable.Markdown(
+            Required(options, "in"),
+            options.GetValueOrDefault("baseline", "postfwd"),
+            options.GetValueOrDefault("ceiling", "noop")));
+        return 0;
+    }
+
+    private static Dictionary<string, string> ParseOptions(ReadOnlySpan<string> args)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new FormatException($"expected --name value, got '{args[i]}'");
+            }
+
+            options[args[i][2..]] = args[++i];
+        }
+
+        return options;
+    }
+
+    private static string Required(Dictionary<string, string> options, string name) =>
+        options.TryGetValue(name, out var value) ? value : throw new FormatException($"--{name} is required");
+
+    private static int Number(Dictionary<string, string> options, string name, int fallback) =>
+        !options.TryGetValue(name, out var value) ? fallback
+        : int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number >= 0 ? number
+        : throw new FormatException($"--{name} wants a whole number, got '{value}'");
+
+    private static IPEndPoint Endpoint(string text) =>
+        IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0
+            ? endpoint
+            : throw new FormatException($"'{text}' is not an address:port");
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine(message);
+        return 2;
+    }
+}

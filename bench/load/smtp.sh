@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# SMTP relay load with Postfix's smtp-source and smtp-sink, three paths measured in one run:
+#   limit      smtp-source -> smtp-sink
+#   floodgate  smtp-source -> floodgate serve -> smtp-sink
+#   postfix    smtp-source -> private Postfix relay, postfwd as check_policy_service -> smtp-sink
+# for 1 and 50 recipients x 5 KB, 20 parallel sessions, kept open (-d) and reconnecting.
+# A data point is timed end to end: from smtp-source's start until smtp-sink has counted every
+# message (Postfix queues before it delivers, so smtp-source's own time would flatter it).
+# Appends a Markdown table to bench/RESULTS.md under "## SMTP load".
+#
+# Environment: POINT_SECONDS (target length of a data point, 12), SESSIONS (20), SIZE (5120),
+# RECIPIENTS ("1 50"), TARGETS ("limit floodgate postfix"), RESULTS, NO_APPEND=1 to only print.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+POINT_SECONDS=${POINT_SECONDS:-12}
+SESSIONS=${SESSIONS:-20}
+SIZE=${SIZE:-5120}
+RECIPIENTS=${RECIPIENTS:-"1 50"}
+TARGETS=${TARGETS:-"limit floodgate postfix"}
+# Postfix accepts alternate config directories only when the default main.cf lists them, so the
+# private instance lives at a fixed path; a lock keeps two runs apart.
+POSTFIX_DIR=/tmp/floodgate-bench-postfix
+SMTP_SOURCE=/usr/sbin/smtp-source
+SMTP_SINK=/usr/sbin/smtp-sink
+
+WORK=$(mktemp -d /tmp/floodgate-smtp.XXXXXX)
+chmod 755 "$WORK"
+POSTFIX_STARTED=""
+cleanup() {
+    if [[ -n $POSTFIX_STARTED ]]; then
+        postfix -c "$POSTFIX_DIR" stop >/dev/null 2>&1 || true
+        # postfix stop returns before the master has gone; give it a moment before removing its files.
+        for _ in $(seq 50); do [[ -e $POSTFIX_DIR/queue/pid/master.pid ]] || break; sleep 0.1; done
+        rm -rf "$POSTFIX_DIR"
+    fi
+    stop_all
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for tool in "$SMTP_SOURCE" "$SMTP_SINK" python3 curl; do
+    command -v "$tool" >/dev/null || die "$tool missing: apt-get install postfix (see NOTES.md for a quiet install)"
+done
+
+now() { date +%s.%N; }
+
+# One smtp-sink for the whole run; -c makes it print "sess=N quit=N mesg=N" counters.
+SINK_PORT=$(free_port)
+"$SMTP_SINK" -u nobody -c "127.0.0.1:$SINK_PORT" 1024 >"$WORK/sink.out" 2>&1 &
+BENCH_PIDS+=("$!")
+wait_port "$SINK_PORT" || die "smtp-sink did not start"
+
+sink_count() {
+    tr '\r' '\n' <"$WORK/sink.out" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2 | grep . || echo 0
+}
+
+# wait_delivered TARGET_COUNT: waits until smtp-sink has counted TARGET_COUNT messages, or until it
+# has made no progress for 10 s; prints the time it got there.
+wait_delivered() {
+    local target=$1 last=-1 count stalled_since=$SECONDS
+    while true; do
+        count=$(sink_count)
+        if ((count >= target)); then now; return 0; fi
+        if ((count != last)); then last=$count; stalled_since=$SECONDS; fi
+        if ((SECONDS - stalled_since >= 10)); then now; return 1; fi
+        sleep 0.05
+    done
+}
+
+# measure LABEL PORT RCPTS MODE MESSAGES: one smtp-source run; sets RATE_MSGS, DELIVERED, SOURCE_SECONDS, E2E_SECONDS.
+measure() {
+    local label=$1 port=$2 rcpts=$3 mode=$4 messages=$5 before started finished delivered_at flags=()
+    [[ $mode == kept-open ]] && flags+=(-d)
+    before=$(sink_count)
+    started=$(now)
+    # Bounded: at most 4 x the data point's target length plus a minute.
+    if ! timeout $((POINT_SECONDS * 4 + 60)) "$SMTP_SOURCE" "${flags[@]}" -s "$SESSIONS" -m "$messages" -r "$rcpts" \
+        -l "$SIZE" -f sender@bench.test -t rcpt@sink.test "127.0.0.1:$port" 2>"$WORK/source.err"; then
+        log "$label: smtp-source failed: $(tail -2 "$WORK/source.err")"
+        SOURCE_ERRORS=1
+    fi
+    finished=$(now)
+    delivered_at=$(wait_delivered $((before + messages))) || log "$label: smtp-sink stopped short of $messages messages"
+    DELIVERED=$(($(sink_count) - before))
+    SOURCE_SECONDS=$(awk -v a="$started" -v b="$finished" 'BEGIN { printf "%.3f", b - a }')
+    E2E_SECONDS=$(awk -v a="$started" -v b="$delivered_at" 'BEGIN { printf "%.3f", b - a }')
+    RATE_MSGS=$(awk -v n="$DELIVERED" -v s="$E2E_SECONDS" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }')
+}
+
+ROWS=$WORK/rows.tsv
+: >"$ROWS"
+NOTES=()
+
+# run_point LABEL PORT RCPTS MODE: a short pilot sizes the real run to about POINT_SECONDS.
+run_point() {
+    local label=$1 port=$2 rcpts=$3 mode=$4 pilot messages
+    SOURCE_ERRORS=0
+    pilot=$((rcpts > 1 ? 200 : 1000))
+    measure "$label" "$port" "$rcpts" "$mode" "$pilot"
+    messages=$(awk -v r="$RATE_MSGS" -v t="$POINT_SECONDS" 'BEGIN { n = int(r * t); if (n < 200) n = 200; if (n > 400000) n = 400000; print n }')
+    log "$label, $rcpts recipient(s), $mode: pilot $RATE_MSGS messages/s, now $messages messages"
+    SOURCE_ERRORS=0
+    measure "$label" "$port" "$rcpts" "$mode" "$messages"
+    log "$label, $rcpts recipient(s), $mode: $DELIVERED of $messages delivered in $E2E_SECONDS s (smtp-source done after $SOURCE_SECONDS s): $RATE_MSGS messages/s"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rcpts" "$mode" "$messages" "$DELIVERED" \
+        "$SOURCE_SECONDS" "$E2E_SECONDS" "$RATE_MSGS" "$SOURCE_ERRORS" >>"$ROWS"
+}
+
+run_target() {
+    local label=$1 port=$2 rcpts mode
+    for rcpts in $RECIPIENTS; do
+        for mode in kept-open reconnecting; do
+            run_point "$label" "$port" "$rcpts" "$mode"
+        done
+    done
+}
+
+# --- the private Postfix relay with postfwd --------------------------------------------------
+
+start_postfwd_for_postfix() {
+    POSTFWD_PORT=$(free_port)
+    local dir=$WORK/postfwd
+    mkdir -p "$dir"
+    chmod 777 "$dir"
+    # The production rules with the hourly cap raised so it does not fire; both rules are evaluated
+    # for every RCPT. postfwd's rate() counts requests, so RCPT requests per `instance` are the
+    # recipients of one message. No ")" in a reply text (it silently disables the rule).
+    cat >"$WORK/postfwd.cf" <<'RULES'
+id=RCPT_PER_MESSAGE; protocol_state==RCPT; action=rate(instance/200/3600/452 4.5.3 Too many recipients for one message)
+id=RCPT_PER_HOUR; protocol_state==RCPT; action=rate(sender/100000000/3600/450 4.7.1 Hourly recipient limit reached, try again later)
+RULES
+    # Daemon mode: with --nodaemon postfwd2 has no cache daemon and rate() does nothing.
+    postfwd --file "$WORK/postfwd.cf" --interface 127.0.0.1 --port "$POSTFWD_PORT" \
+        --cache_proto unix --cache_port "$dir/cache.socket" --pidfile "$dir/master.pid" \
+        --user nobody --group nogroup --nodns --perfmon >"$WORK/postfwd.log" 2>&1 || return 1
+    for _ in $(seq 100); do [[ -s $dir/master.pid ]] && break; sleep 0.1; done
+    BENCH_GROUPS+=("$(cat "$dir/master.pid")")
+    wait_port "$POSTFWD_PORT" 30
+}
+
+ensure_default_main_cf() {
+    local main=/etc/postfix/main.cf
+    if [[ ! -e $main ]]; then
+        log "creating $main (absent): Postfix reads it to allow $POSTFIX_DIR"
+        printf 'compatibility_level = 3.6\nalternate_config_directories = %s\n' "$POSTFIX_DIR" >"$main"
+    elif ! postconf -h alternate_config_directories | grep -qF "$POSTFIX_DIR"; then
+        local current
+        current=$(postconf -h alternate_config_directories)
+        postconf -e "alternate_config_directories = ${current:+$current, }$POSTFIX_DIR"
+    fi
+}
+
+start_postfix() {
+    exec 9>/tmp/floodgate-bench-postfix.lock
+    flock -n 9 || { log "another smtp.sh run holds $POSTFIX_DIR"; return 1; }
+    POSTFIX_PORT=$(free_port)
+    ensure_default_main_cf
+    if [[ -e $POSTFIX_DIR/queue/pid/master.pid ]]; then postfix -c "$POSTFIX_DIR" stop >/dev/null 2>&1 || true; sleep 1; fi
+    rm -rf "$POSTFIX_DIR"
+    mkdir -p "$POSTFIX_DIR/queue" "$POSTFIX_DIR/data"
+    chown postfix "$POSTFIX_DIR/data"
+    # master.cf: smtpd on a loopback port, no chroot (the private queue has no chroot files).
+    awk -v port="$POSTFIX_PORT" '
+        /^#/ || NF < 8 { print; next }
+        $1 == "smtp" && $2 == "inet" { $1 = "127.0.0.1:" port }
+        $5 == "y" { $5 = "n" }
+        { print }' /etc/postfix/master.cf >"$POSTFIX_DIR/master.cf"
+    cat >"$POSTFIX_DIR/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $POSTFIX_DIR/queue
+data_directory = $POSTFIX_DIR/data
+maillog_file = $POSTFIX_DIR/maillog
+maillog_file_prefixes = /var, /tmp
+myhostname = relay.bench.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$SINK_PORT
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtputf8_enable = no
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:$POSTFWD_PORT
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+CF
+    if ! script -qc "postfix -c $POSTFIX_DIR start" /dev/null >"$WORK/postfix-start.log" 2>&1; then
+        log "postfix -c $POSTFIX_DIR start failed:"; cat "$WORK/postfix-start.log" >&2; return 1
+    fi
+    POSTFIX_STARTED=1
+    wait_port "$POSTFIX_PORT" 30
+}
+
+# --- Floodgate -----------------------------------------------------------------------------
+
+start_floodgate_smtp() {
+    build_floodgate || return 1
+    local data=$WORK/floodgate-data web
+    seed_floodgate "$data" 0 0 || { log "seeding the Floodgate account database failed (CLI interface not landed?)"; return 1; }
+    FLOODGATE_SMTP_PORT=$(free_port)
+    web=$(free_port)
+    start_floodgate "$data" "$FLOODGATE_SMTP_PORT" "$web" "$SINK_PORT"
+}
+
+for target in $TARGETS; do
+    case $target in
+        limit) run_target limit "$SINK_PORT" ;;
+        floodgate)
+            if start_floodgate_smtp; then
+                run_target floodgate "$FLOODGATE_SMTP_PORT"
+            else
+                log "FLOODGATE PART FAILED: floodgate serve could not be built, seeded or started; measuring the others"
+                NOTES+=("Floodgate: not measured, \`floodgate serve\` could not be built, seeded or started from this tree.")
+            fi
+            ;;
+        postfix)
+            start_postfwd_for_postfix || die "postfwd did not start: $(tail -5 "$WORK/postfwd.log")"
+            start_postfix || die "the private Postfix did not start"
+            run_target "postfix+postfwd" "$POSTFIX_PORT" ;;
+        *) die "unknown target $target" ;;
+    esac
+done
+
+[[ -s $ROWS ]] || die "no data point was measured"
+TABLE=$WORK/table.md
+{
+    echo "### $(machine_line)"
+    echo
+    echo "Command: \`POINT_SECONDS=$POINT_SECONDS SESSIONS=$SESSIONS RECIPIENTS=\"$RECIPIENTS\" TARGETS=\"$TARGETS\" bench/load/smtp.sh\`."
+    echo "smtp-source with $SESSIONS parallel sessions, $SIZE-byte messages, sender@bench.test; kept-open is \`-d\`"
+    echo "(one session sends message after message), reconnecting opens a session per message. Timed from"
+    echo "smtp-source's start until smtp-sink has counted every message (end to end, Postfix's queue included);"
+    echo "each point sized by a pilot run to about ${POINT_SECONDS} s. Ratios are to the limit (smtp-source → smtp-sink) in the same run."
+    echo
+    python3 - "$ROWS" "$SESSIONS" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+limit = {(r[1], r[2]): float(r[7]) for r in rows if r[0] == "limit"}
+print(f"| Path | Recipients | {sys.argv[2]} sessions | Messages sent | Delivered | Seconds | Messages/s | Recipients/s | × limit (messages) | × limit (recipients) | smtp-source alone, s |")
+print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+for r in sorted(rows, key=lambda r: (int(r[1]), r[2], ["limit", "floodgate", "postfix+postfwd"].index(r[0]) if r[0] in ["limit", "floodgate", "postfix+postfwd"] else 9)):
+    label, rcpts, mode, sent, delivered, src, e2e, rate, err = r
+    rate = float(rate)
+    ref = limit.get((rcpts, mode))
+    ratio = f"{rate / ref:.2f}" if ref else "–"
+    flag = " (smtp-source error)" if err != "0" else ""
+    print(f"| {label}{flag} | {rcpts} | {mode} | {int(sent):,} | {int(delivered):,} | {float(e2e):.1f} | {rate:,.0f} | {rate * int(rcpts):,.0f} | {ratio} | {ratio} | {float(src):.1f} |")
+PY
+    for note in "${NOTES[@]}"; do echo; echo "- $note"; done
+} >"$TABLE"
+cat "$TABLE"
+if [[ -z ${NO_APPEND:-} ]]; then append_results "SMTP load" "$TABLE"; fi
