@@ -136,18 +136,32 @@ public sealed class EnforcementStore(
             Audit(db, now, actor, target.Kind + ".status", target.Kind, target.Id, statusDetails);
         Audit(db, now, actor, "offense.record", "offense", record.Id, new
         {
-            step = offense.Step.ToString(), offense.Score, offense.Source, mailbox = offense.MailboxAddress, reason,
-            signals = offense.Signals?.Count ?? 0, evidence = offense.Evidence?.Count ?? 0, incident = incident.Id,
+            step = offense.Step.ToString(),
+            offense.Score,
+            offense.Source,
+            mailbox = offense.MailboxAddress,
+            reason,
+            signals = offense.Signals?.Count ?? 0,
+            evidence = offense.Evidence?.Count ?? 0,
+            incident = incident.Id,
         });
         Audit(db, now, actor, "suspension.start", "suspension", suspension.Id, new
         {
-            scope = scope.ToString(), target = targetId, name = target.Name, status = status.ToString(), reason,
-            offense = record.Id, statusChanged,
+            scope = scope.ToString(),
+            target = targetId,
+            name = target.Name,
+            status = status.ToString(),
+            reason,
+            offense = record.Id,
+            statusChanged,
         });
         Audit(db, now, actor, "incident.open", "incident", incident.Id, new { client = client.Name, step = offense.Step.ToString(), offense = record.Id });
         Audit(db, now, actor, "contact-task.open", "contact-task", task.Id, new
         {
-            incident = incident.Id, contact = task.ContactName, phone = task.ContactPhone, dueAt = task.DueAt,
+            incident = incident.Id,
+            contact = task.ContactName,
+            phone = task.ContactPhone,
+            dueAt = task.DueAt,
         });
         await db.SaveChangesAsync(cancellationToken);
         if (statusChanged)
@@ -219,7 +233,12 @@ public sealed class EnforcementStore(
         Audit(db, now, actor, target.Kind + ".status", target.Kind, id, statusDetails);
         Audit(db, now, actor, "suspension.start", "suspension", suspension.Id, new
         {
-            scope = scope.ToString(), target = id, name = target.Name, status = nameof(AccountStatus.Suspended), reason, manual = true,
+            scope = scope.ToString(),
+            target = id,
+            name = target.Name,
+            status = nameof(AccountStatus.Suspended),
+            reason,
+            manual = true,
         });
         await db.SaveChangesAsync(cancellationToken);
         await AccountStore.BumpVersionAsync(db, cancellationToken);
@@ -259,7 +278,8 @@ public sealed class EnforcementStore(
         {
             Audit(db, now, actor, "client.termination-lifted", "client", id, new
             {
-                name = target.Name, reason,
+                name = target.Name,
+                reason,
                 warning = "A client terminated from the network was made active again by hand, outside the incident process.",
             });
         }
