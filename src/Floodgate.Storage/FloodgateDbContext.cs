@@ -1,6 +1,7 @@
 using Floodgate.Core.Accounts;
 using Floodgate.Storage.Accounts;
 using Floodgate.Storage.Audit;
+using Floodgate.Storage.Enforcement;
 using Floodgate.Storage.Transactions;
 using Microsoft.EntityFrameworkCore;
 
@@ -26,6 +27,16 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<TransactionRecord> Transactions => Set<TransactionRecord>();
 
+    public DbSet<OffenseRecord> Offenses => Set<OffenseRecord>();
+
+    public DbSet<SuspensionRecord> Suspensions => Set<SuspensionRecord>();
+
+    public DbSet<IncidentRecord> Incidents => Set<IncidentRecord>();
+
+    public DbSet<ContactTaskRecord> ContactTasks => Set<ContactTaskRecord>();
+
+    public DbSet<ContactAttempt> ContactAttempts => Set<ContactAttempt>();
+
     /// <summary>"sqlite" or "postgres".</summary>
     public abstract string Provider { get; }
 
@@ -38,6 +49,11 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
         modelBuilder.ApplyConfiguration(new StateVersionConfiguration());
         modelBuilder.ApplyConfiguration(new AuditEntryConfiguration());
         modelBuilder.ApplyConfiguration(new TransactionRecordConfiguration());
+        modelBuilder.ApplyConfiguration(new OffenseRecordConfiguration());
+        modelBuilder.ApplyConfiguration(new SuspensionRecordConfiguration());
+        modelBuilder.ApplyConfiguration(new IncidentRecordConfiguration());
+        modelBuilder.ApplyConfiguration(new ContactTaskRecordConfiguration());
+        modelBuilder.ApplyConfiguration(new ContactAttemptConfiguration());
     }
 }
 

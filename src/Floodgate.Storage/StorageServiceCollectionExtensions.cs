@@ -1,5 +1,7 @@
+using Floodgate.Core.Enforcement;
 using Floodgate.Storage.Accounts;
 using Floodgate.Storage.Audit;
+using Floodgate.Storage.Enforcement;
 using Floodgate.Storage.Transactions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +13,8 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the context factory, <see cref="PasswordHasher"/>, <see cref="AccountStore"/>,
-    /// <see cref="AuditLog"/>, <see cref="TransactionLog"/> and the singleton <see cref="TransactionLogWriter"/>.
+    /// <see cref="AuditLog"/>, <see cref="TransactionLog"/>, <see cref="EnforcementStore"/> and the singleton <see cref="TransactionLogWriter"/>.
+    /// <see cref="ContactTaskOptions"/> and <see cref="DamagesOptions"/> get their defaults unless registered before.
     /// Call <see cref="FloodgateDb.InitializeAsync"/> once at start, before anything else touches the database.
     /// </summary>
     public static IServiceCollection AddFloodgateStorage(
@@ -35,6 +38,9 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<AuditLog>();
         services.AddSingleton<TransactionLog>();
         services.AddSingleton<TransactionLogWriter>();
+        services.TryAddSingleton(new ContactTaskOptions());
+        services.TryAddSingleton(new DamagesOptions());
+        services.AddSingleton<EnforcementStore>();
         return services;
     }
 }

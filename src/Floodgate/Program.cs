@@ -5,6 +5,8 @@ var root = new RootCommand("Floodgate: outbound-mail abuse control");
 var cli = CliOptions.AddTo(root);
 foreach (var command in AccountCommands.Create(cli))
     root.Subcommands.Add(command);
+foreach (var command in EnforcementCommands.Create(cli))
+    root.Subcommands.Add(command);
 root.Subcommands.Add(ServeCommand.Create(cli));
 
 return await root.Parse(args).InvokeAsync();

@@ -218,34 +218,59 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
     {
         if (!Enum.IsDefined(status))
             throw new AccountException(AccountError.Invalid, $"Unknown status {status}.");
+        reason = NormalizeStatusReason(status, reason);
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var target = await FindStatusTargetAsync(db, scope, id, cancellationToken);
+        if (target.Status == status && target.Reason == reason)
+            return;
+        var details = target.Set(status, reason);
+        await CommitAsync(db, actor, target.Kind + ".status", target.Kind, () => id, details, cancellationToken);
+    }
+
+    // ---- status internals, shared with the enforcement store so a suspension changes status,
+    // bumps StateVersion and writes the same audit row as an operator's status change.
+
+    /// <summary>The trimmed reason; throws when Suspended or Terminated come without one, or it is too long.</summary>
+    internal static string? NormalizeStatusReason(AccountStatus status, string? reason)
+    {
         reason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
         if (reason is null && status is AccountStatus.Suspended or AccountStatus.Terminated)
             throw new AccountException(AccountError.Invalid, $"A reason is required to set the status {status}.");
         if (reason is { Length: > AccountColumns.Reason })
             throw new AccountException(AccountError.Invalid, $"The reason must be at most {AccountColumns.Reason} characters.");
+        return reason;
+    }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+    /// <summary>The tracked mailbox, domain or client whose status may change; NotFound when it does not exist.</summary>
+    internal static async Task<StatusTarget> FindStatusTargetAsync(FloodgateDbContext db, AccountScope scope, int id, CancellationToken cancellationToken)
+    {
         var idText = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        (string Kind, string Name, AccountStatus From, string? FromReason, Action<AccountStatus, string?> Set) target = scope switch
+        return scope switch
         {
             AccountScope.Mailbox => await db.Mailboxes.FirstOrDefaultAsync(m => m.Id == id, cancellationToken) is { } m
-                ? ("mailbox", m.Address, m.Status, m.StatusReason, (s, r) => (m.Status, m.StatusReason) = (s, r))
+                ? new StatusTarget("mailbox", id, m.Address, m.Status, m.StatusReason, (s, r) => (m.Status, m.StatusReason) = (s, r))
                 : throw NotFound("mailbox", idText),
             AccountScope.Domain => await db.Domains.FirstOrDefaultAsync(d => d.Id == id, cancellationToken) is { } d
-                ? ("domain", d.Name, d.Status, d.StatusReason, (s, r) => (d.Status, d.StatusReason) = (s, r))
+                ? new StatusTarget("domain", id, d.Name, d.Status, d.StatusReason, (s, r) => (d.Status, d.StatusReason) = (s, r))
                 : throw NotFound("domain", idText),
             AccountScope.Client => await db.Clients.FirstOrDefaultAsync(c => c.Id == id, cancellationToken) is { } c
-                ? ("client", c.Name, c.Status, c.StatusReason, (s, r) => (c.Status, c.StatusReason) = (s, r))
+                ? new StatusTarget("client", id, c.Name, c.Status, c.StatusReason, (s, r) => (c.Status, c.StatusReason) = (s, r))
                 : throw NotFound("client", idText),
             _ => throw new AccountException(AccountError.Invalid, $"Unknown scope {scope}."),
         };
-
-        if (target.From == status && target.FromReason == reason)
-            return;
-        target.Set(status, reason);
-        await CommitAsync(db, actor, target.Kind + ".status", target.Kind, () => id,
-            new { name = target.Name, from = target.From.ToString(), to = status.ToString(), reason }, cancellationToken);
     }
+
+    /// <summary>An audit entry for the caller to add in its own transaction.</summary>
+    internal static AuditEntry NewAuditEntry(DateTimeOffset time, string actor, string action, string targetKind, int? targetId, object details) => new()
+    {
+        Time = time,
+        Actor = actor,
+        Action = action,
+        TargetKind = targetKind,
+        TargetId = targetId,
+        Details = JsonSerializer.Serialize(details, DetailsJson),
+    };
 
     // ---- plans
 
@@ -352,15 +377,7 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
         try
         {
             await db.SaveChangesAsync(cancellationToken);
-            db.AuditEntries.Add(new AuditEntry
-            {
-                Time = time.GetUtcNow(),
-                Actor = actor,
-                Action = action,
-                TargetKind = targetKind,
-                TargetId = targetId(),
-                Details = JsonSerializer.Serialize(details, DetailsJson),
-            });
+            db.AuditEntries.Add(NewAuditEntry(time.GetUtcNow(), actor, action, targetKind, targetId(), details));
             await db.SaveChangesAsync(cancellationToken);
             await BumpVersionAsync(db, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
@@ -372,7 +389,7 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
         }
     }
 
-    private static Task<int> BumpVersionAsync(FloodgateDbContext db, CancellationToken cancellationToken) =>
+    internal static Task<int> BumpVersionAsync(FloodgateDbContext db, CancellationToken cancellationToken) =>
         db.StateVersions.Where(s => s.Id == StateVersion.SingletonId)
             .ExecuteUpdateAsync(s => s.SetProperty(v => v.Version, v => v.Version + 1), cancellationToken);
 
@@ -412,5 +429,30 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
         }
 
         return errors;
+    }
+}
+
+/// <summary>A mailbox, domain or client loaded for a status change (tracked by the caller's context).</summary>
+internal sealed class StatusTarget(string kind, int id, string name, AccountStatus status, string? reason, Action<AccountStatus, string?> set)
+{
+    private readonly Action<AccountStatus, string?> _set = set;
+
+    public string Kind { get; } = kind;
+
+    public int Id { get; } = id;
+
+    public string Name { get; } = name;
+
+    public AccountStatus Status { get; private set; } = status;
+
+    public string? Reason { get; private set; } = reason;
+
+    /// <summary>Sets the status and returns the audit details ("name", "from", "to", "reason") AccountStore has always written.</summary>
+    public object Set(AccountStatus status, string? reason)
+    {
+        var details = new { name = Name, from = Status.ToString(), to = status.ToString(), reason };
+        _set(status, reason);
+        (Status, Reason) = (status, reason);
+        return details;
     }
 }

@@ -33,7 +33,7 @@ internal static class AccountCommands
         var contactEmail = new Option<string>("--contact-email") { Description = "Primary contact's e-mail address", Required = true };
         var plan = new Option<string?>("--plan") { Description = "Plan name (default: \"default\")" };
         var add = new Command("add", "Add a client") { name, contactName, contactPhone, contactEmail, plan };
-        add.SetAction(CliContext.Run(options, async (cli, ct) =>
+        add.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
             var created = await cli.Store.AddClientAsync(
                 new NewClient(cli.Get(name), cli.Get(contactName)!, cli.Get(contactPhone)!, cli.Get(contactEmail)!, cli.Get(plan)),
@@ -105,7 +105,7 @@ internal static class AccountCommands
         var name = new Argument<string>("domain") { Description = "Domain name (Unicode or A-label; stored lower-case A-label)" };
         var owner = new Option<string>("--client") { Description = "Owning client (id or name)", Required = true };
         var add = new Command("add", "Add a domain to a client") { name, owner };
-        add.SetAction(CliContext.Run(options, async (cli, ct) =>
+        add.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
             var clientId = await cli.Store.ResolveClientIdAsync(cli.Get(owner)!, ct);
             var created = await cli.Store.AddDomainAsync(clientId, cli.Get(name), CliContext.Actor, ct);
@@ -145,7 +145,7 @@ internal static class AccountCommands
         var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password from the first line of standard input" };
         var displayName = new Option<string?>("--display-name") { Description = "Display name" };
         var add = new Command("add", "Add a mailbox to an existing domain") { address, password, passwordStdin, displayName };
-        add.SetAction(CliContext.Run(options, async (cli, ct) =>
+        add.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
             var secret = ReadPassword(cli, password, passwordStdin, required: false);
             var created = await cli.Store.AddMailboxAsync(new NewMailbox(cli.Get(address), secret, cli.Get(displayName)), CliContext.Actor, ct);
@@ -201,7 +201,7 @@ internal static class AccountCommands
 
         var target = new Argument<string>("mailbox") { Description = "Mailbox id or address" };
         var setPassword = new Command("set-password", "Set a mailbox's password") { target, password, passwordStdin };
-        setPassword.SetAction(CliContext.Run(options, async (cli, ct) =>
+        setPassword.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
             var secret = ReadPassword(cli, password, passwordStdin, required: true)!;
             var id = await cli.Store.ResolveMailboxIdAsync(cli.Get(target), ct);
@@ -212,7 +212,7 @@ internal static class AccountCommands
 
         var file = new Argument<string>("file") { Description = "CSV file with a header row address,password[,display_name]; \"-\" reads standard input" };
         var import = new Command("import", "Add mailboxes from CSV: all or nothing") { file };
-        import.SetAction(CliContext.Run(options, async (cli, ct) =>
+        import.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
             var path = cli.Get(file);
             MailboxImportResult result;
@@ -258,7 +258,7 @@ internal static class AccountCommands
             if (fixedStatus is null)
                 command.Arguments.Add(status);
             command.Options.Add(reason);
-            command.SetAction(CliContext.Run(options, async (cli, ct) =>
+            command.SetAction(CliContext.RunChange(options, async (cli, ct) =>
             {
                 var id = await resolve(cli.Store, cli.Get(which), ct);
                 var to = fixedStatus ?? cli.ParseResult.GetValue(status);

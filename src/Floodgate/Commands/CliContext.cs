@@ -3,7 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Floodgate.Storage;
 using Floodgate.Storage.Accounts;
+using Floodgate.Core.Enforcement;
 using Floodgate.Storage.Audit;
+using Floodgate.Storage.Enforcement;
 using Floodgate.Storage.Transactions;
 
 namespace Floodgate.Commands;
@@ -40,6 +42,9 @@ internal sealed class CliOptions
     /// <summary>Where --password-stdin reads; tests replace it.</summary>
     public Func<TextReader> Stdin { get; set; } = () => Console.In;
 
+    /// <summary>The enforcement store's clock (contact task overdue); tests replace it.</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
     /// <summary>Argon2id cost for new hashes; tests lower it.</summary>
     public PasswordHashOptions PasswordHashing { get; set; } = new();
 
@@ -69,11 +74,12 @@ internal sealed class CliContext
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private CliContext(CliOptions options, ParseResult parseResult, AccountStore store, TransactionLog transactions, AuditLog audit)
+    private CliContext(CliOptions options, ParseResult parseResult, AccountStore store, EnforcementStore enforcement, TransactionLog transactions, AuditLog audit)
     {
         Options = options;
         ParseResult = parseResult;
         Store = store;
+        Enforcement = enforcement;
         Transactions = transactions;
         Audit = audit;
         Json = parseResult.GetValue(options.Json);
@@ -86,6 +92,8 @@ internal sealed class CliContext
     public ParseResult ParseResult { get; }
 
     public AccountStore Store { get; }
+
+    public EnforcementStore Enforcement { get; }
 
     public TransactionLog Transactions { get; }
 
@@ -106,9 +114,23 @@ internal sealed class CliContext
 
     public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
+    /// <summary>The data folder (where a running server leaves serve.json).</summary>
+    public string DataDirectory => ParseResult.GetValue(Options.Data) ?? FloodgateDb.DefaultDataDirectory;
+
+    /// <summary>
+    /// <see cref="Run"/> for a command that changes state: after it succeeds, a running server is told
+    /// at once (<see cref="ServerNotifier"/>) instead of at its next StateVersion poll.
+    /// </summary>
+    public static Func<ParseResult, CancellationToken, Task<int>> RunChange(CliOptions options, Func<CliContext, CancellationToken, Task> body) =>
+        Run(options, async (cli, cancellationToken) =>
+        {
+            await body(cli, cancellationToken);
+            await ServerNotifier.NotifyAsync(cli.DataDirectory, cancellationToken);
+        });
+
     /// <summary>
     /// Wraps a command body: opens the store, maps refusals to a message on stderr and an exit code
-    /// (2 invalid input, 3 not found, 4 already exists; System.CommandLine's own usage errors are 1).
+    /// (2 invalid input, 3 not found, 4 already exists or not allowed in the current state; System.CommandLine's own usage errors are 1).
     /// </summary>
     public static Func<ParseResult, CancellationToken, Task<int>> Run(CliOptions options, Func<CliContext, CancellationToken, Task> body) =>
         async (parseResult, cancellationToken) =>
@@ -121,6 +143,7 @@ internal sealed class CliContext
                 var context = new CliContext(
                     options, parseResult,
                     new AccountStore(factory, new PasswordHasher(options.PasswordHashing), TimeProvider.System),
+                    new EnforcementStore(factory, options.Time, new ContactTaskOptions(), new DamagesOptions()),
                     new TransactionLog(factory),
                     new AuditLog(factory));
                 await body(context, cancellationToken);
@@ -135,6 +158,18 @@ internal sealed class CliContext
                 {
                     AccountError.NotFound => 3,
                     AccountError.Conflict => 4,
+                    _ => 2,
+                };
+            }
+            catch (EnforcementException ex)
+            {
+                await error.WriteLineAsync("error: " + ex.Message);
+                foreach (var detail in ex.Details)
+                    await error.WriteLineAsync("  " + detail);
+                return ex.Error switch
+                {
+                    EnforcementError.NotFound => 3,
+                    EnforcementError.Conflict => 4,
                     _ => 2,
                 };
             }

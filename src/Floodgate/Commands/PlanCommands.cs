@@ -43,7 +43,7 @@ internal static class PlanCommands
         var maxRecipients = new Option<int?>("--max-recipients") { Description = "Recipients per message (default 200)" };
         var addLimits = LimitOption();
         var add = new Command("add", "Add a plan; unset limits take the built-in defaults") { name, maxRecipients, addLimits };
-        add.SetAction(CliContext.Run(options, async (cli, ct) =>
+        add.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
             var limits = new PlanLimits();
             if (cli.Get(maxRecipients) is { } max)
@@ -59,7 +59,7 @@ internal static class PlanCommands
         var which = new Argument<string>("plan") { Description = "Plan id or name" };
         var setLimits = LimitOption();
         var set = new Command("set", "Change limits of a plan") { which, setLimits };
-        set.SetAction(CliContext.Run(options, async (cli, ct) =>
+        set.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
             var id = await cli.Store.ResolvePlanIdAsync(cli.Get(which), ct);
             var limits = (await cli.Store.ListPlansAsync(ct)).Single(p => p.Id == id).Limits;
@@ -102,7 +102,7 @@ internal static class PlanCommands
         var client = new Argument<string>("client") { Description = "Client id or name" };
         var planName = new Argument<string>("plan") { Description = "Plan id or name" };
         var assign = new Command("assign", "Assign a plan to a client") { client, planName };
-        assign.SetAction(CliContext.Run(options, async (cli, ct) =>
+        assign.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
             var clientId = await cli.Store.ResolveClientIdAsync(cli.Get(client), ct);
             var planId = await cli.Store.ResolvePlanIdAsync(cli.Get(planName), ct);
