@@ -43,4 +43,7 @@ public sealed record DetectionResult(
     DetectionAction ObservedAction)
 {
     public static readonly DetectionResult Allowed = new(DetectionAction.Allow, 0, [], [], [], DetectionAction.Allow);
+
+    /// <summary>The message that was judged (held or refused when the result acts on it).</summary>
+    public EvidenceMessage? Current { get; init; }
 }

@@ -262,7 +262,11 @@ public sealed class MassMailDetector : IMessageInspector
                 $"the run went on after {priorHolds} hold(s) of the same content")));
         }
 
-        return new DetectionResult(action, enforced, signals, evidence, action == DetectionAction.Offense ? campaign : [], observedAction);
+        var outcome = action == DetectionAction.Hold ? MessageOutcome.Held : action == DetectionAction.Offense ? MessageOutcome.Refused : MessageOutcome.Relayed;
+        return new DetectionResult(action, enforced, signals, evidence, action == DetectionAction.Offense ? campaign : [], observedAction)
+        {
+            Current = new EvidenceMessage(now, message.MessageId, tally.Recipients, tally.External, 1.0, outcome, mailbox.Id),
+        };
     }
 
     private DetectionAction Decide(double score, int priorHolds)

@@ -35,6 +35,7 @@ internal sealed partial class EnforcementService : IEnforcementSink
     private readonly ILogger _logger;
     private readonly Dictionary<int, List<DateTimeOffset>> _offenseTimes = [];
     private readonly Lock _sync = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PendingOffense, byte> _notYetDurable = new();
     private readonly Channel<PendingOffense> _pending = Channel.CreateUnbounded<PendingOffense>(new UnboundedChannelOptions { SingleReader = true });
 
     public EnforcementService(AccountDirectory directory, LadderOptions ladder, PolicyOptions policy, ILogger<EnforcementService> logger)
@@ -110,6 +111,32 @@ internal sealed partial class EnforcementService : IEnforcementSink
         }
 
         var reason = string.Create(CultureInfo.InvariantCulture, $"mass mailing detected {now.UtcDateTime:yyyy-MM-dd HH:mm} UTC, {Ladder.Describe(step)}");
+        ApplyStatus(mailbox, step, reason);
+        Offenses.WithLabels(((int)step).ToString(CultureInfo.InvariantCulture)).Inc();
+        LogOffense(_logger, mailbox.Address, Ladder.Describe(step), Summary(result));
+        var pending = new PendingOffense(now, mailbox, step, result, reason);
+        _notYetDurable[pending] = 0;
+        _pending.Writer.TryWrite(pending);
+        return step;
+    }
+
+    /// <summary>The offense is in the database: a directory refresh now carries its status.</summary>
+    public void Recorded(PendingOffense offense) => _notYetDurable.TryRemove(offense, out _);
+
+    /// <summary>
+    /// After a directory refresh: statuses decided in memory but not yet written would have been
+    /// overwritten by the database's older state; apply them again.
+    /// </summary>
+    public void ReapplyPending()
+    {
+        foreach (var (o, _) in _notYetDurable)
+        {
+            ApplyStatus(o.Mailbox, o.Step, o.Reason);
+        }
+    }
+
+    private static void ApplyStatus(MailboxState mailbox, LadderStep step, string reason)
+    {
         switch (step)
         {
             case LadderStep.SuspendMailbox:
@@ -122,11 +149,6 @@ internal sealed partial class EnforcementService : IEnforcementSink
                 mailbox.Client.SetStatus(AccountStatus.Terminated, reason);
                 break;
         }
-
-        Offenses.WithLabels(((int)step).ToString(CultureInfo.InvariantCulture)).Inc();
-        LogOffense(_logger, mailbox.Address, Ladder.Describe(step), Summary(result));
-        _pending.Writer.TryWrite(new PendingOffense(now, mailbox, step, result, reason));
-        return step;
     }
 
     internal static string Summary(DetectionResult result)

@@ -1,14 +1,18 @@
-using Floodgate.Core.Accounts;
-using Floodgate.Core.Enforcement;
-using Floodgate.Storage.Accounts;
+using Floodgate.Core.Detection;
+using Floodgate.Storage.Enforcement;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Floodgate.Enforcement;
 
-/// <summary>Writes the offenses decided in memory to the database, retrying until it succeeds.</summary>
-internal sealed partial class OffenseWriter(EnforcementService enforcement, AccountStore accounts, ILogger<OffenseWriter> logger) : BackgroundService
+/// <summary>
+/// Writes the offenses decided in memory to the database (offense, suspension, incident, contact
+/// task, audit), retrying until it succeeds: nothing decided is lost to a busy database.
+/// </summary>
+internal sealed partial class OffenseWriter(EnforcementService enforcement, EnforcementStore store, ILogger<OffenseWriter> logger) : BackgroundService
 {
+    public const string Actor = "detector";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -19,7 +23,9 @@ internal sealed partial class OffenseWriter(EnforcementService enforcement, Acco
                 {
                     try
                     {
-                        await WriteAsync(offense, stoppingToken);
+                        var recorded = await store.RecordOffenseAsync(ToRecord(offense), Actor, stoppingToken);
+                        enforcement.Recorded(offense);
+                        LogRecorded(logger, offense.Mailbox.Address, recorded.IncidentId, recorded.ContactTaskId);
                         break;
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
@@ -35,16 +41,33 @@ internal sealed partial class OffenseWriter(EnforcementService enforcement, Acco
         }
     }
 
-    private Task WriteAsync(PendingOffense offense, CancellationToken cancellationToken)
+    /// <summary>
+    /// The evidence kept with an offense is the offender's own messages (its damages are counted
+    /// from them); a campaign's other mailboxes are named in the signals.
+    /// </summary>
+    internal static NewOffense ToRecord(PendingOffense offense)
     {
         var m = offense.Mailbox;
-        return offense.Step switch
+        var evidence = new List<EvidenceMessage>();
+        foreach (var e in offense.Result.Evidence)
         {
-            LadderStep.SuspendMailbox => accounts.SetStatusAsync(AccountScope.Mailbox, m.Id, AccountStatus.Suspended, offense.Reason, "detector", cancellationToken),
-            LadderStep.SuspendDomain => accounts.SetStatusAsync(AccountScope.Domain, m.Domain.Id, AccountStatus.Suspended, offense.Reason, "detector", cancellationToken),
-            _ => accounts.SetStatusAsync(AccountScope.Client, m.Client.Id, AccountStatus.Terminated, offense.Reason, "detector", cancellationToken),
-        };
+            if (e.MailboxId == m.Id)
+            {
+                evidence.Add(e);
+            }
+        }
+
+        if (offense.Result.Current is { } current && current.MailboxId == m.Id)
+        {
+            evidence.Add(current);
+        }
+
+        evidence.Sort(static (a, b) => a.At.CompareTo(b.At));
+        return new NewOffense(offense.At, m.Client.Id, m.Domain.Id, m.Id, m.Address, offense.Step, offense.Result.Score, Actor, offense.Result.Signals, evidence, offense.Reason);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Offense of {Mailbox} recorded: incident {Incident}, contact task {Task}")]
+    private static partial void LogRecorded(ILogger logger, string mailbox, long incident, long task);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the offense of {Mailbox} (attempt {Attempt}): {Error}; retrying")]
     private static partial void LogWriteFailed(ILogger logger, string mailbox, int attempt, string error);

@@ -22,6 +22,8 @@ internal sealed partial class GatewayHost(
     StateRefresher refresher,
     TransactionLog transactions,
     TransactionLogWriter writer,
+    EnforcementService enforcement,
+    Floodgate.Storage.Enforcement.EnforcementStore offenses,
     IMessageRelay relay,
     ILoggerFactory loggers) : IHostedService, IHealthSource
 {
@@ -34,6 +36,7 @@ internal sealed partial class GatewayHost(
     {
         await refresher.RefreshAsync(cancellationToken);
         var rebuilt = await RebuildWindowsAsync(cancellationToken);
+        enforcement.Load(await offenses.LoadAllOffenseTimesAsync(services.Engine.Time.GetUtcNow() - options.Ladder.LookBack, cancellationToken));
 
         var smtpOptions = new SmtpServerOptions
         {

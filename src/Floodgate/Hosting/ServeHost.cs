@@ -77,6 +77,9 @@ internal static partial class ServeHost
         builder.Services.AddSingleton<PasswordHasher>();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<TransactionLog>();
+        builder.Services.AddSingleton(options.ContactTasks);
+        builder.Services.AddSingleton(options.Damages);
+        builder.Services.AddSingleton<Floodgate.Storage.Enforcement.EnforcementStore>();
         builder.Services.AddSingleton(sp => new TransactionLogWriter(dbFactory, new TransactionLogWriterOptions(), TimeProvider.System, sp.GetRequiredService<ILogger<TransactionLogWriter>>()));
         builder.Services.AddSingleton<AccountDirectory>();
         builder.Services.AddSingleton<ICounterStore, InProcessCounterStore>();
