@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Floodgate.EndToEnd.Tests.Infrastructure;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+namespace Floodgate.EndToEnd.Tests.Enforcement;
+
+/// <summary>The escalation ladder, incidents and damages, through the real gateway and CLI.</summary>
+public sealed class LadderEndToEndTests
+{
+    private const string Password = "correct horse";
+
+    [Fact]
+    public async Task OffensesClimbTheLadderAndEachIncidentKeepsItsEvidence()
+    {
+        await using var sink = await UpstreamSink.StartAsync();
+        await using var fg = new FloodgateProcess();
+        await fg.SeedAsync("bob@acme.test");
+        await fg.CliOkAsync("domain", "add", "acme-shop.test", "--client", "Acme");
+        await fg.CliOkAsync("mailbox", "add", "carol@acme-shop.test", "--password", Password);
+        await fg.StartAsync("--upstream", sink.Url);
+
+        // 1st offense: the mailbox.
+        var first = await BlastUntilRefusedAsync(fg, "ann@acme.test", "first");
+        Assert.Contains("mailbox ann@acme.test is suspended", first);
+        Assert.Contains("1st offense", first);
+
+        // 2nd offense of the same client: the whole domain.
+        var second = await BlastUntilRefusedAsync(fg, "bob@acme.test", "second");
+        Assert.Contains("domain acme.test is suspended", second);
+
+        // 3rd: the client is terminated from the network, all its domains with it.
+        var third = await BlastUntilRefusedAsync(fg, "carol@acme-shop.test", "third");
+        Assert.Contains("terminated from the network", third);
+
+        var incidents = await WaitForIncidentsAsync(fg, 3);
+        var steps = incidents.RootElement.EnumerateArray().Select(i => i.GetProperty("step").GetString()!).Order().ToArray();
+        Assert.Equal(["suspendDomain", "suspendMailbox", "terminateClient"], steps);
+
+        foreach (var incident in incidents.RootElement.EnumerateArray())
+        {
+            var id = incident.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var (code, show) = await fg.CliAsync("incident", "show", id, "--json");
+            Assert.True(code == 0, show);
+            using var detail = JsonDocument.Parse(show);
+            var offense = detail.RootElement.GetProperty("offense");
+            var evidence = offense.GetProperty("evidence").EnumerateArray().ToList();
+            // The relayed copy, the held copy, the refused copy: the whole run.
+            Assert.Equal(3, evidence.Count);
+            Assert.Equal(["relayed", "held", "refused"], evidence.Select(e => e.GetProperty("outcome").GetString()!.ToLowerInvariant()));
+            Assert.All(evidence, e => Assert.Equal(200, e.GetProperty("recipients").GetInt32()));
+            Assert.Contains(offense.GetProperty("signals").EnumerateArray(), s => s.GetProperty("rule").GetString() == "repeat");
+            Assert.NotEmpty(detail.RootElement.GetProperty("contactTasks").EnumerateArray());
+            Assert.NotEmpty(detail.RootElement.GetProperty("timeline").EnumerateArray());
+
+            // Damages: the 200 relayed pieces × 3.00.
+            var (dcode, csv) = await fg.CliAsync("incident", "damages", id, "--csv");
+            Assert.True(dcode == 0, csv);
+            Assert.Contains(",200,600.00,USD", csv);
+        }
+
+        var (_, client) = await fg.CliAsync("client", "show", "Acme");
+        Assert.Contains("Terminated", client);
+    }
+
+    [Fact]
+    public async Task AnIncidentIsWorkedFromTheCallToReinstatement()
+    {
+        await using var sink = await UpstreamSink.StartAsync();
+        await using var fg = new FloodgateProcess();
+        await fg.SeedAsync();
+        await fg.StartAsync("--upstream", sink.Url);
+        await BlastUntilRefusedAsync(fg, "ann@acme.test", "run");
+        var incidents = await WaitForIncidentsAsync(fg, 1);
+        var id = incidents.RootElement[0].GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var (_, tasks) = await fg.CliAsync("task", "list", "--json");
+        using var taskDoc = JsonDocument.Parse(tasks);
+        var task = taskDoc.RootElement[0];
+        Assert.Equal("Ann Smith", task.GetProperty("contactName").GetString());
+        Assert.Equal("+1 555 0100", task.GetProperty("contactPhone").GetString());
+        Assert.False(task.GetProperty("isOverdue").GetBoolean());
+
+        // Reinstatement is refused until a complete report is accepted.
+        Assert.NotEqual(0, (await fg.CliAsync("incident", "reinstate", id)).ExitCode);
+        await fg.CliOkAsync("task", "call", task.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture), "--outcome", "reached", "--notes", "Spoke to Ann; a laptop was infected");
+        var missing = await fg.CliAsync("incident", "report", id, "--mechanism", "A password-stealing trojan on a laptop", "--steps", "Wiped the laptop and reset all passwords");
+        Assert.NotEqual(0, missing.ExitCode);
+        await fg.CliOkAsync("incident", "report", id,
+            "--mechanism", "A password-stealing trojan on the sales laptop",
+            "--steps", "Wiped the laptop, reset all passwords, enabled MFA",
+            "--policy", "Bulk mail only through the opt-in list service; staff trained yearly");
+        await fg.CliOkAsync("incident", "accept", id, "--note", "complete");
+        await fg.CliOkAsync("incident", "reinstate", id);
+
+        // The mailbox sends again.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                await SendAsync(fg, "ann@acme.test", "after reinstatement", 1, "fresh");
+                break;
+            }
+            catch (SmtpCommandException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    /// <summary>Sends the same 200-recipient e-mail until the gateway refuses it; returns the refusal.</summary>
+    private static async Task<string> BlastUntilRefusedAsync(FloodgateProcess fg, string sender, string tag)
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            try
+            {
+                await SendAsync(fg, sender, "Claim your prize now: confirm your bank details at https://prize.example/claim today. Offer ends soon, act fast, limited winners only, reply with your details.", 200, $"{tag}{i}");
+            }
+            catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 500)
+            {
+                return ex.Message;
+            }
+            catch (SmtpCommandException ex) when ((int)ex.StatusCode == 451)
+            {
+                Assert.Contains("held", ex.Message, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"{sender} was never refused:\n{fg.Output}");
+    }
+
+    private static async Task SendAsync(FloodgateProcess fg, string sender, string body, int recipients, string tag)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(sender));
+        message.To.Add(MailboxAddress.Parse(sender));
+        message.Subject = "Winner";
+        message.Body = new TextPart("plain") { Text = body };
+        using var client = new SmtpClient();
+        await client.ConnectAsync("127.0.0.1", fg.Smtp.Port, SecureSocketOptions.None);
+        await client.AuthenticateAsync(sender, Password);
+        await client.SendAsync(message, MailboxAddress.Parse(sender), Enumerable.Range(0, recipients).Select(i => MailboxAddress.Parse($"{tag}-{i}@victims.example")));
+        await client.DisconnectAsync(true);
+    }
+
+    private static async Task<JsonDocument> WaitForIncidentsAsync(FloodgateProcess fg, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var (code, output) = await fg.CliAsync("incident", "list", "--json");
+            Assert.True(code == 0, output);
+            var doc = JsonDocument.Parse(output);
+            if (doc.RootElement.GetArrayLength() >= count)
+            {
+                return doc;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"expected {count} incidents, got {doc.RootElement.GetArrayLength()}:\n{fg.Output}");
+            await Task.Delay(200);
+        }
+    }
+}
