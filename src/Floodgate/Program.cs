@@ -8,5 +8,6 @@ foreach (var command in AccountCommands.Create(cli))
 foreach (var command in EnforcementCommands.Create(cli))
     root.Subcommands.Add(command);
 root.Subcommands.Add(ServeCommand.Create(cli));
+root.Subcommands.Add(ExplainCommand.Create(cli));
 
 return await root.Parse(args).InvokeAsync();

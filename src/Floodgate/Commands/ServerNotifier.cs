@@ -42,5 +42,28 @@ internal static class ServerNotifier
         }
     }
 
+    /// <summary>GETs a path of the running server's internal API; null when no server answers.</summary>
+    public static async Task<(int Status, string Body)?> GetAsync(string dataDirectory, string path, CancellationToken cancellationToken = default)
+    {
+        var file = Path.Combine(dataDirectory, FileName);
+        if (!File.Exists(file))
+            return null;
+        try
+        {
+            var info = JsonSerializer.Deserialize<ServeInfo>(await File.ReadAllTextAsync(file, cancellationToken), Json);
+            if (info?.WebUrl is not { Length: > 0 } webUrl || !Uri.TryCreate(webUrl.TrimEnd('/') + "/" + path, UriKind.Absolute, out var uri))
+                return null;
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            request.Headers.TryAddWithoutValidation(TokenHeader, info.Token ?? "");
+            using var response = await http.SendAsync(request, cancellationToken);
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private sealed record ServeInfo(string? WebUrl, string? Token);
 }

@@ -60,6 +60,14 @@ internal sealed partial class EnforcementService : IEnforcementSink
         }
     }
 
+    public IReadOnlyList<DateTimeOffset> OffenseTimes(int clientId)
+    {
+        lock (_sync)
+        {
+            return _offenseTimes.TryGetValue(clientId, out var times) ? [.. times] : [];
+        }
+    }
+
     public Verdict RaiseOffense(MailboxState mailbox, DetectionResult result, DateTimeOffset now)
     {
         var step = Apply(mailbox, result, now);

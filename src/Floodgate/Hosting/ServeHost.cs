@@ -98,6 +98,7 @@ internal static partial class ServeHost
         builder.Services.AddSingleton(sp => new GatewayLog(sp.GetRequiredService<TransactionLogWriter>()));
         builder.Services.AddSingleton<GatewayServices>();
         builder.Services.AddSingleton<StateRefresher>();
+        builder.Services.AddSingleton<Explainer>();
         builder.Services.AddSingleton<GatewayHost>();
         builder.Services.AddSingleton<IHealthSource>(sp => sp.GetRequiredService<GatewayHost>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayHost>());
@@ -117,6 +118,16 @@ internal static partial class ServeHost
 
             var version = await refresher.RefreshAsync(ct);
             return Results.Ok(new { version });
+        });
+
+        app.MapGet("/internal/explain/{mailbox}", (HttpContext http, string mailbox, Explainer explainer) =>
+        {
+            if (!IsLocalControl(http, token))
+            {
+                return Results.StatusCode(StatusCodes.Status403Forbidden);
+            }
+
+            return explainer.Explain(mailbox) is { } report ? Results.Ok(report) : Results.NotFound();
         });
 
         try
