@@ -58,8 +58,10 @@ public sealed class PrivatePostfix : IAsyncDisposable
         try
         {
             await instance.ConfigureAsync(mailboxes, settings);
-            await instance.StartDovecotAsync();
+            // Postfix first: it creates queue/private with its own owner and modes; Dovecot then puts
+            // its auth socket there (smtpd connects to it only at AUTH).
             await instance.StartPostfixAsync();
+            await instance.StartDovecotAsync();
         }
         catch
         {
@@ -167,9 +169,7 @@ public sealed class PrivatePostfix : IAsyncDisposable
 
     private async Task StartDovecotAsync()
     {
-        // Dovecot creates the listener inside Postfix's private/ folder; Postfix fixes its own modes at start.
-        Directory.CreateDirectory(Path.Combine(QueueDirectory, "private"));
-        var (code, output) = await RunAsync("/usr/sbin/dovecot", "-c", Path.Combine(DovecotDirectory, "dovecot.conf"));
+        var (code, output) = await RunDaemonAsync($"/usr/sbin/dovecot -c {DovecotDirectory}/dovecot.conf");
         if (code != 0)
         {
             throw new InvalidOperationException($"dovecot did not start ({code}): {output}");
@@ -192,8 +192,7 @@ public sealed class PrivatePostfix : IAsyncDisposable
 
     private async Task StartPostfixAsync()
     {
-        // Postfix prints why it failed only to a terminal (or syslog): run it under script(1).
-        var (code, output) = await RunAsync("/usr/bin/script", "-qc", $"/usr/sbin/postfix -c {ConfigDirectory} start", "/dev/null");
+        var (code, output) = await RunDaemonAsync($"/usr/sbin/postfix -c {ConfigDirectory} start");
         if (code != 0)
         {
             throw new InvalidOperationException($"postfix did not start ({code}): {output}\n{ReadMailLog()}");
@@ -275,6 +274,15 @@ public sealed class PrivatePostfix : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    // A daemon keeps the pipes it inherits open, so reading them to the end would wait forever: its
+    // output goes to a file instead. Postfix's own errors also go to maillog_file.
+    private async Task<(int ExitCode, string Output)> RunDaemonAsync(string command)
+    {
+        var log = Path.Combine(Root, "start.log");
+        var (code, _) = await RunAsync("/bin/sh", "-c", $"{command} >{log} 2>&1 </dev/null");
+        return (code, File.Exists(log) ? await File.ReadAllTextAsync(log) : string.Empty);
     }
 
     private static async Task RunOkAsync(string file, params string[] args)
