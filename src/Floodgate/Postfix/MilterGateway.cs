@@ -28,8 +28,9 @@ internal sealed class MilterGateway : IMilterSessionFactory
         Count = options.CountInWindows ?? true;
         Quarantine = options.HoldAction == "quarantine";
         Trusted = PostfixOptionsValidation.Networks(options.TrustedNetworks);
-        SenderFirst = new bool[options.MailboxFrom.Count];
-        for (var i = 0; i < SenderFirst.Length; i++)
+        // Unbound options (no ApplyDefaults): the SASL login only, the safe choice.
+        SenderFirst = options.MailboxFrom.Count == 0 ? [false] : new bool[options.MailboxFrom.Count];
+        for (var i = 0; i < options.MailboxFrom.Count; i++)
         {
             SenderFirst[i] = options.MailboxFrom[i] == MailboxSources.Sender;
         }

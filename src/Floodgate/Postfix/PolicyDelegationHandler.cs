@@ -55,8 +55,9 @@ internal sealed class PolicyDelegationHandler : IPolicyHandler
         _timeout = options.TransactionTimeout;
         _maxTransactions = options.MaxTransactions;
         _trusted = PostfixOptionsValidation.Networks(options.TrustedNetworks);
-        _senderFirst = new bool[options.MailboxFrom.Count];
-        for (var i = 0; i < _senderFirst.Length; i++)
+        // Unbound options (no ApplyDefaults): the SASL login only, the safe choice.
+        _senderFirst = options.MailboxFrom.Count == 0 ? [false] : new bool[options.MailboxFrom.Count];
+        for (var i = 0; i < options.MailboxFrom.Count; i++)
         {
             _senderFirst[i] = options.MailboxFrom[i] == MailboxSources.Sender;
         }
