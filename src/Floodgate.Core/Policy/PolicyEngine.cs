@@ -225,6 +225,13 @@ public sealed class PolicyEngine
         _inspector.Completed(mailbox, in tally, message, outcome, now);
     }
 
+    /// <summary>
+    /// The inspector's memory only, no windows: for a front door that inspects content while another
+    /// door counts the same message (Postfix: the milter inspects, policy delegation counts).
+    /// </summary>
+    public void RecordInspected(MailboxState mailbox, in TransactionTally tally, MessageFacts message, MessageOutcome outcome) =>
+        _inspector.Completed(mailbox, in tally, message, outcome, _time.GetUtcNow());
+
     /// <summary>Counts a sent message; also used to rebuild the windows from the transaction log at start.</summary>
     public void RecordSent(int mailboxId, int domainId, int clientId, int external, int @internal, DateTimeOffset at)
     {

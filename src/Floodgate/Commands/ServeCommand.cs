@@ -15,9 +15,11 @@ internal static class ServeCommand
         var upstream = new Option<string?>("--upstream") { Description = "Upstream MTA, smtp://host:port or smtps://host:port (default: write to <data>/outbox)" };
         var trusted = new Option<string[]>("--trusted") { Description = "Network (CIDR) allowed to submit without AUTH; the envelope sender names the mailbox (repeatable)" };
         var certificate = new Option<string?>("--certificate") { Description = "PKCS#12 certificate for STARTTLS (default: self-signed, generated into <data>/tls)" };
-        var command = new Command("serve", "Run Floodgate: the SMTP submission gateway, health and metrics")
+        var policy = new Option<string[]>("--policy") { Description = "Postfix policy delegation listener address:port (repeatable; default 127.0.0.1:10040)" };
+        var milter = new Option<string[]>("--milter") { Description = "Milter listener address:port (repeatable; default 127.0.0.1:10041)" };
+        var command = new Command("serve", "Run Floodgate: the SMTP submission gateway, the Postfix policy and milter doors, health and metrics")
         {
-            smtp, smtps, web, upstream, trusted, certificate,
+            smtp, smtps, web, upstream, trusted, certificate, policy, milter,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -30,6 +32,8 @@ internal static class ServeCommand
             AddList(settings, "Smtp:Listen", parseResult.GetValue(smtp));
             AddList(settings, "Smtp:ImplicitTlsListen", parseResult.GetValue(smtps));
             AddList(settings, "Smtp:TrustedNetworks", parseResult.GetValue(trusted));
+            AddList(settings, "PolicyDelegation:Listen", parseResult.GetValue(policy));
+            AddList(settings, "Milter:Listen", parseResult.GetValue(milter));
             if (parseResult.GetValue(web) is { } w)
             {
                 settings["Web:Url"] = w.Contains("://", StringComparison.Ordinal) ? w : "http://" + w;

@@ -33,6 +33,11 @@ public sealed class FloodgateOptions
 
     public Core.Enforcement.DamagesOptions Damages { get; set; } = new();
 
+    // Postfix front doors (src/Floodgate/Postfix): defaults and checks live in PostfixOptionsValidation.
+    public Postfix.PolicyDelegationOptions PolicyDelegation { get; set; } = new();
+
+    public Postfix.MilterOptions Milter { get; set; } = new();
+
     /// <summary>
     /// List settings have their defaults filled in after binding: the configuration binder appends
     /// to a list that already holds values, so a default in the initialiser could not be replaced.
@@ -43,6 +48,8 @@ public sealed class FloodgateOptions
         {
             Smtp.Listen.Add("127.0.0.1:2525");
         }
+
+        Postfix.PostfixOptionsValidation.ApplyDefaults(this);
     }
 
     /// <summary>Every problem with the settings, each naming the setting; empty when all is well.</summary>
@@ -160,6 +167,8 @@ public sealed class FloodgateOptions
         {
             errors.Add($"Database:Provider: '{Database.Provider}' is not one of sqlite, postgres");
         }
+
+        Postfix.PostfixOptionsValidation.Validate(this, errors);
 
         return errors;
     }

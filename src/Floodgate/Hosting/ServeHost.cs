@@ -105,6 +105,11 @@ internal static partial class ServeHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StateRefresher>());
         builder.Services.AddHostedService<OffenseWriter>();
 
+        // Postfix front doors (src/Floodgate/Postfix): after GatewayHost, which loads the account directory.
+        builder.Services.AddSingleton(sp => new Postfix.PostfixLog(sp.GetRequiredService<TransactionLogWriter>()));
+        builder.Services.AddSingleton<Postfix.PostfixDoorsHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Postfix.PostfixDoorsHost>());
+
         await using var app = builder.Build();
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         app.MapHealthApi();
@@ -172,7 +177,10 @@ internal static partial class ServeHost
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses;
         var url = addresses?.FirstOrDefault() ?? options.Web.Url;
         var smtp = app.Services.GetRequiredService<GatewayHost>().SmtpEndPoints.Select(e => e.ToString()).ToArray();
-        var json = JsonSerializer.Serialize(new ControlFile(url, token, Environment.ProcessId, smtp), ControlFileJson.Default.ControlFile);
+        var doors = app.Services.GetRequiredService<Postfix.PostfixDoorsHost>();
+        var policy = doors.PolicyEndPoints.Select(e => e.ToString()!).ToArray();
+        var milter = doors.MilterEndPoints.Select(e => e.ToString()!).ToArray();
+        var json = JsonSerializer.Serialize(new ControlFile(url, token, Environment.ProcessId, smtp, policy, milter), ControlFileJson.Default.ControlFile);
         File.WriteAllText(path, string.Empty);
         if (!OperatingSystem.IsWindows())
         {
@@ -182,7 +190,7 @@ internal static partial class ServeHost
         File.WriteAllText(path, json);
     }
 
-    internal sealed record ControlFile(string WebUrl, string Token, int Pid, string[] Smtp);
+    internal sealed record ControlFile(string WebUrl, string Token, int Pid, string[] Smtp, string[] Policy, string[] Milter);
 
     [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
     [System.Text.Json.Serialization.JsonSerializable(typeof(ControlFile))]

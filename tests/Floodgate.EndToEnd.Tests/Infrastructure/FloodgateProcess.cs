@@ -27,6 +27,12 @@ public sealed class FloodgateProcess : IAsyncDisposable
 
     public Uri Web { get; private set; } = null!;
 
+    /// <summary>The Postfix policy delegation listener (serve.json "policy"), when enabled.</summary>
+    public IPEndPoint? Policy { get; private set; }
+
+    /// <summary>The milter listener (serve.json "milter"), when enabled.</summary>
+    public IPEndPoint? Milter { get; private set; }
+
     public string Output
     {
         get
@@ -168,7 +174,12 @@ public sealed class FloodgateProcess : IAsyncDisposable
         return psi;
     }
 
-    private static bool TryReadControl(string path, out IPEndPoint smtp, out Uri web)
+    private static IPEndPoint? First(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0
+            ? IPEndPoint.Parse(list[0].GetString()!)
+            : null;
+
+    private bool TryReadControl(string path, out IPEndPoint smtp, out Uri web)
     {
         smtp = null!;
         web = null!;
@@ -183,6 +194,8 @@ public sealed class FloodgateProcess : IAsyncDisposable
 
             smtp = IPEndPoint.Parse(endpoints[0].GetString()!);
             web = new Uri(doc.RootElement.GetProperty("webUrl").GetString()!);
+            Policy = First(doc.RootElement, "policy");
+            Milter = First(doc.RootElement, "milter");
             return true;
         }
         catch (Exception ex) when (ex is JsonException or IOException or KeyNotFoundException)

@@ -1,0 +1,109 @@
+using System.Buffers;
+using System.Text;
+using Floodgate.Core.Accounts;
+using Floodgate.Core.Policy;
+using Floodgate.Postfix;
+using Floodgate.Protocols.PolicyDelegation;
+using Floodgate.Storage;
+using Floodgate.Storage.Transactions;
+
+namespace Floodgate.EndToEnd.Tests.Postfix;
+
+/// <summary>The per-instance state of the policy door, without Postfix: requests as Postfix sends them.</summary>
+public sealed class PolicyDelegationHandlerTests : IAsyncDisposable
+{
+    private readonly ManualTime _time = new();
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "floodgate-policy-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly TransactionLogWriter _writer;
+    private readonly PolicyDelegationHandler _handler;
+
+    public PolicyDelegationHandlerTests()
+    {
+        Directory.CreateDirectory(_folder);
+        var directory = new AccountDirectory();
+        directory.Apply(
+        [
+            new Client
+            {
+                Id = 1, Name = "Acme", ContactName = "Ann", ContactPhone = "+1 555 0100", ContactEmail = "ann@acme.test",
+                Domains = [new Domain { Id = 10, ClientId = 1, Name = "acme.test", Mailboxes = [new Mailbox { Id = 100, DomainId = 10, Address = "ann@acme.test" }] }],
+            },
+        ], new PlanLimits(), 1);
+        var engine = new PolicyEngine(directory, new InProcessCounterStore(), _time, new PolicyOptions());
+        _writer = new TransactionLogWriter(FloodgateDb.CreateFactory(FloodgateDb.SqliteConnectionString(_folder)), time: _time);
+        _handler = new PolicyDelegationHandler(engine, new PostfixLog(_writer), new PolicyDelegationOptions { TransactionTimeout = TimeSpan.FromMinutes(15) }, milterInspects: true, _time);
+    }
+
+    [Fact]
+    public void UnknownLoginGetsDunnoSoPostfixDecides()
+    {
+        Assert.Equal("action=DUNNO", Decide("RCPT", "i1", "nobody@acme.test", "x@example.net"));
+        Assert.Equal(0, _handler.OpenTransactions);
+    }
+
+    [Fact]
+    public void RecipientBeyondCapGets452AndEndOfMessageFreesTheInstance()
+    {
+        for (var i = 1; i <= 200; i++)
+        {
+            Assert.Equal("action=DUNNO", Decide("RCPT", "i2", "ann@acme.test", $"r{i}@example.net"));
+        }
+
+        Assert.StartsWith("action=452 4.5.3 Too many recipients", Decide("RCPT", "i2", "ann@acme.test", "r201@example.net"));
+        Assert.Equal(1, _handler.OpenTransactions);
+        Assert.Equal("action=DUNNO", Decide("END-OF-MESSAGE", "i2", "ann@acme.test", string.Empty, recipientCount: 200));
+        Assert.Equal(0, _handler.OpenTransactions);
+    }
+
+    [Fact]
+    public void AbandonedTransactionIsFreedAfterTheTimeout()
+    {
+        Decide("RCPT", "i3", "ann@acme.test", "r@example.net");
+        _time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(0, _handler.Sweep());
+        _time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal(1, _handler.Sweep());
+        Assert.Equal(0, _handler.OpenTransactions);
+    }
+
+    [Fact]
+    public void SenderNotOwnedByTheLoginIsRefused()
+    {
+        Assert.StartsWith("action=553 5.7.1", Decide("RCPT", "i4", "ann@acme.test", "r@example.net", sender: "ceo@bank.test"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private string Decide(string state, string instance, string login, string recipient, string? sender = null, int recipientCount = 0)
+    {
+        var text = $"request=smtpd_access_policy\nprotocol_state={state}\nprotocol_name=ESMTP\nclient_address=127.0.0.1\n" +
+            $"instance={instance}\nsasl_method=PLAIN\nsasl_username={login}\nsender={sender ?? login}\nrecipient={recipient}\nrecipient_count={recipientCount}\nsize=500\n\n";
+        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(text)));
+        var request = new PolicyRequest();
+        Assert.True(PolicyRequestParser.TryParse(ref reader, request, out var error), error.ToString());
+        return _handler.Decide(request).ToString();
+    }
+
+    private sealed class ManualTime : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _now.UtcTicks;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+}

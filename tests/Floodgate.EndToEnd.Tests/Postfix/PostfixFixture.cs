@@ -1,0 +1,67 @@
+using Floodgate.EndToEnd.Tests.Infrastructure;
+
+namespace Floodgate.EndToEnd.Tests.Postfix;
+
+/// <summary>
+/// Real Postfix in front of the real floodgate: submission (SASL via Dovecot) → Postfix →
+/// check_policy_service + smtpd_milters → floodgate; Postfix relays accepted mail to the sink.
+/// Each test uses its own mailbox, so one instance serves the whole class.
+/// </summary>
+public sealed class PostfixFixture : IAsyncLifetime
+{
+    public static readonly string[] Mailboxes = ["cap@acme.test", "sue@acme.test", "max@acme.test", "hal@acme.test"];
+
+    public UpstreamSink Sink { get; private set; } = null!;
+
+    public FloodgateProcess Floodgate { get; private set; } = null!;
+
+    public PrivatePostfix Postfix { get; private set; } = null!;
+
+    /// <summary>The main.cf lines under test: the README's "Postfix integration" section, with test ports.</summary>
+    public static string[] MainCf(int policyPort, int milterPort, int upstreamPort) =>
+    [
+        $"relayhost = [127.0.0.1]:{upstreamPort}",
+        // The policy runs first, for authenticated senders too; then authenticated relay.
+        $"smtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:{policyPort}, permit_sasl_authenticated, reject",
+        $"smtpd_end_of_data_restrictions = check_policy_service inet:127.0.0.1:{policyPort}",
+        "smtpd_policy_service_timeout = 10s",
+        "smtpd_policy_service_default_action = 451 4.3.5 Policy service unavailable, try again later",
+        $"smtpd_milters = inet:127.0.0.1:{milterPort}",
+        "non_smtpd_milters = $smtpd_milters",
+        "milter_protocol = 6",
+        "milter_default_action = tempfail",
+        "milter_connect_timeout = 10s",
+        "milter_command_timeout = 10s",
+        "milter_content_timeout = 60s",
+    ];
+
+    public async Task InitializeAsync()
+    {
+        Sink = await UpstreamSink.StartAsync();
+        Floodgate = new FloodgateProcess();
+        await Floodgate.SeedAsync(Mailboxes);
+        await Floodgate.StartAsync("--upstream", Sink.Url, "--policy", "127.0.0.1:0", "--milter", "127.0.0.1:0");
+        Assert.True(Floodgate.Policy is not null && Floodgate.Milter is not null, "serve.json lists no policy or milter endpoint:\n" + Floodgate.Output);
+        Postfix = await PrivatePostfix.StartAsync(
+            ["ann@acme.test", .. Mailboxes],
+            MainCf(Floodgate.Policy!.Port, Floodgate.Milter!.Port, Sink.EndPoint.Port));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Postfix is not null)
+        {
+            await Postfix.DisposeAsync();
+        }
+
+        if (Floodgate is not null)
+        {
+            await Floodgate.DisposeAsync();
+        }
+
+        if (Sink is not null)
+        {
+            await Sink.DisposeAsync();
+        }
+    }
+}
