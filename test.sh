@@ -10,7 +10,7 @@ for a in "$@"; do
   [ "$a" = "--install" ] || args+=("$a")
 done
 
-packages=(postfix swaks dovecot-core postfwd redis-server)
+packages=(postfix swaks dovecot-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -23,6 +23,9 @@ public sealed class FloodgateProcess : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>Environment variables for `serve` (FLOODGATE_Section__Key=value settings).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     public IPEndPoint Smtp { get; private set; } = null!;
 
     public Uri Web { get; private set; } = null!;
@@ -78,6 +81,11 @@ public sealed class FloodgateProcess : IAsyncDisposable
         var control = Path.Combine(DataDirectory, "serve.json");
         File.Delete(control);
         var psi = Start(["--data", DataDirectory, "serve", "--smtp", "127.0.0.1:0", "--web", "127.0.0.1:0", .. extraArgs]);
+        foreach (var (k, v) in Environment)
+        {
+            psi.Environment[k] = v;
+        }
+
         _serve = Process.Start(psi)!;
         _serve.OutputDataReceived += (_, e) => Append(e.Data);
         _serve.ErrorDataReceived += (_, e) => Append(e.Data);
