@@ -48,6 +48,48 @@ public readonly struct ContentFingerprint : IEquatable<ContentFingerprint>
         return new ContentFingerprint(values.ToArray(), exactHash, featureCount, hasLittleText);
     }
 
+    /// <summary>The fingerprint as bytes for the transaction log: a version, the flags, the counts, the values (little-endian).</summary>
+    public byte[] ToBytes()
+    {
+        var values = Values;
+        var bytes = new byte[StoredHeader + values.Length * 4];
+        bytes[0] = StoredVersion;
+        bytes[1] = HasLittleText ? (byte)1 : (byte)0;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(2), FeatureCount);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(6), ExactHash);
+        for (var i = 0; i < values.Length; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(StoredHeader + i * 4), values[i]);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Reads <see cref="ToBytes"/>; false for anything else (another version or size).</summary>
+    public static bool TryFromBytes(ReadOnlySpan<byte> bytes, out ContentFingerprint fingerprint)
+    {
+        fingerprint = default;
+        if (bytes.Length != StoredHeader + MinHash.Size * 4 || bytes[0] != StoredVersion)
+        {
+            return false;
+        }
+
+        var values = new uint[MinHash.Size];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes[(StoredHeader + i * 4)..]);
+        }
+
+        fingerprint = new ContentFingerprint(values,
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[6..]),
+            System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[2..]),
+            bytes[1] == 1);
+        return true;
+    }
+
+    private const byte StoredVersion = 1;
+    private const int StoredHeader = 14;
+
     /// <summary>
     /// The estimated Jaccard similarity of the two feature sets, 0 to 1; exactly 1 when the normalised
     /// content is identical, and 0 when either side is <c>default</c> or has no features.

@@ -17,7 +17,9 @@ public readonly record struct TransactionWindowRow(
     int? ClientId,
     int Recipients,
     int ExternalRecipients,
-    TransactionVerdict Verdict);
+    TransactionVerdict Verdict,
+    string? MessageId = null,
+    byte[]? Fingerprint = null);
 
 /// <summary>Reads the transaction log.</summary>
 public sealed class TransactionLog(IDbContextFactory<FloodgateDbContext> dbFactory)
@@ -55,7 +57,7 @@ public sealed class TransactionLog(IDbContextFactory<FloodgateDbContext> dbFacto
         return await db.Transactions.AsNoTracking()
             .Where(t => t.Time >= since)
             .OrderBy(t => t.Time).ThenBy(t => t.Id)
-            .Select(t => new TransactionWindowRow(t.Time, t.MailboxId, t.DomainId, t.ClientId, t.RecipientCount, t.ExternalRecipientCount, t.Verdict))
+            .Select(t => new TransactionWindowRow(t.Time, t.MailboxId, t.DomainId, t.ClientId, t.RecipientCount, t.ExternalRecipientCount, t.Verdict, t.MessageId, t.Fingerprint))
             .ToListAsync(cancellationToken);
     }
 }

@@ -64,6 +64,9 @@ public sealed class TransactionRecord
     /// <summary>The upstream MTA's final reply, when the message was relayed.</summary>
     public string? UpstreamReply { get; set; }
 
+    /// <summary>The content fingerprint of a bulk-ish message (ContentFingerprint.ToBytes), so the detector's memory survives a restart.</summary>
+    public byte[]? Fingerprint { get; set; }
+
     public long PolicyMicros { get; set; }
 
     public long RelayMicros { get; set; }

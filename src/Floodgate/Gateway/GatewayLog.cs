@@ -16,7 +16,7 @@ internal sealed class GatewayLog(TransactionLogWriter writer)
     public TransactionLogWriter Writer => writer;
 
     /// <returns>The reply, so callers can log and answer in one expression.</returns>
-    public SmtpReply Record(GatewayRecord record, string? upstream, SmtpReply reply, string reason, string outcome, long started, long relayMicros)
+    public SmtpReply Record(GatewayRecord record, string? upstream, SmtpReply reply, string reason, string outcome, long started, long relayMicros, byte[]? fingerprint = null)
     {
         var total = Stopwatch.GetElapsedTime(started);
         var verdict = outcome switch
@@ -44,6 +44,7 @@ internal sealed class GatewayLog(TransactionLogWriter writer)
             VerdictCode = ReplyCode(reply),
             VerdictReason = outcome == "relayed" ? outcome : reason == "ok" ? outcome : reason,
             UpstreamReply = upstream,
+            Fingerprint = fingerprint,
             RelayMicros = relayMicros,
             PolicyMicros = (long)total.TotalMicroseconds - relayMicros,
             TotalMicros = (long)total.TotalMicroseconds,

@@ -44,6 +44,8 @@ internal sealed class GatewayServices : ISmtpSessionFactory
 
     public Fingerprinter Fingerprinter { get; } = Fingerprinter.Shared;
 
+    public int MinTrackedRecipients => Options.Detection.MinTrackedRecipients;
+
     public bool IsTrusted(IPAddress address)
     {
         foreach (var network in _trusted)

@@ -164,7 +164,7 @@ internal sealed class GatewaySession : ISmtpSession
         {
             var held = verdict.Kind == VerdictKind.Hold;
             engine.RecordOutcome(sender, in _tally, facts, held ? MessageOutcome.Held : MessageOutcome.Refused);
-            var refused = _services.Log.Record(record, null, ToReply(verdict), verdict.Reason, held ? "held" : VerdictName(verdict.Kind), started, 0);
+            var refused = _services.Log.Record(record, null, ToReply(verdict), verdict.Reason, held ? "held" : VerdictName(verdict.Kind), started, 0, Remembered(facts));
             Reset();
             return refused;
         }
@@ -188,7 +188,7 @@ internal sealed class GatewaySession : ISmtpSession
             outcome = result.Outcome == RelayOutcome.TemporaryFailure ? "upstream-deferred" : "upstream-rejected";
         }
 
-        reply = _services.Log.Record(record, result.Text, reply, PolicyReasons.Ok, outcome, started, relayMicros);
+        reply = _services.Log.Record(record, result.Text, reply, PolicyReasons.Ok, outcome, started, relayMicros, result.Outcome == RelayOutcome.Sent ? Remembered(facts) : null);
         Reset();
         return reply;
     }
@@ -206,6 +206,10 @@ internal sealed class GatewaySession : ISmtpSession
         FloodgateMetrics.Sessions.Dec();
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>The fingerprint goes to the log only for messages the detector remembers (bulk-ish ones).</summary>
+    private byte[]? Remembered(MessageFacts facts) =>
+        !facts.Fingerprint.IsDefault && _tally.External >= _services.MinTrackedRecipients ? facts.Fingerprint.ToBytes() : null;
 
     private static MimeMessage Parse(ReadOnlyMemory<byte> message)
     {

@@ -24,6 +24,7 @@ internal sealed partial class GatewayHost(
     TransactionLogWriter writer,
     EnforcementService enforcement,
     Floodgate.Storage.Enforcement.EnforcementStore offenses,
+    Floodgate.Core.Detection.MassMailDetector detector,
     IMessageRelay relay,
     ILoggerFactory loggers) : IHostedService, IHealthSource
 {
@@ -110,8 +111,22 @@ internal sealed partial class GatewayHost(
         var engine = services.Engine;
         var rows = await transactions.LoadSinceAsync(engine.Time.GetUtcNow().AddHours(-24), cancellationToken);
         var count = 0;
+        var now = engine.Time.GetUtcNow();
         foreach (var row in rows)
         {
+            // The detector's memory: bulk-ish messages with their fingerprints, whatever became of them.
+            if (row.Fingerprint is { } bytes && row.MailboxId is { } mailbox && row.ClientId is { } client
+                && Floodgate.Core.Fingerprinting.ContentFingerprint.TryFromBytes(bytes, out var fingerprint))
+            {
+                var outcome = row.Verdict switch
+                {
+                    TransactionVerdict.Accepted => Floodgate.Core.Detection.MessageOutcome.Relayed,
+                    TransactionVerdict.Held => Floodgate.Core.Detection.MessageOutcome.Held,
+                    _ => Floodgate.Core.Detection.MessageOutcome.Refused,
+                };
+                detector.Remember(new Floodgate.Core.Detection.TrackedMessage(row.Time, row.MessageId, row.Recipients, row.ExternalRecipients, fingerprint, outcome, mailbox, client), now);
+            }
+
             if (row.Verdict == TransactionVerdict.Accepted && row.MailboxId is { } m && row.DomainId is { } d && row.ClientId is { } c)
             {
                 engine.RecordSent(m, d, c, row.ExternalRecipients, row.Recipients - row.ExternalRecipients, row.Time);

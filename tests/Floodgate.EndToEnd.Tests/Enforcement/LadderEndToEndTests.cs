@@ -164,3 +164,40 @@ public sealed class LadderEndToEndTests
         }
     }
 }
+
+public sealed class DetectorRestartTests
+{
+    [Fact]
+    public async Task TheDetectorRemembersARunAcrossARestart()
+    {
+        await using var sink = await UpstreamSink.StartAsync();
+        await using var fg = new FloodgateProcess();
+        await fg.SeedAsync();
+        await fg.StartAsync("--upstream", sink.Url);
+        const string text = "Limited offer: refinance your loan today at https://loans.example/apply and save thousands. Reply now, only a few places left, act before Friday.";
+        await Send(fg, text, "one");
+        await sink.WaitForMessageAsync();
+
+        await fg.StopAsync();
+        await fg.StartAsync("--upstream", sink.Url);
+
+        // Without its memory the detector would let the second copy through.
+        var ex = await Assert.ThrowsAsync<SmtpCommandException>(() => Send(fg, text, "two"));
+        Assert.Equal(451, (int)ex.StatusCode);
+        Assert.Contains("held", ex.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static async Task Send(FloodgateProcess fg, string body, string tag)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("ann@acme.test"));
+        message.To.Add(MailboxAddress.Parse("ann@acme.test"));
+        message.Subject = "Offer " + tag;
+        message.Body = new TextPart("plain") { Text = body };
+        using var client = new SmtpClient();
+        await client.ConnectAsync("127.0.0.1", fg.Smtp.Port, SecureSocketOptions.None);
+        await client.AuthenticateAsync("ann@acme.test", "correct horse");
+        await client.SendAsync(message, MailboxAddress.Parse("ann@acme.test"), Enumerable.Range(0, 200).Select(i => MailboxAddress.Parse($"{tag}{i}@prospects.example")));
+        await client.DisconnectAsync(true);
+    }
+}

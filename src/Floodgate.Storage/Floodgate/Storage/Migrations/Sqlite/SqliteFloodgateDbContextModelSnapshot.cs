@@ -605,6 +605,9 @@ namespace Floodgate.Storage.Migrations.Sqlite
                     b.Property<int>("ExternalRecipientCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<byte[]>("Fingerprint")
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("FrontDoor")
                         .IsRequired()
                         .HasMaxLength(20)
