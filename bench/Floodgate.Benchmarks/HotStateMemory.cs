@@ -20,7 +20,8 @@ internal static class HotStateMemory
         var clients = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
         var perClient = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
         var mailboxes = clients * perClient;
-        // As long as a stored Argon2id hash (97 characters); the directory keeps it for AUTH.
+        // As long as a stored Argon2id hash (97 characters), one string per mailbox as storage loads them;
+        // the directory keeps it for AUTH.
         var hash = "$argon2id$v=19$m=19456,t=2,p=1$" + new string('s', 22) + "$" + new string('h', 43);
 
         var (heap0, rss0) = Measure();
@@ -76,7 +77,9 @@ internal static class HotStateMemory
             var domain = new Domain { Id = c, ClientId = c, Name = $"client{c}.test" };
             for (var m = 0; m < perClient; m++)
             {
-                domain.Mailboxes.Add(new Mailbox { Id = mailboxId++, DomainId = c, Address = $"user{m}@client{c}.test", PasswordHash = hash });
+                var id = mailboxId++;
+                var unique = string.Concat(hash.AsSpan(0, 90), id.ToString("D7", CultureInfo.InvariantCulture));
+                domain.Mailboxes.Add(new Mailbox { Id = id, DomainId = c, Address = $"user{m}@client{c}.test", PasswordHash = unique });
             }
 
             list.Add(new Client
