@@ -83,27 +83,38 @@ build_floodgate() {
 
 floodgate() { timeout 60 dotnet "$FLOODGATE_DIR/floodgate.dll" "$@"; }
 
-# Creates the account database the SMTP and policy runs use: one client, its domains, mailboxes,
-# and a plan with limits high enough not to fire (the rules are still evaluated).
-# seed_floodgate DATADIR DOMAINS MAILBOXES: mailbox n is user{n}@client{n%DOMAINS}.test, plus sender@bench.test.
+# Limits of the benchmark plan: every window at every scope raised to 100,000,000 so that none
+# fires while all are evaluated; the per-message cap stays at the policy's 200.
+FLOODGATE_BENCH_LIMITS=(--limit max-recipients=200)
+for scope in mailbox domain client; do
+    for window in messages-per-hour external-per-hour external-per-day internal-per-hour internal-per-day; do
+        FLOODGATE_BENCH_LIMITS+=(--limit "$scope.$window=100000000")
+    done
+done
+
+# Creates the account database the SMTP and policy runs use: one client "Bench" with domains
+# bench.test (sender@bench.test) and bench-internal.test (internal recipients for the SMTP run),
+# the plan "bench" (FLOODGATE_BENCH_LIMITS), and MAILBOXES more mailboxes bulk-imported from CSV.
+# seed_floodgate DATADIR DOMAINS MAILBOXES: mailbox n is user{n}@client{n%DOMAINS}.test.
 seed_floodgate() {
     local data=$1 domains=$2 mailboxes=$3 n
     mkdir -p "$data"
-    floodgate --data "$data" client add --name Bench --contact-name Bench --contact-phone "+1 555 0100" \
-        --contact-email bench@bench.test >/dev/null || return 1
-    floodgate --data "$data" domain add --client 1 --name bench.test >/dev/null || return 1
-    floodgate --data "$data" mailbox add --address sender@bench.test --password x >/dev/null || return 1
-    # Interface as announced by the integrator; check `plan add --help` once it lands.
-    floodgate --data "$data" plan add --name bench --recipients-per-message 200 \
-        --mailbox-external-per-hour 100000000 >/dev/null || return 1
-    floodgate --data "$data" plan assign --client 1 --plan bench >/dev/null || return 1
+    floodgate --data "$data" plan add bench "${FLOODGATE_BENCH_LIMITS[@]}" >/dev/null || return 1
+    floodgate --data "$data" client add Bench --contact-name Bench --contact-phone "+1 555 0100" \
+        --contact-email bench@bench.test --plan bench >/dev/null || return 1
+    floodgate --data "$data" plan assign Bench bench >/dev/null || return 1
+    floodgate --data "$data" domain add bench.test --client Bench >/dev/null || return 1
+    floodgate --data "$data" domain add bench-internal.test --client Bench >/dev/null || return 1
+    floodgate --data "$data" mailbox add sender@bench.test --password bench-password >/dev/null || return 1
     ((mailboxes > 0)) || return 0
     for ((n = 0; n < domains && n < mailboxes; n++)); do
-        floodgate --data "$data" domain add --client 1 --name "client$n.test" >/dev/null || return 1
+        floodgate --data "$data" domain add "client$n.test" --client Bench >/dev/null || return 1
     done
-    for ((n = 0; n < mailboxes; n++)); do
-        floodgate --data "$data" mailbox add --address "user$n@client$((n % domains)).test" --password x >/dev/null || return 1
-    done
+    {
+        echo "address,password"
+        for ((n = 0; n < mailboxes; n++)); do echo "user$n@client$((n % domains)).test,bench-password"; done
+    } >"$WORK/mailboxes.csv"
+    timeout 600 dotnet "$FLOODGATE_DIR/floodgate.dll" --data "$data" mailbox import "$WORK/mailboxes.csv" >/dev/null || return 1
 }
 
 # start_floodgate DATADIR SMTPPORT WEBPORT UPSTREAMPORT [extra serve options...]: sets FLOODGATE_PID.

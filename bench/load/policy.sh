@@ -121,20 +121,8 @@ FLOODGATE_MAILBOXES=$MAILBOXES
 prepare_floodgate() {
     build_floodgate || return 1
     local data=$WORK/floodgate-data
-    if floodgate mailbox --help 2>&1 | grep -qw import; then
-        # Bulk import, if the CLI has one (not announced yet): file of "address password" lines.
-        seed_floodgate "$data" 500 0 || return 1
-        for ((n = 0; n < 500; n++)); do
-            floodgate --data "$data" domain add --client 1 --name "client$n.test" >/dev/null || return 1
-        done
-        for ((n = 0; n < MAILBOXES; n++)); do echo "user$n@client$((n % 500)).test x"; done >"$WORK/mailboxes.txt"
-        floodgate --data "$data" mailbox import --file "$WORK/mailboxes.txt" >/dev/null || return 1
-    else
-        FLOODGATE_MAILBOXES=$FLOODGATE_FALLBACK_MAILBOXES
-        log "no 'mailbox import' in the CLI: seeding $FLOODGATE_MAILBOXES mailboxes one call at a time"
-        seed_floodgate "$data" 500 "$FLOODGATE_MAILBOXES" || return 1
-        NOTES+=("Floodgate ran with $FLOODGATE_MAILBOXES mailboxes, not $MAILBOXES: its CLI has no bulk import yet.")
-    fi
+    # Bulk import (mailbox import FILE.csv) makes seeding one process start for all mailboxes.
+    seed_floodgate "$data" 500 "$MAILBOXES" || return 1
     FLOODGATE_READY=$data
 }
 

@@ -71,8 +71,16 @@ public sealed class InProcessCounterStore : ICounterStore
 /// <summary>
 /// An hour window of 12 five-minute buckets and a day window of 24 one-hour buckets. The window
 /// therefore slides in steps of one bucket: a count leaves the hour window between 55 and 60
-/// minutes after it was made. About 500 bytes per key.
+/// minutes after it was made.
 /// </summary>
+/// <remarks>
+/// Cost: one object of 360 bytes per key (one per active mailbox, domain and client), measured by
+/// bench/Floodgate.Benchmarks hot-state. The buckets are inline arrays and each window keeps one
+/// stamp, its newest bucket, instead of one per slot: the slots always hold the buckets newest-11 ..
+/// newest (hour) and newest-23 .. newest (day), and moving the newest bucket forward clears the
+/// slots it passes. The earlier layout (two slot arrays with a stamp per slot, a Lock object) was
+/// 4 objects and about 600 bytes per key.
+/// </remarks>
 public sealed class SlidingWindow
 {
     internal const int HourBuckets = 12;
@@ -80,38 +88,52 @@ public sealed class SlidingWindow
     private static readonly long HourBucketTicks = TimeSpan.FromMinutes(5).Ticks;
     private static readonly long DayBucketTicks = TimeSpan.FromHours(1).Ticks;
 
-    private readonly HourSlot[] _hour = new HourSlot[HourBuckets];
-    private readonly DaySlot[] _day = new DaySlot[DayBuckets];
-    private readonly Lock _lock = new();
+    // int.MinValue / 2: no bucket yet, and "newest - bucket" cannot overflow.
+    private int _hourNewest = int.MinValue / 2;
+    private int _dayNewest = int.MinValue / 2;
+    private HourSlots _hour;
+    private DaySlots _day;
 
     public void Add(DateTimeOffset at, int messages, int external, int @internal)
     {
         var h = (int)(at.UtcTicks / HourBucketTicks);
         var d = (int)(at.UtcTicks / DayBucketTicks);
-        lock (_lock)
+        // Monitor on the window itself: a thin lock in the object header, no lock object per key.
+        lock (this)
         {
-            // A slot holding a newer bucket than `at` means `at` has already left that window.
-            ref var hs = ref _hour[h % HourBuckets];
-            if (hs.Stamp <= h)
+            if (h > _hourNewest)
             {
-                if (hs.Stamp != h)
+                // Clear the slots of the buckets skipped since the newest one (all of them after an hour).
+                for (var b = Math.Max(_hourNewest + 1, h - HourBuckets + 1); b <= h; b++)
                 {
-                    hs = new HourSlot { Stamp = h };
+                    _hour[b % HourBuckets] = default;
                 }
 
+                _hourNewest = h;
+            }
+
+            // A bucket older than the window's oldest has already left it.
+            if (_hourNewest - h < HourBuckets)
+            {
+                ref var hs = ref _hour[h % HourBuckets];
                 hs.Messages += messages;
                 hs.External += external;
                 hs.Internal += @internal;
             }
 
-            ref var ds = ref _day[d % DayBuckets];
-            if (ds.Stamp <= d)
+            if (d > _dayNewest)
             {
-                if (ds.Stamp != d)
+                for (var b = Math.Max(_dayNewest + 1, d - DayBuckets + 1); b <= d; b++)
                 {
-                    ds = new DaySlot { Stamp = d };
+                    _day[b % DayBuckets] = default;
                 }
 
+                _dayNewest = d;
+            }
+
+            if (_dayNewest - d < DayBuckets)
+            {
+                ref var ds = ref _day[d % DayBuckets];
                 ds.External += external;
                 ds.Internal += @internal;
             }
@@ -123,27 +145,22 @@ public sealed class SlidingWindow
         var h = (int)(now.UtcTicks / HourBucketTicks);
         var d = (int)(now.UtcTicks / DayBucketTicks);
         int messages = 0, extH = 0, intH = 0, extD = 0, intD = 0;
-        lock (_lock)
+        lock (this)
         {
-            for (var i = 0; i < HourBuckets; i++)
+            // Buckets in both the window now (h-11 .. h) and the slots (newest-11 .. newest).
+            for (int b = Math.Max(h, _hourNewest) - HourBuckets + 1, last = Math.Min(h, _hourNewest); b <= last; b++)
             {
-                ref readonly var s = ref _hour[i];
-                if (s.Stamp > h - HourBuckets && s.Stamp <= h)
-                {
-                    messages += s.Messages;
-                    extH += s.External;
-                    intH += s.Internal;
-                }
+                ref readonly var s = ref _hour[b % HourBuckets];
+                messages += s.Messages;
+                extH += s.External;
+                intH += s.Internal;
             }
 
-            for (var i = 0; i < DayBuckets; i++)
+            for (int b = Math.Max(d, _dayNewest) - DayBuckets + 1, last = Math.Min(d, _dayNewest); b <= last; b++)
             {
-                ref readonly var s = ref _day[i];
-                if (s.Stamp > d - DayBuckets && s.Stamp <= d)
-                {
-                    extD += s.External;
-                    intD += s.Internal;
-                }
+                ref readonly var s = ref _day[b % DayBuckets];
+                extD += s.External;
+                intD += s.Internal;
             }
         }
 
@@ -154,13 +171,15 @@ public sealed class SlidingWindow
     {
         var h = (int)(now.UtcTicks / HourBucketTicks);
         var oldest = h + 1;
-        lock (_lock)
+        lock (this)
         {
-            foreach (ref readonly var s in _hour.AsSpan())
+            for (int b = Math.Max(h, _hourNewest) - HourBuckets + 1, last = Math.Min(h, _hourNewest); b <= last; b++)
             {
-                if (s.Stamp > h - HourBuckets && s.Stamp <= h && s.Stamp < oldest && (s.Messages | s.External | s.Internal) != 0)
+                ref readonly var s = ref _hour[b % HourBuckets];
+                if ((s.Messages | s.External | s.Internal) != 0)
                 {
-                    oldest = s.Stamp;
+                    oldest = b;
+                    break;
                 }
             }
         }
@@ -172,13 +191,15 @@ public sealed class SlidingWindow
     {
         var d = (int)(now.UtcTicks / DayBucketTicks);
         var oldest = d + 1;
-        lock (_lock)
+        lock (this)
         {
-            foreach (ref readonly var s in _day.AsSpan())
+            for (int b = Math.Max(d, _dayNewest) - DayBuckets + 1, last = Math.Min(d, _dayNewest); b <= last; b++)
             {
-                if (s.Stamp > d - DayBuckets && s.Stamp <= d && s.Stamp < oldest && (s.External | s.Internal) != 0)
+                ref readonly var s = ref _day[b % DayBuckets];
+                if ((s.External | s.Internal) != 0)
                 {
-                    oldest = s.Stamp;
+                    oldest = b;
+                    break;
                 }
             }
         }
@@ -188,7 +209,6 @@ public sealed class SlidingWindow
 
     private struct HourSlot
     {
-        public int Stamp;
         public int Messages;
         public int External;
         public int Internal;
@@ -196,8 +216,19 @@ public sealed class SlidingWindow
 
     private struct DaySlot
     {
-        public int Stamp;
         public int External;
         public int Internal;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(HourBuckets)]
+    private struct HourSlots
+    {
+        private HourSlot _first;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(DayBuckets)]
+    private struct DaySlots
+    {
+        private DaySlot _first;
     }
 }
