@@ -167,9 +167,7 @@ public sealed class PolicyEngine
         }
 
         var external = IsExternal(mailbox, recipient);
-        verdict = external
-            ? CheckExternal(mailbox, in tally, limits)
-            : CheckInternal(mailbox, in tally, limits);
+        verdict = CheckRecipientWindows(mailbox, in tally, limits, external);
         if (!verdict.IsAccept)
         {
             return verdict;
@@ -252,77 +250,49 @@ public sealed class PolicyEngine
         return !_directory.TryGetDomain(recipient[(at + 1)..], out var domain) || domain.Client.Id != mailbox.Client.Id;
     }
 
-    private Verdict CheckExternal(MailboxState mailbox, in TransactionTally tally, PlanLimits limits)
+    private Verdict CheckRecipientWindows(MailboxState mailbox, in TransactionTally tally, PlanLimits limits, bool external)
     {
-        var pending = tally.External + 1;
-        if (tally.Mailbox.ExternalLastHour + pending > limits.Mailbox.ExternalRecipientsPerHour)
+        var soFar = external ? tally.External : tally.Internal;
+        var verdict = CheckScope(CounterScope.Mailbox, mailbox.Id, in tally.Mailbox, limits.Mailbox, external, soFar);
+        if (verdict.IsAccept)
         {
-            return HourRate(CounterScope.Mailbox, mailbox.Id, mailbox.Address, "external recipients", tally.Mailbox.ExternalLastHour + tally.External, limits.Mailbox.ExternalRecipientsPerHour);
+            verdict = CheckScope(CounterScope.Domain, mailbox.Domain.Id, in tally.Domain, limits.Domain, external, soFar);
         }
 
-        if (tally.Mailbox.ExternalLastDay + pending > limits.Mailbox.ExternalRecipientsPerDay)
+        if (verdict.IsAccept)
         {
-            return DayRate(CounterScope.Mailbox, mailbox.Id, mailbox.Address, "external recipients", tally.Mailbox.ExternalLastDay + tally.External, limits.Mailbox.ExternalRecipientsPerDay);
+            verdict = CheckScope(CounterScope.Client, mailbox.Client.Id, in tally.Client, limits.Client, external, soFar);
         }
 
-        if (tally.Domain.ExternalLastHour + pending > limits.Domain.ExternalRecipientsPerHour)
+        return verdict;
+    }
+
+    /// <summary>One scope's hour and day windows for one class of recipient, with this transaction's recipients so far.</summary>
+    private Verdict CheckScope(CounterScope scope, int id, in WindowTotals totals, ScopeLimits limits, bool external, int soFar)
+    {
+        var (hour, day, hourLimit, dayLimit) = external
+            ? (totals.ExternalLastHour, totals.ExternalLastDay, limits.ExternalRecipientsPerHour, limits.ExternalRecipientsPerDay)
+            : (totals.InternalLastHour, totals.InternalLastDay, limits.InternalRecipientsPerHour, limits.InternalRecipientsPerDay);
+        if (hour + soFar + 1 > hourLimit)
         {
-            return HourRate(CounterScope.Domain, mailbox.Domain.Id, "domain " + mailbox.Domain.Name, "external recipients", tally.Domain.ExternalLastHour + tally.External, limits.Domain.ExternalRecipientsPerHour);
+            return HourRate(scope, id, ScopeName(scope, id), external ? "external recipients" : "internal recipients", hour + soFar, hourLimit);
         }
 
-        if (tally.Domain.ExternalLastDay + pending > limits.Domain.ExternalRecipientsPerDay)
+        if (day + soFar + 1 > dayLimit)
         {
-            return DayRate(CounterScope.Domain, mailbox.Domain.Id, "domain " + mailbox.Domain.Name, "external recipients", tally.Domain.ExternalLastDay + tally.External, limits.Domain.ExternalRecipientsPerDay);
-        }
-
-        if (tally.Client.ExternalLastHour + pending > limits.Client.ExternalRecipientsPerHour)
-        {
-            return HourRate(CounterScope.Client, mailbox.Client.Id, "client " + mailbox.Client.Name, "external recipients", tally.Client.ExternalLastHour + tally.External, limits.Client.ExternalRecipientsPerHour);
-        }
-
-        if (tally.Client.ExternalLastDay + pending > limits.Client.ExternalRecipientsPerDay)
-        {
-            return DayRate(CounterScope.Client, mailbox.Client.Id, "client " + mailbox.Client.Name, "external recipients", tally.Client.ExternalLastDay + tally.External, limits.Client.ExternalRecipientsPerDay);
+            return DayRate(scope, id, ScopeName(scope, id), external ? "external recipients" : "internal recipients", day + soFar, dayLimit);
         }
 
         return Verdict.Accept;
     }
 
-    private Verdict CheckInternal(MailboxState mailbox, in TransactionTally tally, PlanLimits limits)
+    // Only on the refusal path: the name goes into the reply text.
+    private string ScopeName(CounterScope scope, int id) => scope switch
     {
-        var pending = tally.Internal + 1;
-        if (tally.Mailbox.InternalLastHour + pending > limits.Mailbox.InternalRecipientsPerHour)
-        {
-            return HourRate(CounterScope.Mailbox, mailbox.Id, mailbox.Address, "internal recipients", tally.Mailbox.InternalLastHour + tally.Internal, limits.Mailbox.InternalRecipientsPerHour);
-        }
-
-        if (tally.Mailbox.InternalLastDay + pending > limits.Mailbox.InternalRecipientsPerDay)
-        {
-            return DayRate(CounterScope.Mailbox, mailbox.Id, mailbox.Address, "internal recipients", tally.Mailbox.InternalLastDay + tally.Internal, limits.Mailbox.InternalRecipientsPerDay);
-        }
-
-        if (tally.Domain.InternalLastHour + pending > limits.Domain.InternalRecipientsPerHour)
-        {
-            return HourRate(CounterScope.Domain, mailbox.Domain.Id, "domain " + mailbox.Domain.Name, "internal recipients", tally.Domain.InternalLastHour + tally.Internal, limits.Domain.InternalRecipientsPerHour);
-        }
-
-        if (tally.Domain.InternalLastDay + pending > limits.Domain.InternalRecipientsPerDay)
-        {
-            return DayRate(CounterScope.Domain, mailbox.Domain.Id, "domain " + mailbox.Domain.Name, "internal recipients", tally.Domain.InternalLastDay + tally.Internal, limits.Domain.InternalRecipientsPerDay);
-        }
-
-        if (tally.Client.InternalLastHour + pending > limits.Client.InternalRecipientsPerHour)
-        {
-            return HourRate(CounterScope.Client, mailbox.Client.Id, "client " + mailbox.Client.Name, "internal recipients", tally.Client.InternalLastHour + tally.Internal, limits.Client.InternalRecipientsPerHour);
-        }
-
-        if (tally.Client.InternalLastDay + pending > limits.Client.InternalRecipientsPerDay)
-        {
-            return DayRate(CounterScope.Client, mailbox.Client.Id, "client " + mailbox.Client.Name, "internal recipients", tally.Client.InternalLastDay + tally.Internal, limits.Client.InternalRecipientsPerDay);
-        }
-
-        return Verdict.Accept;
-    }
+        CounterScope.Mailbox => _directory.TryGetMailbox(id, out var m) ? m.Address : $"mailbox {id}",
+        CounterScope.Domain => _directory.TryGetDomain(id, out var d) ? "domain " + d.Name : $"domain {id}",
+        _ => _directory.TryGetClient(id, out var c) ? "client " + c.Name : $"client {id}",
+    };
 
     private Verdict MessagesRate(CounterScope scope, int id, string name, int used, int limit, DateTimeOffset now) =>
         PolicyTexts.Rate(name, "messages", used, limit, "hour", _counters.NextHourRelease(new CounterKey(scope, id), now));
