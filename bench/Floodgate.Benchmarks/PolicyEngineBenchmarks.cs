@@ -43,8 +43,13 @@ public class PolicyEngineBenchmarks
 
             clients.Add(new Client
             {
-                Id = c, Name = $"Client {c}", ContactName = "Bench", ContactPhone = "+1 555 0100",
-                ContactEmail = $"contact@client{c}.test", Plan = plan, Domains = [domain],
+                Id = c,
+                Name = $"Client {c}",
+                ContactName = "Bench",
+                ContactPhone = "+1 555 0100",
+                ContactEmail = $"contact@client{c}.test",
+                Plan = plan,
+                Domains = [domain],
             });
         }
 
