@@ -84,8 +84,13 @@ internal static class HotStateMemory
 
             list.Add(new Client
             {
-                Id = c, Name = $"Client {c}", ContactName = "Contact", ContactPhone = "+1 555 0100",
-                ContactEmail = $"contact@client{c}.test", Plan = plan, Domains = [domain],
+                Id = c,
+                Name = $"Client {c}",
+                ContactName = "Contact",
+                ContactPhone = "+1 555 0100",
+                ContactEmail = $"contact@client{c}.test",
+                Plan = plan,
+                Domains = [domain],
             });
         }
 

@@ -27,7 +27,9 @@ public class PolicyEngineBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var limits = new PlanLimits();
+        // Limits that never fire in a benchmark's millions of calls: every rule is evaluated, the
+        // accept path is what is measured (a refusal builds its reply text, by design).
+        var limits = new PlanLimits { Mailbox = Unlimited(), Domain = Unlimited(), Client = Unlimited() };
         var plan = new Plan { Id = 1, Name = "bench", Limits = limits };
         var clients = new List<Client>(Clients);
         var mailboxId = 1;
@@ -41,8 +43,13 @@ public class PolicyEngineBenchmarks
 
             clients.Add(new Client
             {
-                Id = c, Name = $"Client {c}", ContactName = "Bench", ContactPhone = "+1 555 0100",
-                ContactEmail = $"contact@client{c}.test", Plan = plan, Domains = [domain],
+                Id = c,
+                Name = $"Client {c}",
+                ContactName = "Bench",
+                ContactPhone = "+1 555 0100",
+                ContactEmail = $"contact@client{c}.test",
+                Plan = plan,
+                Domains = [domain],
             });
         }
 
@@ -70,6 +77,15 @@ public class PolicyEngineBenchmarks
         _window = new SlidingWindow();
         _at = new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);
     }
+
+    private static ScopeLimits Unlimited() => new()
+    {
+        MessagesPerHour = 1_000_000_000,
+        ExternalRecipientsPerHour = 1_000_000_000,
+        ExternalRecipientsPerDay = 1_000_000_000,
+        InternalRecipientsPerHour = 1_000_000_000,
+        InternalRecipientsPerDay = 1_000_000_000,
+    };
 
     /// <summary>MAIL FROM, 40 external and 10 internal RCPT TO, and the message counted as sent.</summary>
     [Benchmark]

@@ -148,19 +148,24 @@ public sealed class SlidingWindow
         lock (this)
         {
             // Buckets in both the window now (h-11 .. h) and the slots (newest-11 .. newest).
-            for (int b = Math.Max(h, _hourNewest) - HourBuckets + 1, last = Math.Min(h, _hourNewest); b <= last; b++)
+            // One division per window, then the slot index wraps by comparison.
+            var first = Math.Max(h, _hourNewest) - HourBuckets + 1;
+            for (int n = Math.Min(h, _hourNewest) - first + 1, i = n > 0 ? first % HourBuckets : 0; n > 0; n--)
             {
-                ref readonly var s = ref _hour[b % HourBuckets];
+                ref readonly var s = ref _hour[i];
                 messages += s.Messages;
                 extH += s.External;
                 intH += s.Internal;
+                i = i == HourBuckets - 1 ? 0 : i + 1;
             }
 
-            for (int b = Math.Max(d, _dayNewest) - DayBuckets + 1, last = Math.Min(d, _dayNewest); b <= last; b++)
+            first = Math.Max(d, _dayNewest) - DayBuckets + 1;
+            for (int n = Math.Min(d, _dayNewest) - first + 1, i = n > 0 ? first % DayBuckets : 0; n > 0; n--)
             {
-                ref readonly var s = ref _day[b % DayBuckets];
+                ref readonly var s = ref _day[i];
                 extD += s.External;
                 intD += s.Internal;
+                i = i == DayBuckets - 1 ? 0 : i + 1;
             }
         }
 

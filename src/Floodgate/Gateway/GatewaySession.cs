@@ -139,10 +139,13 @@ internal sealed class GatewaySession : ISmtpSession
         }
 
         var record = new GatewayRecord(sender, _clientAddress, _reversePath, _tally, message.Length);
+        // Parsed persistently: part contents stay windows onto the received bytes (no copy) until
+        // the relay has written them, so the stream lives as long as this method.
+        using var stream = Wrap(message);
         MimeMessage parsed;
         try
         {
-            parsed = Parse(message);
+            parsed = Parse(stream);
         }
         catch (FormatException)
         {
@@ -211,15 +214,28 @@ internal sealed class GatewaySession : ISmtpSession
     private byte[]? Remembered(MessageFacts facts) =>
         !facts.Fingerprint.IsDefault && _tally.External >= _services.MinTrackedRecipients ? facts.Fingerprint.ToBytes() : null;
 
-    private static MimeMessage Parse(ReadOnlyMemory<byte> message)
-    {
-        // The memory is the server's pooled buffer: wrap it, don't copy it.
-        Stream stream = MemoryMarshal.TryGetArray(message, out var segment)
+    // One parser per thread, reset per message: MimeParser's buffers are what Load would allocate anew.
+    [ThreadStatic]
+    private static MimeParser? t_parser;
+
+    private static MemoryStream Wrap(ReadOnlyMemory<byte> message) =>
+        // The memory is the server's pooled buffer, valid until MessageAsync returns: wrap it, don't copy it.
+        MemoryMarshal.TryGetArray(message, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(message.ToArray(), writable: false);
-        using (stream)
+
+    private static MimeMessage Parse(MemoryStream stream)
+    {
+        var parser = t_parser ??= new MimeParser(Stream.Null, persistent: true);
+        try
         {
-            return MimeMessage.Load(stream, persistent: false);
+            parser.SetStream(stream, MimeFormat.Entity, persistent: true);
+            return parser.ParseMessage();
+        }
+        finally
+        {
+            // The message keeps its own references to the stream; the parser lets go of it.
+            parser.SetStream(Stream.Null, MimeFormat.Entity, persistent: true);
         }
     }
 
