@@ -159,7 +159,9 @@ internal sealed class GatewaySession : ISmtpSession
         {
             Size = message.Length,
             MessageId = parsed.MessageId,
-            Fingerprint = _services.Fingerprinter.Compute(parsed),
+            // The detector neither judges nor remembers a message to fewer external recipients than
+            // this (the rate windows cover those): it is not worth the fingerprint's 20-30 µs.
+            Fingerprint = _tally.External >= _services.MinTrackedRecipients ? _services.Fingerprinter.Compute(parsed) : default,
         };
         var engine = _services.Engine;
         var verdict = engine.CheckMessage(sender, in _tally, facts);
