@@ -94,7 +94,8 @@ public sealed partial class AccountStore
 
         // Argon2id is deliberately slow (tens of ms each): hash on every core.
         var hashes = new string[rows.Count];
-        Parallel.For(0, rows.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => hashes[i] = hasher.Hash(rows[i].Password));
+        // One hash per core at a time: each holds 19 MiB while it runs, and more threads would only add memory.
+        Parallel.For(0, rows.Count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i => hashes[i] = hasher.Hash(rows[i].Password));
 
         var now = time.GetUtcNow();
         var mailboxes = rows.Select((r, i) => new Mailbox
