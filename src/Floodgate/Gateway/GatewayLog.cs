@@ -25,34 +25,17 @@ internal sealed class GatewayLog(TransactionLogWriter writer)
             "held" => TransactionVerdict.Held,
             _ => reply.IsTransient ? TransactionVerdict.Deferred : TransactionVerdict.Rejected,
         };
-        var mailbox = record.Mailbox;
-        var entry = new TransactionRecord
-        {
-            Time = DateTimeOffset.UtcNow,
-            MailboxId = mailbox.Id,
-            MailboxAddress = mailbox.Address,
-            DomainId = mailbox.Domain.Id,
-            ClientId = mailbox.Client.Id,
-            ClientAddress = record.ClientAddress,
-            FrontDoor = Door,
-            EnvelopeSender = record.Sender,
-            RecipientCount = record.Tally.Recipients,
-            ExternalRecipientCount = record.Tally.External,
-            SizeBytes = record.Size,
-            MessageId = record.MessageId,
-            Verdict = verdict,
-            VerdictCode = ReplyCode(reply),
-            VerdictReason = outcome == "relayed" ? outcome : reason == "ok" ? outcome : reason,
-            UpstreamReply = upstream,
-            Fingerprint = fingerprint,
-            RelayMicros = relayMicros,
-            PolicyMicros = (long)total.TotalMicroseconds - relayMicros,
-            TotalMicros = (long)total.TotalMicroseconds,
-        };
-        if (!writer.TryWrite(entry))
-        {
-            FloodgateMetrics.TransactionLogDropped.Inc();
-        }
+        var tally = record.Tally;
+        var entry = TransactionRecords.For(Door, record.Mailbox, record.ClientAddress, record.Sender, in tally, record.Size, record.MessageId);
+        entry.Verdict = verdict;
+        entry.VerdictCode = ReplyCode(reply);
+        entry.VerdictReason = outcome == "relayed" ? outcome : reason == "ok" ? outcome : reason;
+        entry.UpstreamReply = upstream;
+        entry.Fingerprint = fingerprint;
+        entry.RelayMicros = relayMicros;
+        entry.PolicyMicros = (long)total.TotalMicroseconds - relayMicros;
+        entry.TotalMicros = (long)total.TotalMicroseconds;
+        TransactionRecords.Enqueue(writer, entry);
 
         FloodgateMetrics.Messages.WithLabels(Door, outcome, reason).Inc();
         FloodgateMetrics.TransactionSeconds.WithLabels(Door).Observe(total.TotalSeconds);

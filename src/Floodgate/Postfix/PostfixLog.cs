@@ -18,30 +18,13 @@ internal sealed class PostfixLog(TransactionLogWriter writer)
     public void Record(string door, MailboxState mailbox, string? clientAddress, string? sender, in TransactionTally tally, long size, string? messageId, TransactionVerdict verdict, string? code, string reason, long started)
     {
         var total = Stopwatch.GetElapsedTime(started);
-        var entry = new TransactionRecord
-        {
-            Time = DateTimeOffset.UtcNow,
-            MailboxId = mailbox.Id,
-            MailboxAddress = mailbox.Address,
-            DomainId = mailbox.Domain.Id,
-            ClientId = mailbox.Client.Id,
-            ClientAddress = clientAddress,
-            FrontDoor = door,
-            EnvelopeSender = sender,
-            RecipientCount = tally.Recipients,
-            ExternalRecipientCount = tally.External,
-            SizeBytes = Math.Max(0, size),
-            MessageId = messageId,
-            Verdict = verdict,
-            VerdictCode = code,
-            VerdictReason = reason,
-            PolicyMicros = (long)total.TotalMicroseconds,
-            TotalMicros = (long)total.TotalMicroseconds,
-        };
-        if (!writer.TryWrite(entry))
-        {
-            FloodgateMetrics.TransactionLogDropped.Inc();
-        }
+        var entry = TransactionRecords.For(door, mailbox, clientAddress, sender, in tally, size, messageId);
+        entry.Verdict = verdict;
+        entry.VerdictCode = code;
+        entry.VerdictReason = reason;
+        entry.PolicyMicros = (long)total.TotalMicroseconds;
+        entry.TotalMicros = (long)total.TotalMicroseconds;
+        TransactionRecords.Enqueue(writer, entry);
 
         FloodgateMetrics.Messages.WithLabels(door, OutcomeName(verdict), reason).Inc();
         if (verdict == TransactionVerdict.Accepted)
