@@ -47,7 +47,7 @@ internal static class MimeWalker
             AddSubject(data, headers.SubjectStart, headers.SubjectEnd, options, accumulator);
         }
 
-        Entity(data, in headers, end, end, options, accumulator, 0, digest: false);
+        Entity(data, in headers, end, end, end, options, accumulator, 0, digest: false);
         return true;
     }
 
@@ -189,7 +189,11 @@ internal static class MimeWalker
             }
             else if (name.Length == 19 && Ascii.EqualsIgnoreCase(name, "Content-Disposition"u8))
             {
-                (headers.DispositionStart, headers.DispositionEnd) = (valueStart, valueEnd);
+                // MimeEntity reads the first one (lazily, on first use).
+                if (headers.DispositionStart == NoValue)
+                {
+                    (headers.DispositionStart, headers.DispositionEnd) = (valueStart, valueEnd);
+                }
             }
             else if (top && name.Length == 7 && Ascii.EqualsIgnoreCase(name, "Subject"u8) && headers.SubjectStart == NoValue)
             {
@@ -218,7 +222,7 @@ internal static class MimeWalker
         return lineEnd;
     }
 
-    private static void Entity(byte[] data, in Headers headers, int end, int eof, ParserOptions options, FingerprintAccumulator accumulator, int depth, bool digest)
+    private static void Entity(byte[] data, in Headers headers, int end, int limit, int eof, ParserOptions options, FingerprintAccumulator accumulator, int depth, bool digest)
     {
         if (depth > MaxDepth)
         {
@@ -229,10 +233,10 @@ internal static class MimeWalker
         switch (KindOf(data, in headers, in type))
         {
             case Kind.Multipart when Ascii.EqualsIgnoreCase(type.Subtype, "alternative"u8):
-                Alternative(data, in headers, end, eof, in type, options, accumulator, depth);
+                Alternative(data, in headers, end, limit, eof, in type, options, accumulator, depth);
                 break;
             case Kind.Multipart:
-                Children(data, in headers, end, eof, in type, options, accumulator, depth);
+                Children(data, in headers, end, limit, eof, in type, options, accumulator, depth);
                 break;
             case Kind.Text when IsPlainOrHtml(in type) && !ParseDisposition(data, in headers, options).IsAttachment:
                 AddText(data, in headers, end, in type, accumulator);
@@ -285,7 +289,7 @@ internal static class MimeWalker
         }
 
         // An encoding MimeKit does not know counts as none.
-        var value = Trim(data.AsSpan(headers.EncodingStart, headers.EncodingEnd - headers.EncodingStart));
+        var value = Mechanism(data.AsSpan(headers.EncodingStart, headers.EncodingEnd - headers.EncodingStart));
         return Ascii.EqualsIgnoreCase(value, "base64"u8) || Ascii.EqualsIgnoreCase(value, "quoted-printable"u8) ||
             Ascii.EqualsIgnoreCase(value, "x-uuencode"u8) || Ascii.EqualsIgnoreCase(value, "uuencode"u8) ||
             Ascii.EqualsIgnoreCase(value, "x-uue"u8);
@@ -298,71 +302,81 @@ internal static class MimeWalker
             return ContentEncoding.Default;
         }
 
-        var value = Trim(data.AsSpan(headers.EncodingStart, headers.EncodingEnd - headers.EncodingStart));
+        var value = Mechanism(data.AsSpan(headers.EncodingStart, headers.EncodingEnd - headers.EncodingStart));
         return Ascii.EqualsIgnoreCase(value, "base64"u8) ? ContentEncoding.Base64
             : Ascii.EqualsIgnoreCase(value, "quoted-printable"u8) ? ContentEncoding.QuotedPrintable
             : ContentEncoding.Default;
     }
 
-    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> value) => value.Trim(" \t\r\n"u8);
+    /// <summary>The mechanism of a Content-Transfer-Encoding value: its first word, as MimeKit reads it.</summary>
+    private static ReadOnlySpan<byte> Mechanism(ReadOnlySpan<byte> value)
+    {
+        value = value.TrimStart(" \t\r\n"u8);
+        int end = value.IndexOfAny(" \t\r\n;("u8);
+        return end < 0 ? value : value[..end];
+    }
 
-    private static void Alternative(byte[] data, in Headers headers, int end, int eof, in MediaType type, ParserOptions options, FingerprintAccumulator accumulator, int depth)
+    private static void Alternative(byte[] data, in Headers headers, int end, int limit, int eof, in MediaType type, ParserOptions options, FingerprintAccumulator accumulator, int depth)
     {
         // Fingerprinter.Preferred: the last HTML part, else the last nested multipart, else the last plain text.
-        int html = NoValue, nested = NoValue, plain = NoValue;
-        int htmlEnd = 0, nestedEnd = 0, plainEnd = 0;
-        var children = new BoundaryScanner(data, headers.BodyStart, end, type.HasBoundary ? type.Boundary : default);
-        while (children.Next(out int start, out int partEnd))
+        Candidate html = default, nested = default, plain = default;
+        var children = new BoundaryScanner(data, headers.BodyStart, end, limit, type.HasBoundary ? type.Boundary : default);
+        while (children.Next(out int start, out int boundary, out int partEnd))
         {
-            if (!ReadChild(ref children, data, start, ref partEnd, eof, in type, options, digest: false, out var child, out var childType))
+            if (!ReadChild(ref children, data, start, ref boundary, ref partEnd, eof, in type, options, digest: false, out var child, out var childType))
             {
                 continue;
             }
 
             var kind = KindOf(data, in child, in childType);
+            var candidate = new Candidate(true, child, partEnd, boundary);
             if (kind == Kind.Text && Ascii.EqualsIgnoreCase(childType.Type, "text"u8))
             {
                 if (Ascii.EqualsIgnoreCase(childType.Subtype, "html"u8))
                 {
-                    (html, htmlEnd) = (start, partEnd);
+                    html = candidate;
                 }
                 else if (Ascii.EqualsIgnoreCase(childType.Subtype, "plain"u8))
                 {
-                    (plain, plainEnd) = (start, partEnd);
+                    plain = candidate;
                 }
             }
             else if (kind == Kind.Multipart)
             {
-                (nested, nestedEnd) = (start, partEnd);
+                nested = candidate;
             }
         }
 
-        (int chosen, int chosenEnd) = html != NoValue ? (html, htmlEnd) : nested != NoValue ? (nested, nestedEnd) : (plain, plainEnd);
-        if (chosen != NoValue && ReadHeaders(data, chosen, chosenEnd, eof, top: false, out var preferred))
+        var chosen = html.Found ? html : nested.Found ? nested : plain;
+        if (chosen.Found)
         {
-            Entity(data, in preferred, chosenEnd, eof, options, accumulator, depth + 1, digest: false);
+            var preferred = chosen.Headers;
+            Entity(data, in preferred, chosen.End, chosen.Limit, eof, options, accumulator, depth + 1, digest: false);
         }
     }
 
-    private static void Children(byte[] data, in Headers headers, int end, int eof, in MediaType type, ParserOptions options, FingerprintAccumulator accumulator, int depth)
+    private readonly record struct Candidate(bool Found, Headers Headers, int End, int Limit);
+
+    private static void Children(byte[] data, in Headers headers, int end, int limit, int eof, in MediaType type, ParserOptions options, FingerprintAccumulator accumulator, int depth)
     {
         bool digest = Ascii.EqualsIgnoreCase(type.Subtype, "digest"u8);
-        var children = new BoundaryScanner(data, headers.BodyStart, end, type.HasBoundary ? type.Boundary : default);
-        while (children.Next(out int start, out int partEnd))
+        var children = new BoundaryScanner(data, headers.BodyStart, end, limit, type.HasBoundary ? type.Boundary : default);
+        while (children.Next(out int start, out int boundary, out int partEnd))
         {
-            if (ReadChild(ref children, data, start, ref partEnd, eof, in type, options, digest, out var child, out _))
+            if (ReadChild(ref children, data, start, ref boundary, ref partEnd, eof, in type, options, digest, out var child, out _))
             {
-                Entity(data, in child, partEnd, eof, options, accumulator, depth + 1, digest);
+                Entity(data, in child, partEnd, boundary, eof, options, accumulator, depth + 1, digest);
             }
         }
     }
 
     /// <summary>A body part's headers and type; false for a part MimeKit leaves out.</summary>
-    private static bool ReadChild(ref BoundaryScanner children, byte[] data, int start, ref int end, int eof, in MediaType parent,
+    private static bool ReadChild(ref BoundaryScanner children, byte[] data, int start, ref int boundary, ref int end, int eof, in MediaType parent,
         ParserOptions options, bool digest, out Headers headers, out MediaType type)
     {
         type = default;
-        if (!ReadHeaders(data, start, end, eof, top: false, out headers))
+        // Up to the boundary line: a blank line just before it still ends the headers.
+        if (!ReadHeaders(data, start, boundary, eof, top: false, out headers))
         {
             return false;
         }
@@ -370,18 +384,8 @@ internal static class MimeWalker
         type = ParseType(data, in headers, options, digest);
         if (type.HasBoundary && type.Boundary.SequenceEqual(parent.Boundary) && Ascii.EqualsIgnoreCase(type.Type, "multipart"u8))
         {
-            int boundaryLine = end;
-            if (boundaryLine < data.Length && data[boundaryLine] == '\r')
-            {
-                boundaryLine++;
-            }
-
-            if (boundaryLine < data.Length && data[boundaryLine] == '\n')
-            {
-                boundaryLine++;
-            }
-
-            children.Nest(start, ref end);
+            int boundaryLine = boundary;
+            children.Nest(start, ref end, ref boundary);
             if (headers.BodyStart < 0)
             {
                 // The headers ended at the boundary line: the inner multipart's content starts there.
@@ -401,14 +405,16 @@ internal static class MimeWalker
     {
         private readonly byte[] _data;
         private readonly int _end;
+        private readonly int _limit;
         private readonly ReadOnlySpan<byte> _boundary;
         private int _pos;
         private bool _done;
 
-        public BoundaryScanner(byte[] data, int bodyStart, int end, ReadOnlySpan<byte> boundary)
+        public BoundaryScanner(byte[] data, int bodyStart, int end, int limit, ReadOnlySpan<byte> boundary)
         {
             _data = data;
             _end = end;
+            _limit = limit;
             _boundary = boundary;
             _done = bodyStart < 0 || boundary.IsEmpty;
             _pos = 0;
@@ -420,19 +426,26 @@ internal static class MimeWalker
             }
         }
 
-        public bool Next(out int start, out int end)
+        /// <summary>
+        /// The next body part: its headers are read up to <paramref name="boundary"/> (the next boundary line),
+        /// its content ends at <paramref name="end"/> (without the line break before that line).
+        /// </summary>
+        public bool Next(out int start, out int boundary, out int end)
         {
-            start = end = 0;
+            start = end = boundary = 0;
             if (_done)
             {
                 return false;
             }
 
             start = _pos;
-            int boundary = Find(_pos, out bool last, out int after);
+            boundary = Find(_pos, out bool last, out int after);
             if (boundary < 0)
             {
+                // The last part runs to the end of the multipart's content; its headers may see the line
+                // break before the enclosing boundary.
                 end = _end;
+                boundary = _limit;
                 _done = true;
                 return true;
             }
@@ -448,7 +461,7 @@ internal static class MimeWalker
         /// boundary line up to its "--boundary--" (the innermost boundary wins), then the outer one resumes
         /// at its next boundary line. Moves <paramref name="end"/> and this scanner accordingly.
         /// </summary>
-        public void Nest(int start, ref int end)
+        public void Nest(int start, ref int end, ref int limit)
         {
             int pos = start;
             int boundary;
@@ -464,11 +477,13 @@ internal static class MimeWalker
             if (boundary < 0)
             {
                 end = _end;
+                limit = _limit;
                 _done = true;
                 return;
             }
 
             end = ContentEnd(boundary, start);
+            limit = boundary;
             // The inner multipart's epilogue, up to the outer boundary, belongs to no part.
             int next = Find(after, out last, out _pos);
             _done = next < 0 || last;
