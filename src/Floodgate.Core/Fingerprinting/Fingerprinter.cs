@@ -294,6 +294,13 @@ public sealed class Fingerprinter
 
         // Unknown or unsupported charsets: UTF-8 turns stray bytes into U+FFFD, which only costs a word.
         // MimeKit's charset table (aliases, code pages) through ContentType, which has it public.
-        return new ContentType("text", "plain") { Charset = charset }.CharsetEncoding ?? Encoding.UTF8;
+        try
+        {
+            return new ContentType("text", "plain") { Charset = charset }.CharsetEncoding ?? Encoding.UTF8;
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            return Encoding.UTF8;
+        }
     }
 }

@@ -88,7 +88,6 @@ internal static class MimeWalker
 
     private ref struct Disposition
     {
-        public bool Present;
         public bool IsAttachment;
         public ReadOnlySpan<byte> FileName;
         public bool HasFileName;
@@ -623,7 +622,7 @@ internal static class MimeWalker
             return false;
         }
 
-        while (NextParameter(value, ref i, out var name, out var parameter, out bool ok))
+        while (NextParameter(value, ref i, out var name, out var parameter))
         {
             if (Ascii.EqualsIgnoreCase(name, "charset"u8))
             {
@@ -672,7 +671,7 @@ internal static class MimeWalker
         int i = SkipSpace(value, 0);
         var token = Token(value, ref i);
         bool simple = !token.IsEmpty;
-        while (simple && NextParameter(value, ref i, out var name, out var parameter, out _))
+        while (simple && NextParameter(value, ref i, out var name, out var parameter))
         {
             if (Ascii.EqualsIgnoreCase(name, "filename"u8))
             {
@@ -684,7 +683,6 @@ internal static class MimeWalker
 
         if (simple && i >= value.Length)
         {
-            disposition.Present = true;
             disposition.IsAttachment = Ascii.EqualsIgnoreCase(token, "attachment"u8);
             return disposition;
         }
@@ -694,7 +692,6 @@ internal static class MimeWalker
         _ = ContentDisposition.TryParse(options, data, headers.DispositionStart, headers.DispositionEnd - headers.DispositionStart, out var parsed);
         if (parsed is not null)
         {
-            disposition.Present = true;
             disposition.IsAttachment = parsed.IsAttachment;
             if (parsed.FileName is { } fileName)
             {
@@ -710,10 +707,9 @@ internal static class MimeWalker
     /// Reads <c>; name=value</c> at <paramref name="i"/>. False at the end or at anything unusual (then
     /// <paramref name="i"/> is left before the end, and the caller falls back to MimeKit).
     /// </summary>
-    private static bool NextParameter(ReadOnlySpan<byte> value, scoped ref int i, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> parameter, out bool ok)
+    private static bool NextParameter(ReadOnlySpan<byte> value, scoped ref int i, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> parameter)
     {
         name = parameter = default;
-        ok = false;
         int at = SkipSpace(value, i);
         if (at >= value.Length)
         {
@@ -774,7 +770,6 @@ internal static class MimeWalker
         }
 
         i = at;
-        ok = true;
         return true;
     }
 
