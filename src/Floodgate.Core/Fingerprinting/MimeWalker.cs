@@ -458,7 +458,9 @@ internal static class MimeWalker
         /// <summary>
         /// A body part that is itself a multipart with the same boundary: MimeKit gives the inner one every
         /// boundary line up to its "--boundary--" (the innermost boundary wins), then the outer one resumes
-        /// at its next boundary line. Moves <paramref name="end"/> and this scanner accordingly.
+        /// at its next boundary line. Moves <paramref name="end"/> and this scanner accordingly. One level only:
+        /// with the same boundary three deep, the middle multipart ends at the innermost one's end boundary
+        /// here, at its own in MimeKit (FingerprinterFuzzTests draws distinct boundaries per level for that).
         /// </summary>
         public void Nest(int start, ref int end, ref int limit)
         {
