@@ -229,7 +229,7 @@ public sealed class Fingerprinter
                 read += n;
             }
 
-            AddText(raw, 0, read, content.Encoding, EncodingOf(part.ContentType.Charset), part.IsHtml, accumulator);
+            AddText(raw, 0, read, content.Encoding, EncodingOf(part.ContentType), part.IsHtml, accumulator);
         }
         finally
         {
@@ -284,6 +284,26 @@ public sealed class Fingerprinter
         }
     }
 
+    private static Encoding EncodingOf(ContentType contentType)
+    {
+        string? charset = contentType.Charset;
+        if (charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) ||
+            charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
+        {
+            return Encoding.UTF8;
+        }
+
+        try
+        {
+            return contentType.CharsetEncoding ?? Encoding.UTF8;
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            return Encoding.UTF8;
+        }
+    }
+
+    /// <summary><see cref="EncodingOf(ContentType)"/> for a charset name (the raw walker has no ContentType).</summary>
     internal static Encoding EncodingOf(string? charset)
     {
         if (charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) ||
