@@ -21,10 +21,14 @@ public sealed class Fingerprinter
     // changed link shifts its fingerprint by a few features only.
     private const int ImageWeight = 4;
 
-    [ThreadStatic]
-    private static MimeParser? s_parser;
-
     private static readonly ParserOptions s_parserOptions = ParserOptions.Default.Clone();
+
+    static Fingerprinter()
+    {
+        // windows-125x, koi8-r, shift_jis and the other code pages MimeKit names are not in .NET's
+        // default set; without them such text decoded as UTF-8 and lost every non-ASCII word.
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+    }
 
     public static Fingerprinter Shared { get; } = new();
 
@@ -37,10 +41,7 @@ public sealed class Fingerprinter
             string? subject = message.Subject;
             if (!string.IsNullOrEmpty(subject))
             {
-                int from = accumulator.TokenCount;
-                TextNormalizer.Tokenize(subject, accumulator);
-                accumulator.TakeSubject(from);
-                accumulator.EndParagraph();
+                AddSubject(subject, accumulator);
             }
 
             if (message.Body is not null)
@@ -56,36 +57,45 @@ public sealed class Fingerprinter
         }
     }
 
-    /// <summary>Parses the raw message (RFC 5322, as received at the end of DATA) once and fingerprints it.</summary>
+    /// <summary>
+    /// Fingerprints the raw message (RFC 5322, as received at the end of DATA) without building MimeKit's
+    /// object model: the same fingerprint as parsing it and calling <see cref="Compute(MimeMessage)"/>, and
+    /// no allocation but the result's. <c>default</c> for input MimeKit would not parse as a message
+    /// (nothing, or no header at the top); never throws on malformed input.
+    /// </summary>
     public ContentFingerprint Compute(ReadOnlyMemory<byte> rawMessage)
     {
         byte[]? rented = null;
-        ArraySegment<byte> segment;
-        if (!MemoryMarshal.TryGetArray(rawMessage, out segment))
+        if (!MemoryMarshal.TryGetArray(rawMessage, out ArraySegment<byte> segment))
         {
             rented = ArrayPool<byte>.Shared.Rent(rawMessage.Length);
             rawMessage.Span.CopyTo(rented);
             segment = new ArraySegment<byte>(rented, 0, rawMessage.Length);
         }
 
+        var accumulator = FingerprintAccumulator.Rent();
         try
         {
-            using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false, publiclyVisible: true);
-            // persistent: part contents stay windows onto the caller's buffer instead of copies.
-            var parser = s_parser ??= new MimeParser(s_parserOptions, Stream.Null, persistent: true);
-            parser.SetStream(stream, MimeFormat.Entity, persistent: true);
-            var message = parser.ParseMessage();
-            var fingerprint = Compute(message);
-            parser.SetStream(Stream.Null, MimeFormat.Entity, persistent: true);
-            return fingerprint;
+            return MimeWalker.TryWalk(segment.Array!, segment.Offset, segment.Offset + segment.Count, s_parserOptions, accumulator)
+                ? accumulator.Build()
+                : default;
         }
         finally
         {
+            FingerprintAccumulator.Return(accumulator);
             if (rented is not null)
             {
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    internal static void AddSubject(ReadOnlySpan<char> subject, FingerprintAccumulator accumulator)
+    {
+        int from = accumulator.TokenCount;
+        TextNormalizer.Tokenize(subject, accumulator);
+        accumulator.TakeSubject(from);
+        accumulator.EndParagraph();
     }
 
     private static void Walk(MimeEntity entity, FingerprintAccumulator accumulator, int depth)
@@ -161,11 +171,17 @@ public sealed class Fingerprinter
     private static void AddPartStructure(MimePart part, FingerprintAccumulator accumulator)
     {
         long size = part.Content?.Stream is { CanSeek: true } stream ? stream.Length : 0;
-        // Encoded size in KiB: identical images have identical sizes; a re-encoded one usually lands near.
-        ulong kind = FingerprintHash.Combine(FingerprintHash.LowerWord(part.ContentType.MimeType), (ulong)(size >> 10));
         string? name = part.FileName;
         ulong nameHash = string.IsNullOrEmpty(name) ? 0 : TextNormalizer.NameHash(name);
-        if (part.ContentType.IsMimeType("image", "*"))
+        AddPartStructure(FingerprintHash.LowerWord(part.ContentType.MimeType), size, nameHash,
+            part.ContentType.IsMimeType("image", "*"), accumulator);
+    }
+
+    internal static void AddPartStructure(ulong mimeTypeHash, long size, ulong nameHash, bool image, FingerprintAccumulator accumulator)
+    {
+        // Encoded size in KiB: identical images have identical sizes; a re-encoded one usually lands near.
+        ulong kind = FingerprintHash.Combine(mimeTypeHash, (ulong)(size >> 10));
+        if (image)
         {
             for (int i = 0; i < ImageWeight; i++)
             {
@@ -198,8 +214,6 @@ public sealed class Fingerprinter
 
         int length = (int)Math.Min(stream.Length, MaxTextBytes);
         byte[] raw = FingerprintAccumulator.RentBytes(length);
-        byte[]? decoded = null;
-        char[]? chars = null;
         try
         {
             stream.Position = 0;
@@ -215,8 +229,23 @@ public sealed class Fingerprinter
                 read += n;
             }
 
-            ReadOnlySpan<byte> bytes = raw.AsSpan(0, read);
-            IMimeDecoder? decoder = content.Encoding switch
+            AddText(raw, 0, read, content.Encoding, EncodingOf(part.ContentType), part.IsHtml, accumulator);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(raw);
+        }
+    }
+
+    /// <summary>Decodes the transfer encoding and the charset of a text part's content and tokenizes it.</summary>
+    internal static void AddText(byte[] input, int start, int count, ContentEncoding transferEncoding, Encoding encoding, bool html, FingerprintAccumulator accumulator)
+    {
+        byte[]? decoded = null;
+        char[]? chars = null;
+        try
+        {
+            ReadOnlySpan<byte> bytes = input.AsSpan(start, count);
+            IMimeDecoder? decoder = transferEncoding switch
             {
                 ContentEncoding.Base64 => accumulator.Base64,
                 ContentEncoding.QuotedPrintable => accumulator.QuotedPrintable,
@@ -225,26 +254,24 @@ public sealed class Fingerprinter
             if (decoder is not null)
             {
                 decoder.Reset();
-                decoded = FingerprintAccumulator.RentBytes(decoder.EstimateOutputLength(read));
-                int n = decoder.Decode(raw, 0, read, decoded);
+                decoded = FingerprintAccumulator.RentBytes(decoder.EstimateOutputLength(count));
+                int n = decoder.Decode(input, start, count, decoded);
                 bytes = decoded.AsSpan(0, n);
             }
 
-            var encoding = EncodingOf(part.ContentType);
             chars = FingerprintAccumulator.RentChars(encoding.GetMaxCharCount(bytes.Length));
-            int count = encoding.GetChars(bytes, chars);
-            if (part.IsHtml)
+            int length = encoding.GetChars(bytes, chars);
+            if (html)
             {
-                count = HtmlText.ToText(chars.AsSpan(0, count), accumulator);
+                length = HtmlText.ToText(chars.AsSpan(0, length), accumulator);
             }
 
             accumulator.EndParagraph();
-            TextNormalizer.Tokenize(chars.AsSpan(0, count), accumulator);
+            TextNormalizer.Tokenize(chars.AsSpan(0, length), accumulator);
             accumulator.EndParagraph();
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(raw);
             if (decoded is not null)
             {
                 ArrayPool<byte>.Shared.Return(decoded);
@@ -266,7 +293,34 @@ public sealed class Fingerprinter
             return Encoding.UTF8;
         }
 
+        try
+        {
+            return contentType.CharsetEncoding ?? Encoding.UTF8;
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            return Encoding.UTF8;
+        }
+    }
+
+    /// <summary><see cref="EncodingOf(ContentType)"/> for a charset name (the raw walker has no ContentType).</summary>
+    internal static Encoding EncodingOf(string? charset)
+    {
+        if (charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) ||
+            charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
+        {
+            return Encoding.UTF8;
+        }
+
         // Unknown or unsupported charsets: UTF-8 turns stray bytes into U+FFFD, which only costs a word.
-        return contentType.CharsetEncoding ?? Encoding.UTF8;
+        // MimeKit's charset table (aliases, code pages) through ContentType, which has it public.
+        try
+        {
+            return new ContentType("text", "plain") { Charset = charset }.CharsetEncoding ?? Encoding.UTF8;
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            return Encoding.UTF8;
+        }
     }
 }
