@@ -16,9 +16,6 @@ CONCURRENCIES=${CONCURRENCIES:-"1 8 64"}
 TARGETS=${TARGETS:-"noop floodgate postfwd policyd-rate-limit"}
 RECIPIENTS=${RECIPIENTS:-5}
 MAILBOXES=${MAILBOXES:-10000}
-# Without a bulk import in the CLI, seeding 10,000 mailboxes one `dotnet floodgate.dll` call at a
-# time takes over an hour: Floodgate then gets this many, and its row says so.
-FLOODGATE_FALLBACK_MAILBOXES=${FLOODGATE_FALLBACK_MAILBOXES:-100}
 
 WORK=$(mktemp -d /tmp/floodgate-policy.XXXXXX)
 chmod 755 "$WORK"  # the peers drop privileges and must reach their files
@@ -121,7 +118,7 @@ FLOODGATE_MAILBOXES=$MAILBOXES
 prepare_floodgate() {
     build_floodgate || return 1
     local data=$WORK/floodgate-data
-    # Bulk import (mailbox import FILE.csv) makes seeding one process start for all mailboxes.
+    # Bulk: one `domain add` for the 500 domains and one `mailbox import FILE.csv` for the mailboxes.
     seed_floodgate "$data" 500 "$MAILBOXES" || return 1
     FLOODGATE_READY=$data
 }
