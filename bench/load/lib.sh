@@ -107,9 +107,10 @@ seed_floodgate() {
     floodgate --data "$data" domain add bench-internal.test --client Bench >/dev/null || return 1
     floodgate --data "$data" mailbox add sender@bench.test --password bench-password >/dev/null || return 1
     ((mailboxes > 0)) || return 0
-    for ((n = 0; n < domains && n < mailboxes; n++)); do
-        floodgate --data "$data" domain add "client$n.test" --client Bench >/dev/null || return 1
-    done
+    # One `domain add` with every name: one process start and one commit (one started per domain took ~7 min for 500).
+    local names=()
+    for ((n = 0; n < domains && n < mailboxes; n++)); do names+=("client$n.test"); done
+    floodgate --data "$data" domain add "${names[@]}" --client Bench >/dev/null || return 1
     {
         echo "address,password"
         for ((n = 0; n < mailboxes; n++)); do echo "user$n@client$((n % domains)).test,bench-password"; done

@@ -62,6 +62,32 @@ public sealed class AccountCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task SeveralDomainsAreAddedInOneCommandWithAnAuditEntryEach()
+    {
+        await AddAcmeAsync();
+
+        var add = await RunAsync("domain", "add", "one.example", "Two.Example", "three.example", "--client", "Acme");
+
+        Assert.Equal(0, add.ExitCode);
+        Assert.Equal("Added domain one.example (id 2).\nAdded domain two.example (id 3).\nAdded domain three.example (id 4).\n", add.Output);
+        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        var audit = await db.AuditEntries.Where(a => a.Action == "domain.add").OrderBy(a => a.Id).Select(a => a.TargetId).ToListAsync();
+        Assert.Equal([1, 2, 3, 4], audit);
+    }
+
+    [Fact]
+    public async Task SeveralDomainsWithOneTakenAddNone()
+    {
+        await AddAcmeAsync();
+
+        var add = await RunAsync("domain", "add", "new.example", "acme.example", "--client", "Acme");
+
+        Assert.Equal(4, add.ExitCode);
+        Assert.Contains("acme.example already exists", add.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("new.example", (await RunAsync("domain", "list")).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BadInputExitsNonZeroWithAClearMessage()
     {
         await AddAcmeAsync();

@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.IO.Pipelines;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Floodgate.Protocols.Listening;
@@ -16,11 +16,17 @@ namespace Floodgate.Protocols.PolicyDelegation;
 /// </summary>
 public sealed class PolicyServer : IConnectionHandler, IAsyncDisposable
 {
+    private static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(1);
+
     private readonly PolicyServerOptions _options;
     private readonly IPolicyHandler _handler;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly SocketListener _listener;
+    private readonly ConcurrentDictionary<Connection, byte> _open = new();
+    private readonly long _idleTicks;
+    private readonly long _requestTicks;
+    private ITimer? _sweep;
 
     public PolicyServer(PolicyServerOptions options, IPolicyHandler handler, ILogger<PolicyServer>? logger = null, TimeProvider? timeProvider = null)
     {
@@ -30,7 +36,11 @@ public sealed class PolicyServer : IConnectionHandler, IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _listener = new SocketListener(this, options.MaxConnections, _logger);
+        _idleTicks = ToTicks(options.IdleTimeout, _time);
+        _requestTicks = ToTicks(options.RequestTimeout, _time);
     }
+
+    private static long ToTicks(TimeSpan timeout, TimeProvider time) => (long)Math.Min(long.MaxValue / 4, timeout.TotalSeconds * time.TimestampFrequency);
 
     /// <summary>The bound endpoints (a configured port 0 shows the real port).</summary>
     public IReadOnlyList<EndPoint> LocalEndPoints => _listener.LocalEndPoints;
@@ -41,6 +51,8 @@ public sealed class PolicyServer : IConnectionHandler, IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         _listener.Start(ListenerOptions.ParseEndPoints(_options.TcpEndPoints, "Policy:TcpEndPoints"), _options.UnixSocketPath, _options.UnixSocketMode);
+        var period = TimeSpan.FromTicks(Math.Min(SweepPeriod.Ticks, Math.Min(_options.IdleTimeout.Ticks, _options.RequestTimeout.Ticks) / 4));
+        _sweep = _time.CreateTimer(static state => ((PolicyServer)state!).SweepTimeouts(), this, period, period);
         foreach (var endPoint in _listener.LocalEndPoints)
         {
             PolicyServerLog.Listening(_logger, endPoint);
@@ -50,32 +62,65 @@ public sealed class PolicyServer : IConnectionHandler, IAsyncDisposable
     }
 
     /// <summary>Stops accepting, ends open connections and waits for them.</summary>
-    public Task StopAsync(CancellationToken cancellationToken) => _listener.StopAsync(cancellationToken);
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _listener.StopAsync(cancellationToken).ConfigureAwait(false);
+        _sweep?.Dispose();
+    }
 
-    public ValueTask DisposeAsync() => _listener.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _listener.DisposeAsync().ConfigureAwait(false);
+        _sweep?.Dispose();
+    }
 
     async Task IConnectionHandler.RunConnectionAsync(Socket socket, CancellationToken cancellationToken)
     {
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
+        // Straight on the socket, as the no-op responder of bench/Floodgate.LoadGen is: a NetworkStream
+        // and a PipeReader added two async layers per request, and a timer re-armed twice per read took
+        // the timer queue's lock each time. The deadline is now a field the sweep reads (see Connection).
+        using var connection = new Connection(cancellationToken);
+        _open.TryAdd(connection, 0);
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
         var request = new PolicyRequest(_options.Limits);
         var output = new ArrayBufferWriter<byte>(512);
-        using var timer = _time.CreateTimer(static state => ((PipeReader)state!).CancelPendingRead(), reader, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        int start = 0, end = 0;
         try
         {
             while (true)
             {
-                timer.Change(request.ByteCount == 0 ? _options.IdleTimeout : _options.RequestTimeout, Timeout.InfiniteTimeSpan);
-                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                if (result.IsCanceled)
+                if (end == buffer.Length)
+                {
+                    // Only an unfinished line is kept between reads; the parser refuses one longer than the limit.
+                    buffer = Compact(buffer, ref start, ref end);
+                }
+
+                connection.Arm(_time, request.ByteCount == 0 ? _idleTicks : _requestTicks);
+                int read;
+                try
+                {
+                    read = await socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None, connection.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (connection.TimedOut && !cancellationToken.IsCancellationRequested)
                 {
                     PolicyServerLog.Timeout(_logger, socket.RemoteEndPoint, request.ByteCount);
                     return;
                 }
 
-                var buffer = result.Buffer;
-                var error = Process(ref buffer, request, output);
+                connection.Disarm();
+                if (read == 0)
+                {
+                    if (request.ByteCount > 0)
+                    {
+                        PolicyServerLog.Truncated(_logger, socket.RemoteEndPoint, request.ByteCount);
+                    }
+
+                    return;
+                }
+
+                end += read;
+                var data = new ReadOnlySequence<byte>(buffer, start, end - start);
+                var error = Process(ref data, request, output);
                 if (output.WrittenCount > 0)
                 {
                     await socket.SendAsync(output.WrittenMemory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
@@ -88,15 +133,10 @@ public sealed class PolicyServer : IConnectionHandler, IAsyncDisposable
                     return;
                 }
 
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted)
+                start = end - (int)data.Length;
+                if (start == end)
                 {
-                    if (request.ByteCount > 0)
-                    {
-                        PolicyServerLog.Truncated(_logger, socket.RemoteEndPoint, request.ByteCount);
-                    }
-
-                    return;
+                    start = end = 0;
                 }
             }
         }
@@ -104,14 +144,70 @@ public sealed class PolicyServer : IConnectionHandler, IAsyncDisposable
         {
             PolicyServerLog.SocketError(_logger, socket.RemoteEndPoint, ex.SocketErrorCode);
         }
-        catch (IOException ex) when (ex.InnerException is SocketException inner)
-        {
-            PolicyServerLog.SocketError(_logger, socket.RemoteEndPoint, inner.SocketErrorCode);
-        }
         finally
         {
-            await reader.CompleteAsync().ConfigureAwait(false);
+            _open.TryRemove(connection, out _);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    // Moves the unfinished line to the front, or doubles the buffer when the line fills it.
+    private static byte[] Compact(byte[] buffer, ref int start, ref int end)
+    {
+        var target = start == 0 ? ArrayPool<byte>.Shared.Rent(buffer.Length * 2) : buffer;
+        buffer.AsSpan(start, end - start).CopyTo(target);
+        end -= start;
+        start = 0;
+        if (!ReferenceEquals(target, buffer))
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return target;
+    }
+
+    // Ends the pending read of every connection past its deadline. Runs every SweepPeriod, so a
+    // timeout fires up to that much late (the defaults are 100 s and 310 s).
+    private void SweepTimeouts()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var (connection, _) in _open)
+        {
+            connection.CancelIfPast(now);
+        }
+    }
+
+    /// <summary>One connection's deadline and the means to end its pending read.</summary>
+    private sealed class Connection(CancellationToken stopping) : IDisposable
+    {
+        private readonly CancellationTokenSource _cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        private long _deadline = long.MaxValue;
+
+        public CancellationToken Token => _cancel.Token;
+
+        public bool TimedOut { get; private set; }
+
+        public void Arm(TimeProvider time, long ticks) => Volatile.Write(ref _deadline, time.GetTimestamp() + ticks);
+
+        public void Disarm() => Volatile.Write(ref _deadline, long.MaxValue);
+
+        public void CancelIfPast(long now)
+        {
+            if (now >= Volatile.Read(ref _deadline) && !TimedOut)
+            {
+                TimedOut = true;
+                try
+                {
+                    _cancel.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The connection ended meanwhile.
+                }
+            }
+        }
+
+        public void Dispose() => _cancel.Dispose();
     }
 
     // Answers every complete request in the buffer, in order, into one write.

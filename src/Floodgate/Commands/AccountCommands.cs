@@ -102,17 +102,29 @@ internal static class AccountCommands
     {
         var domain = new Command("domain", "Mail domains, each owned by one client");
 
-        var name = new Argument<string>("domain") { Description = "Domain name (Unicode or A-label; stored lower-case A-label)" };
+        var names = new Argument<string[]>("domain")
+        {
+            Description = "Domain names (Unicode or A-label; stored lower-case A-label); several are added all or nothing",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var owner = new Option<string>("--client") { Description = "Owning client (id or name)", Required = true };
-        var add = new Command("add", "Add a domain to a client") { name, owner };
+        var add = new Command("add", "Add one or more domains to a client") { names, owner };
         add.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
             var clientId = await cli.Store.ResolveClientIdAsync(cli.Get(owner)!, ct);
-            var created = await cli.Store.AddDomainAsync(clientId, cli.Get(name), CliContext.Actor, ct);
+            var created = await cli.Store.AddDomainsAsync(clientId, cli.Get(names)!, CliContext.Actor, ct);
             if (cli.Json)
-                cli.WriteJson(DomainView.From(created, withMailboxes: false));
+            {
+                if (created.Count == 1)
+                    cli.WriteJson(DomainView.From(created[0], withMailboxes: false));
+                else
+                    cli.WriteJson(created.Select(d => DomainView.From(d, withMailboxes: false)));
+            }
             else
-                cli.Out.WriteLine($"Added domain {created.Name} (id {created.Id}).");
+            {
+                foreach (var domain in created)
+                    cli.Out.WriteLine($"Added domain {domain.Name} (id {domain.Id}).");
+            }
         }));
 
         var filter = new Option<string?>("--client") { Description = "Only this client's domains (id or name)" };
