@@ -23,7 +23,9 @@
 # Environment: POINT_SECONDS (12), SESSIONS (20), SIZE (5120), RECIPIENTS ("1 50"),
 # MODES ("none floodgate rspamd"), WARMUP_MESSAGES (Floodgate's and rspamd's warm-up through
 # Postfix, 5000), RSPAMD_LOG_LEVEL (warning), RESULTS, NO_APPEND=1 to only print,
-# KEEP_RUNNING=1 to leave everything up after the checks (for a profile) until Enter is pressed.
+# KEEP_RUNNING=1 to leave everything up after the checks until Enter is pressed;
+# PROFILE=DIR to record `perf record -g` of floodgate serve (JIT symbols through
+# DOTNET_PerfMapEnabled) for PERF_SECONDS (8) at the start of Floodgate's points, into DIR/perf.data.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -131,6 +133,7 @@ start_floodgate_milter() {
     web=$(free_port)
     # The milter is the only door (no policy delegation), so it enforces and counts; the envelope
     # sender names the mailbox for Postfix's own address (trusted, as a provider's MTA is).
+    if [[ -n ${PROFILE:-} ]]; then export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0; fi
     FLOODGATE_PolicyDelegation__Enabled=false FLOODGATE_Milter__TrustedNetworks__0=127.0.0.1/32 \
         start_floodgate "$data" "$smtp" "$web" "$SINK_PORT" --milter "127.0.0.1:$FLOODGATE_MILTER_PORT"
     wait_port "$FLOODGATE_MILTER_PORT" 30
@@ -151,6 +154,8 @@ start_rspamd() {
     RSPAMD_MILTER_PORT=$(free_port)
     normal=$(free_port)
     controller=$(free_port)
+    RSPAMD_NORMAL_PORT=$normal
+    RSPAMD_CONTROLLER_PORT=$controller
     fuzzy=$(free_port)
     mkdir -p "$dir/local.d" "$dir/override.d" "$dir/db" "$dir/run" "$dir/log"
     cat >"$dir/local.d/redis.conf" <<EOF
@@ -243,6 +248,25 @@ EOF
     wait_port "$RSPAMD_MILTER_PORT" 60 && wait_port "$normal" 60
 }
 
+# check_rspamd_modules: fuzzy_check asks the local storage (a hash added through the controller
+# is found, then removed again) and ratelimit keeps its buckets in the private Redis.
+check_rspamd_modules() {
+    local sample=$WORK/fuzzy-sample.eml found buckets
+    {
+        printf 'From: sender@bench.test\r\nTo: rcpt@sink.test\r\nSubject: fuzzy check\r\n\r\n'
+        for i in $(seq 200); do printf 'Fuzzy check line %d of a sample that only this check sends.\r\n' "$i"; done
+    } >"$sample"
+    rspamc -h "127.0.0.1:$RSPAMD_CONTROLLER_PORT" -f 11 -w 10 fuzzy_add "$sample" >/dev/null
+    sleep 1
+    found=$(rspamc -h "127.0.0.1:$RSPAMD_NORMAL_PORT" --ip 127.0.0.1 -F sender@bench.test "$sample" | grep -o 'LOCAL_FUZZY_DENIED[^ ]*' || true)
+    rspamc -h "127.0.0.1:$RSPAMD_CONTROLLER_PORT" -f 11 fuzzy_del "$sample" >/dev/null
+    [[ -n $found ]] || die "rspamd: a hash added to the local fuzzy storage was not found (fuzzy_check not acting)"
+    buckets=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'RL*' | wc -l)
+    ((buckets > 0)) || die "rspamd: no ratelimit bucket in Redis after the warm-up (ratelimit not acting)"
+    log "check rspamd modules: fuzzy_check found $found; $buckets ratelimit bucket(s) in Redis"
+    NOTES+=("Check, rspamd modules: a hash added to the local fuzzy storage was found (\`$found\`, then removed); after the warm-up Redis held $buckets ratelimit bucket(s).")
+}
+
 # --- the run -------------------------------------------------------------------------------
 
 POSTFIX_EXTRA_CF=$MILTER_CF
@@ -272,9 +296,14 @@ for mode in $MODES; do
         log "$mode: warm-up, $WARMUP_MESSAGES messages (not measured)"
         measure "$mode-warmup" "$POSTFIX_PORT" 1 kept-open "$WARMUP_MESSAGES"
     fi
+    if [[ $mode == rspamd ]]; then check_rspamd_modules; fi
     if [[ -n ${KEEP_RUNNING:-} ]]; then
         log "KEEP_RUNNING: Postfix on 127.0.0.1:$POSTFIX_PORT with the $mode milter; Enter continues"
         read -r _
+    fi
+    if [[ -n ${PROFILE:-} && $mode == floodgate ]]; then
+        mkdir -p "$PROFILE"
+        perf record -F 999 -g -p "$FLOODGATE_PID" -o "$PROFILE/perf.data" -- sleep "${PERF_SECONDS:-8}" >"$PROFILE/perf-record.log" 2>&1 &
     fi
     run_target "$mode" "$POSTFIX_PORT"
 done
