@@ -192,6 +192,8 @@ EOF
     cat >"$dir/local.d/worker-fuzzy.inc" <<EOF
 bind_socket = "127.0.0.1:$fuzzy";
 count = 1;
+# Updates are written in batches every sync interval (60 s by default): 1 s lets the check see its hash.
+sync = 1s;
 backend = "redis";
 servers = "127.0.0.1:$REDIS_PORT";
 allow_update = ["127.0.0.1"];
@@ -257,8 +259,11 @@ check_rspamd_modules() {
         for i in $(seq 200); do printf 'Fuzzy check line %d of a sample that only this check sends.\r\n' "$i"; done
     } >"$sample"
     rspamc -h "127.0.0.1:$RSPAMD_CONTROLLER_PORT" -f 11 -w 10 fuzzy_add "$sample" >/dev/null
-    sleep 1
-    found=$(rspamc -h "127.0.0.1:$RSPAMD_NORMAL_PORT" --ip 127.0.0.1 -F sender@bench.test "$sample" | grep -o 'LOCAL_FUZZY_DENIED[^ ]*' || true)
+    for _ in $(seq 15); do
+        sleep 1
+        found=$(rspamc -h "127.0.0.1:$RSPAMD_NORMAL_PORT" --ip 127.0.0.1 -F sender@bench.test "$sample" | grep -o 'LOCAL_FUZZY_DENIED[^ ]*' || true)
+        [[ -z $found ]] || break
+    done
     rspamc -h "127.0.0.1:$RSPAMD_CONTROLLER_PORT" -f 11 fuzzy_del "$sample" >/dev/null
     [[ -n $found ]] || die "rspamd: a hash added to the local fuzzy storage was not found (fuzzy_check not acting)"
     buckets=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'RL*' | wc -l)
