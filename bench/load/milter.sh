@@ -23,7 +23,7 @@
 # Environment: POINT_SECONDS (12), SESSIONS (20), SIZE (5120), RECIPIENTS ("1 50"),
 # MODES ("none floodgate floodgate-nospin rspamd"; floodgate-nospin, after floodgate, restarts it with
 # DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0), WARMUP_MESSAGES (Floodgate's and rspamd's warm-up through
-# Postfix, 5000), RSPAMD_LOG_LEVEL (warning), RESULTS, NO_APPEND=1 to only print,
+# Postfix, 20000: as smtp.sh, past tiered PGO's re-compiles), RSPAMD_LOG_LEVEL (warning), RESULTS, NO_APPEND=1 to only print,
 # KEEP_RUNNING=1 to leave everything up after the checks until Enter is pressed;
 # PROFILE=DIR to record `perf record -g` of floodgate serve (JIT symbols through
 # DOTNET_PerfMapEnabled) for PERF_SECONDS (8) at the start of Floodgate's points, into DIR/perf.data.
@@ -35,7 +35,7 @@ SESSIONS=${SESSIONS:-20}
 SIZE=${SIZE:-5120}
 RECIPIENTS=${RECIPIENTS:-"1 50"}
 MODES=${MODES:-"none floodgate floodgate-nospin rspamd"}
-WARMUP_MESSAGES=${WARMUP_MESSAGES:-5000}
+WARMUP_MESSAGES=${WARMUP_MESSAGES:-20000}
 RSPAMD_LOG_LEVEL=${RSPAMD_LOG_LEVEL:-warning}
 SMTP_SOURCE=/usr/sbin/smtp-source
 SMTP_SINK=/usr/sbin/smtp-sink
