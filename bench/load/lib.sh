@@ -161,3 +161,149 @@ open(path, "w").write("\n".join(lines).rstrip("\n") + "\n")
 PY
     log "appended to $RESULTS under '## $section'"
 }
+
+# --- smtp-source -> smtp-sink measurement (smtp.sh, milter.sh) --------------------------------
+# They use the caller's WORK, SINK_PORT (smtp-sink -c writing $WORK/sink.out), SESSIONS, SIZE,
+# POINT_SECONDS, RECIPIENTS and ROWS, and smtp-source/smtp-sink at SMTP_SOURCE/SMTP_SINK.
+
+now() { date +%s.%N; }
+
+# The recipient smtp-source is given (it prefixes a number per recipient when -r > 1). One
+# recipient: external, as most submissions are. Several: a domain of the sender's own client, so
+# Floodgate's mass-mail detector (rightly) does not take 50 identical recipients-near-the-cap
+# messages from one sender for a run (bench/README.md). The limit and Postfix ignore the address.
+recipient_for() {
+    if (($1 > 1)); then echo rcpt@bench-internal.test; else echo rcpt@sink.test; fi
+}
+
+sink_count() {
+    tr '\r' '\n' <"$WORK/sink.out" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2 | grep . || echo 0
+}
+
+# wait_delivered TARGET_COUNT: waits until smtp-sink has counted TARGET_COUNT messages, or until it
+# has made no progress for 10 s; prints the time it got there.
+wait_delivered() {
+    local target=$1 last=-1 count stalled_since=$SECONDS
+    while true; do
+        count=$(sink_count)
+        if ((count >= target)); then now; return 0; fi
+        if ((count != last)); then last=$count; stalled_since=$SECONDS; fi
+        if ((SECONDS - stalled_since >= 10)); then now; return 1; fi
+        sleep 0.05
+    done
+}
+
+# measure LABEL PORT RCPTS MODE MESSAGES: one smtp-source run; sets RATE_MSGS, DELIVERED, SOURCE_SECONDS, E2E_SECONDS.
+measure() {
+    local label=$1 port=$2 rcpts=$3 mode=$4 messages=$5 before started finished delivered_at flags=()
+    [[ $mode == kept-open ]] && flags+=(-d)
+    before=$(sink_count)
+    started=$(now)
+    # Bounded: at most 4 x the data point's target length plus a minute.
+    if ! timeout $((POINT_SECONDS * 4 + 60)) "$SMTP_SOURCE" "${flags[@]}" -s "$SESSIONS" -m "$messages" -r "$rcpts" \
+        -l "$SIZE" -f sender@bench.test -t "$(recipient_for "$rcpts")" "127.0.0.1:$port" 2>"$WORK/source.err"; then
+        log "$label: smtp-source failed: $(tail -2 "$WORK/source.err")"
+        SOURCE_ERRORS=1
+    fi
+    finished=$(now)
+    delivered_at=$(wait_delivered $((before + messages))) || log "$label: smtp-sink stopped short of $messages messages"
+    DELIVERED=$(($(sink_count) - before))
+    SOURCE_SECONDS=$(awk -v a="$started" -v b="$finished" 'BEGIN { printf "%.3f", b - a }')
+    E2E_SECONDS=$(awk -v a="$started" -v b="$delivered_at" 'BEGIN { printf "%.3f", b - a }')
+    RATE_MSGS=$(awk -v n="$DELIVERED" -v s="$E2E_SECONDS" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }')
+}
+
+# run_point LABEL PORT RCPTS MODE: a short pilot sizes the real run to about POINT_SECONDS.
+run_point() {
+    local label=$1 port=$2 rcpts=$3 mode=$4 pilot messages
+    SOURCE_ERRORS=0
+    pilot=$((rcpts > 1 ? 200 : 1000))
+    measure "$label" "$port" "$rcpts" "$mode" "$pilot"
+    messages=$(awk -v r="$RATE_MSGS" -v t="$POINT_SECONDS" 'BEGIN { n = int(r * t); if (n < 200) n = 200; if (n > 400000) n = 400000; print n }')
+    log "$label, $rcpts recipient(s), $mode: pilot $RATE_MSGS messages/s, now $messages messages"
+    SOURCE_ERRORS=0
+    measure "$label" "$port" "$rcpts" "$mode" "$messages"
+    log "$label, $rcpts recipient(s), $mode: $DELIVERED of $messages delivered in $E2E_SECONDS s (smtp-source done after $SOURCE_SECONDS s): $RATE_MSGS messages/s"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rcpts" "$mode" "$messages" "$DELIVERED" \
+        "$SOURCE_SECONDS" "$E2E_SECONDS" "$RATE_MSGS" "$SOURCE_ERRORS" >>"$ROWS"
+}
+
+run_target() {
+    local label=$1 port=$2 rcpts mode
+    for rcpts in $RECIPIENTS; do
+        for mode in kept-open reconnecting; do
+            run_point "$label" "$port" "$rcpts" "$mode"
+        done
+    done
+}
+
+# --- the private Postfix relay -------------------------------------------------------------
+# Postfix accepts alternate config directories only when the default main.cf lists them, so the
+# private instance lives at a fixed path; a lock keeps two runs apart. start_postfix relays to
+# smtp-sink at SINK_PORT and appends POSTFIX_EXTRA_CF (main.cf lines) to its main.cf.
+POSTFIX_DIR=/tmp/floodgate-bench-postfix
+POSTFIX_STARTED=""
+
+ensure_default_main_cf() {
+    local main=/etc/postfix/main.cf
+    if [[ ! -e $main ]]; then
+        log "creating $main (absent): Postfix reads it to allow $POSTFIX_DIR"
+        printf 'compatibility_level = 3.6\nalternate_config_directories = %s\n' "$POSTFIX_DIR" >"$main"
+    elif ! postconf -h alternate_config_directories | grep -qF "$POSTFIX_DIR"; then
+        local current
+        current=$(postconf -h alternate_config_directories)
+        postconf -e "alternate_config_directories = ${current:+$current, }$POSTFIX_DIR"
+    fi
+}
+
+start_postfix() {
+    exec 9>/tmp/floodgate-bench-postfix.lock
+    flock -n 9 || { log "another load run holds $POSTFIX_DIR"; return 1; }
+    POSTFIX_PORT=$(free_port)
+    ensure_default_main_cf
+    if [[ -e $POSTFIX_DIR/queue/pid/master.pid ]]; then postfix -c "$POSTFIX_DIR" stop >/dev/null 2>&1 || true; sleep 1; fi
+    rm -rf "$POSTFIX_DIR"
+    mkdir -p "$POSTFIX_DIR/queue" "$POSTFIX_DIR/data"
+    chown postfix "$POSTFIX_DIR/data"
+    # master.cf: smtpd on a loopback port, no chroot (the private queue has no chroot files).
+    awk -v port="$POSTFIX_PORT" '
+        /^#/ || NF < 8 { print; next }
+        $1 == "smtp" && $2 == "inet" { $1 = "127.0.0.1:" port }
+        $5 == "y" { $5 = "n" }
+        { print }' /etc/postfix/master.cf >"$POSTFIX_DIR/master.cf"
+    cat >"$POSTFIX_DIR/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $POSTFIX_DIR/queue
+data_directory = $POSTFIX_DIR/data
+maillog_file = $POSTFIX_DIR/maillog
+maillog_file_prefixes = /var, /tmp
+myhostname = relay.bench.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$SINK_PORT
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtputf8_enable = no
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+${POSTFIX_EXTRA_CF:-}
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+CF
+    if ! script -qc "postfix -c $POSTFIX_DIR start" /dev/null >"$WORK/postfix-start.log" 2>&1; then
+        log "postfix -c $POSTFIX_DIR start failed:"; cat "$WORK/postfix-start.log" >&2; return 1
+    fi
+    POSTFIX_STARTED=1
+    wait_port "$POSTFIX_PORT" 30
+}
+
+stop_postfix() {
+    [[ -n ${POSTFIX_STARTED:-} ]] || return 0
+    postfix -c "$POSTFIX_DIR" stop >/dev/null 2>&1 || true
+    # postfix stop returns before the master has gone; give it a moment before removing its files.
+    for _ in $(seq 50); do [[ -e $POSTFIX_DIR/queue/pid/master.pid ]] || break; sleep 0.1; done
+    rm -rf "$POSTFIX_DIR"
+    POSTFIX_STARTED=""
+}

@@ -102,7 +102,7 @@ public sealed class MilterEndOfMessage
     /// <summary>Total header and body bytes received.</summary>
     public long Size { get; internal set; }
 
-    internal IReadOnlyList<KeyValuePair<string, string>> Headers => _headers;
+    internal List<KeyValuePair<string, string>> Headers => _headers;
 
     /// <summary>Adds a header at the end of the header section (needs <see cref="MilterActions.AddHeaders"/>, on by default).</summary>
     public void AddHeader(string name, string value)

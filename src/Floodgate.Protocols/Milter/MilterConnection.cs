@@ -201,9 +201,11 @@ internal sealed class MilterConnection
         var accepted = decision.Kind is MilterDecisionKind.Continue or MilterDecisionKind.Accept or MilterDecisionKind.Quarantine;
         if (accepted && (Actions & MilterActions.AddHeaders) != 0)
         {
-            foreach (var header in EndOfMessage.Headers)
+            // By index: a foreach over the IReadOnlyList would box its enumerator once per message.
+            var headers = EndOfMessage.Headers;
+            for (var i = 0; i < headers.Count; i++)
             {
-                MilterWriter.WriteAddHeader(output, header.Key, header.Value);
+                MilterWriter.WriteAddHeader(output, headers[i].Key, headers[i].Value);
             }
         }
 
@@ -253,7 +255,7 @@ internal sealed class MilterConnection
             actions |= MilterActions.SetSymbolList;
         }
 
-        var wanted = _options.NoReplyForHeadersAndBody ? MilterProtocolFlags.NoReplyHeader | MilterProtocolFlags.NoReplyBody : MilterProtocolFlags.None;
+        var wanted = _options.SkippedSteps | (_options.NoReplyForHeadersAndBody ? MilterProtocolFlags.NoReplyHeader | MilterProtocolFlags.NoReplyBody : MilterProtocolFlags.None);
         _protocol = wanted & offeredProtocol;
         Actions = actions;
 

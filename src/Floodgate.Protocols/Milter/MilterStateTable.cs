@@ -52,6 +52,9 @@ internal static class MilterStateTable
         Allow(MilterState.Mail, MilterCommand.Unknown, MilterState.Mail);
         Allow(MilterState.Rcpt, MilterCommand.Rcpt, MilterState.Rcpt);
         Allow(MilterState.Rcpt, MilterCommand.Data, MilterState.Data);
+        // Without DATA (SMFIP_NODATA negotiated) the headers follow the last recipient.
+        Allow(MilterState.Rcpt, MilterCommand.Header, MilterState.Headers);
+        Allow(MilterState.Rcpt, MilterCommand.EndOfHeaders, MilterState.Body);
         Allow(MilterState.Rcpt, MilterCommand.Mail, MilterState.Mail);
         Allow(MilterState.Rcpt, MilterCommand.Helo, MilterState.Connected);
         Allow(MilterState.Rcpt, MilterCommand.Unknown, MilterState.Rcpt);

@@ -43,7 +43,7 @@ internal sealed partial class PostfixDoorsHost(FloodgateOptions options, PolicyE
         {
             var gateway = new MilterGateway(engine, log, milterOptions);
             _milter = new MilterServer(
-                new MilterServerOptions { TcpEndPoints = [.. milterOptions.Listen], UnixSocketPath = milterOptions.UnixSocket },
+                new MilterServerOptions { TcpEndPoints = [.. milterOptions.Listen], UnixSocketPath = milterOptions.UnixSocket, SkippedSteps = MilterGateway.SkippedSteps },
                 gateway,
                 loggers.CreateLogger<MilterServer>());
             await _milter.StartAsync(cancellationToken);

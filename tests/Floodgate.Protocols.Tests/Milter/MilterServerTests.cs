@@ -282,6 +282,60 @@ public sealed class MilterServerListenerTests
     }
 
     [Fact]
+    public async Task SkippedStepsAreAskedForAsFarAsTheMtaOffersThem()
+    {
+        var skipped = MilterProtocolFlags.NoHelo | MilterProtocolFlags.NoData | MilterProtocolFlags.NoReplyEndOfHeaders;
+        await using var server = new MilterServer(new MilterServerOptions { TcpEndPoints = ["127.0.0.1:0"], SkippedSteps = skipped }, new RecordingSessionFactory());
+        await server.StartAsync(CancellationToken.None);
+        using var client = await ConnectAsync(server.LocalEndPoints[0]);
+
+        // An MTA that knows SMFIP_NOHELO and SMFIP_NR_HDR but not SMFIP_NODATA or SMFIP_NR_EOH.
+        await client.SendAsync(OptionNegotiation(6, 0x1FF, (uint)(MilterProtocolFlags.NoHelo | MilterProtocolFlags.NoReplyHeader)));
+        var (_, data) = await client.ReadReplyAsync();
+
+        Assert.Equal((uint)(MilterProtocolFlags.NoHelo | MilterProtocolFlags.NoReplyHeader), BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(8)));
+    }
+
+    [Fact]
+    public async Task WithoutDataAndEndOfHeadersRepliesTheHeadersFollowTheLastRecipient()
+    {
+        var factory = new RecordingSessionFactory();
+        var options = new MilterServerOptions { TcpEndPoints = ["127.0.0.1:0"], SkippedSteps = MilterProtocolFlags.NoData | MilterProtocolFlags.NoReplyEndOfHeaders };
+        await using var server = new MilterServer(options, factory);
+        await server.StartAsync(CancellationToken.None);
+        using var client = await ConnectAsync(server.LocalEndPoints[0]);
+        await client.SendAsync(OptionNegotiation(6, 0x1FF, 0x1FFFFF));
+        await client.ReadReplyAsync();
+        await client.SendAsync(Connect("mail.example.net", "192.0.2.10", 50123));
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+
+        await client.SendAsync('M', "<alice@example.com>");
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        await client.SendAsync('R', "<bob@example.org>");
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        await client.SendAsync('L', "Subject", "hi");
+        await client.SendAsync(Packet('N', []));
+        await client.SendAsync(Packet('B', new byte[10]));
+        await client.SendAsync(Packet('E', []));
+
+        // The first reply after RCPT is end of message's: nothing answered end of headers.
+        Assert.Equal("h X-Floodgate|checked|", await client.ReadReplyTextAsync());
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        var session = Assert.Single(factory.Sessions);
+        Assert.Equal(["header Subject", "eoh"], session.Events.Where(e => e is "header Subject" or "eoh" or "data"));
+    }
+
+    [Fact]
+    public void SkippedStepsOtherThanNoAndNoReplyFlagsAreRefusedAtStart()
+    {
+        var options = new MilterServerOptions { TcpEndPoints = ["127.0.0.1:0"], SkippedSteps = MilterProtocolFlags.HeaderLeadingSpace };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("Milter:SkippedSteps", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MacroRequestsAreSentAsSymbolListWhenOffered()
     {
         var options = new MilterServerOptions { TcpEndPoints = ["127.0.0.1:0"], MacroRequests = { [MilterMacroStage.Mail] = "i {auth_authen}" } };
