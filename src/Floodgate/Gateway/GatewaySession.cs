@@ -175,7 +175,7 @@ internal sealed class GatewaySession : ISmtpSession
         }
 
         var relayStarted = Stopwatch.GetTimestamp();
-        var result = await _services.Relay.SendAsync(_reversePath, _recipients, parsed, cancellationToken).ConfigureAwait(false);
+        var result = await _services.Relay.SendAsync(_reversePath, _recipients, parsed, message, cancellationToken).ConfigureAwait(false);
         var relayMicros = (long)Stopwatch.GetElapsedTime(relayStarted).TotalMicroseconds;
         SmtpReply reply;
         string outcome;
