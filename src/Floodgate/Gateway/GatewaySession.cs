@@ -20,6 +20,10 @@ internal sealed class GatewaySession : ISmtpSession
 {
     private const string Door = "gateway";
 
+    // WithLabels looks the child up by a fresh label array each call: the per-message ones are kept.
+    private static readonly Prometheus.Counter.Child ExternalRecipients = FloodgateMetrics.Recipients.WithLabels(Door, "external");
+    private static readonly Prometheus.Counter.Child InternalRecipients = FloodgateMetrics.Recipients.WithLabels(Door, "internal");
+
     private readonly GatewayServices _services;
     private readonly SmtpConnectionInfo _connection;
     private readonly bool _trusted;
@@ -182,8 +186,8 @@ internal sealed class GatewaySession : ISmtpSession
         if (result.Outcome == RelayOutcome.Sent)
         {
             engine.RecordOutcome(sender, in _tally, facts, MessageOutcome.Relayed);
-            FloodgateMetrics.Recipients.WithLabels(Door, "external").Inc(_tally.External);
-            FloodgateMetrics.Recipients.WithLabels(Door, "internal").Inc(_tally.Internal);
+            ExternalRecipients.Inc(_tally.External);
+            InternalRecipients.Inc(_tally.Internal);
             reply = GatewayReplies.Relayed;
             outcome = "relayed";
         }
