@@ -47,6 +47,8 @@ public sealed class TransactionLogWriter : IAsyncDisposable
         LogLevel.Warning, new EventId(3, "TransactionLogQueueFull"),
         "The transaction log queue is full; records are being dropped (see TransactionLogWriter.Dropped)");
 
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
+
     private readonly IDbContextFactory<FloodgateDbContext> _dbFactory;
     private readonly TransactionLogWriterOptions _options;
     private readonly TimeProvider _time;
@@ -144,24 +146,25 @@ public sealed class TransactionLogWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Fills the batch with what is queued, then with what arrives until it is full or
+    /// <see cref="TransactionLogWriterOptions.MaxBatchDelay"/> has passed since it began. It looks
+    /// every <see cref="PollInterval"/> instead of waiting for each record: a wake-up per record was
+    /// a thread hop, a timer and a WhenAny per relayed message (bench/RESULTS.md, "Gateway: profile").
+    /// </summary>
     private async Task FillAsync(ChannelReader<TransactionRecord> reader, List<TransactionRecord> batch)
     {
-        var deadline = _time.GetTimestamp();
-        while (batch.Count < _options.MaxBatchSize)
+        var started = _time.GetTimestamp();
+        while (true)
         {
-            if (reader.TryRead(out var record))
-            {
+            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var record))
                 batch.Add(record);
-                continue;
-            }
-
-            var remaining = _options.MaxBatchDelay - _time.GetElapsedTime(deadline);
-            if (remaining <= TimeSpan.Zero || reader.Completion.IsCompleted)
+            if (batch.Count >= _options.MaxBatchSize || reader.Completion.IsCompleted)
                 return;
-            var more = reader.WaitToReadAsync().AsTask();
-            var delay = Task.Delay(remaining, _time);
-            if (await Task.WhenAny(more, delay).ConfigureAwait(false) != more || !await more.ConfigureAwait(false))
+            var remaining = _options.MaxBatchDelay - _time.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
                 return;
+            await Task.Delay(remaining < PollInterval ? remaining : PollInterval, _time).ConfigureAwait(false);
         }
     }
 
