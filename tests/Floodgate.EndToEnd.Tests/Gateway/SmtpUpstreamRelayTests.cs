@@ -51,4 +51,16 @@ public sealed class SmtpUpstreamRelayTests
         Assert.True(RelayFormat.IsRelayableAsReceived(Encoding.ASCII.GetBytes(fits)));
         Assert.False(RelayFormat.IsRelayableAsReceived(Encoding.ASCII.GetBytes(tooLong)));
     }
+
+    [Fact]
+    public void CheckingAMessageAllocatesNothing()
+    {
+        var message = Encoding.ASCII.GetBytes("From: ann@acme.test\r\nSubject: s\r\n\r\n" + string.Concat(Enumerable.Repeat("A line of text, as most are.\r\n", 170)));
+        Assert.True(RelayFormat.IsRelayableAsReceived(message)); // warm (JIT)
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var relayable = RelayFormat.IsRelayableAsReceived(message);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(relayable);
+        Assert.Equal(0, allocated);
+    }
 }
