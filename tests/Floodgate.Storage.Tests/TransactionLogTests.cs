@@ -53,6 +53,27 @@ public sealed class TransactionLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EveryFieldReadsBackAsWritten()
+    {
+        // Times are kept as Unix milliseconds (UTC): FloodgateDbContext's convention.
+        var written = Record(1, T0.AddMilliseconds(123), TransactionVerdict.Held);
+        written.RecipientDomains = "example.net,example.org";
+        written.VerdictReason = "mass-mail";
+        written.UpstreamReply = "250 2.0.0 Ok: queued";
+        written.Fingerprint = [1, 2, 3, 250];
+        written.PolicyMicros = 11;
+        written.RelayMicros = 22;
+        await using (var writer = new TransactionLogWriter(_db.Factory))
+            Assert.True(writer.TryWrite(written));
+
+        await using var db = await _db.Factory.CreateDbContextAsync();
+        var read = await db.Transactions.AsNoTracking().SingleAsync();
+        Assert.True(read.Id > 0);
+        read.Id = written.Id;
+        Assert.Equivalent(written, read, strict: true);
+    }
+
+    [Fact]
     public async Task RecordsAreWrittenInBatchesOfAtMost500()
     {
         var factory = new GatedFactory(_db.Factory);

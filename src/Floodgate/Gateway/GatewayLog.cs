@@ -13,6 +13,10 @@ internal sealed class GatewayLog(TransactionLogWriter writer)
 {
     private const string Door = "gateway";
 
+    // WithLabels looks the child up by a fresh label array each call: the per-message ones are kept.
+    private static readonly Prometheus.Counter.Child RelayedMessages = FloodgateMetrics.Messages.WithLabels(Door, "relayed", Core.Policy.PolicyReasons.Ok);
+    private static readonly Prometheus.Histogram.Child TransactionSeconds = FloodgateMetrics.TransactionSeconds.WithLabels(Door);
+
     public TransactionLogWriter Writer => writer;
 
     /// <returns>The reply, so callers can log and answer in one expression.</returns>
@@ -37,8 +41,8 @@ internal sealed class GatewayLog(TransactionLogWriter writer)
         entry.TotalMicros = (long)total.TotalMicroseconds;
         TransactionRecords.Enqueue(writer, entry);
 
-        FloodgateMetrics.Messages.WithLabels(Door, outcome, reason).Inc();
-        FloodgateMetrics.TransactionSeconds.WithLabels(Door).Observe(total.TotalSeconds);
+        (outcome == "relayed" && reason == Core.Policy.PolicyReasons.Ok ? RelayedMessages : FloodgateMetrics.Messages.WithLabels(Door, outcome, reason)).Inc();
+        TransactionSeconds.Observe(total.TotalSeconds);
         return reply;
     }
 

@@ -20,6 +20,10 @@ internal sealed class GatewaySession : ISmtpSession
 {
     private const string Door = "gateway";
 
+    // WithLabels looks the child up by a fresh label array each call: the per-message ones are kept.
+    private static readonly Prometheus.Counter.Child ExternalRecipients = FloodgateMetrics.Recipients.WithLabels(Door, "external");
+    private static readonly Prometheus.Counter.Child InternalRecipients = FloodgateMetrics.Recipients.WithLabels(Door, "internal");
+
     private readonly GatewayServices _services;
     private readonly SmtpConnectionInfo _connection;
     private readonly bool _trusted;
@@ -175,15 +179,15 @@ internal sealed class GatewaySession : ISmtpSession
         }
 
         var relayStarted = Stopwatch.GetTimestamp();
-        var result = await _services.Relay.SendAsync(_reversePath, _recipients, parsed, cancellationToken).ConfigureAwait(false);
+        var result = await _services.Relay.SendAsync(_reversePath, _recipients, parsed, message, cancellationToken).ConfigureAwait(false);
         var relayMicros = (long)Stopwatch.GetElapsedTime(relayStarted).TotalMicroseconds;
         SmtpReply reply;
         string outcome;
         if (result.Outcome == RelayOutcome.Sent)
         {
             engine.RecordOutcome(sender, in _tally, facts, MessageOutcome.Relayed);
-            FloodgateMetrics.Recipients.WithLabels(Door, "external").Inc(_tally.External);
-            FloodgateMetrics.Recipients.WithLabels(Door, "internal").Inc(_tally.Internal);
+            ExternalRecipients.Inc(_tally.External);
+            InternalRecipients.Inc(_tally.Internal);
             reply = GatewayReplies.Relayed;
             outcome = "relayed";
         }

@@ -24,5 +24,7 @@ public interface IMessageRelay : IAsyncDisposable
 {
     string Describe();
 
-    ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MimeMessage message, CancellationToken cancellationToken);
+    /// <param name="message">The parsed message.</param>
+    /// <param name="received">The message as received (dot-unstuffed), valid until the call returns.</param>
+    ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MimeMessage message, ReadOnlyMemory<byte> received, CancellationToken cancellationToken);
 }

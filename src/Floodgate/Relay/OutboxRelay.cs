@@ -19,7 +19,7 @@ internal sealed class OutboxRelay : IMessageRelay
 
     public string Describe() => $"outbox {_directory}";
 
-    public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MimeMessage message, CancellationToken cancellationToken)
+    public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MimeMessage message, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
     {
         var id = $"{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid():N}";
         var eml = Path.Combine(_directory, id + ".eml");

@@ -4,11 +4,43 @@ namespace Floodgate.Relay;
 
 internal static class RelayFormat
 {
+    /// <summary>RFC 5321 4.5.3.1.6: a text line is at most 998 octets plus CRLF.</summary>
+    private const int MaxLineLength = 998;
+
     /// <summary>
     /// A relay passes the message on as it was received: no header is hidden (MailKit hides Bcc
     /// by default) and line ends are CRLF as SMTP requires.
     /// </summary>
     public static readonly FormatOptions Options = CreateOptions();
+
+    /// <summary>
+    /// True when the received bytes can go upstream exactly as they are, which is what MailKit's
+    /// Prepare would leave of them too: 7-bit (no 8BITMIME question, no downgrade), no NUL, every
+    /// line ended by CRLF and at most 998 octets long. Anything else takes MailKit's own path
+    /// (BODY=8BITMIME or a 7-bit downgrade, line folding), as before. Two vectorised scans and one
+    /// IndexOf per line: about a microsecond for 5 KB.
+    /// </summary>
+    public static bool IsRelayableAsReceived(ReadOnlySpan<byte> message)
+    {
+        if (message.IsEmpty || message.IndexOfAnyExceptInRange((byte)1, (byte)0x7F) >= 0)
+        {
+            return false;
+        }
+
+        var rest = message;
+        while (!rest.IsEmpty)
+        {
+            var lf = rest.IndexOf((byte)'\n');
+            if (lf <= 0 || rest[lf - 1] != (byte)'\r' || lf - 1 > MaxLineLength)
+            {
+                return false;
+            }
+
+            rest = rest[(lf + 1)..];
+        }
+
+        return true;
+    }
 
     private static FormatOptions CreateOptions()
     {

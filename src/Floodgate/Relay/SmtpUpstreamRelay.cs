@@ -19,7 +19,7 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
     private readonly Uri _uri;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _slots;
-    private readonly ConcurrentQueue<SmtpClient> _idle = new();
+    private readonly ConcurrentQueue<RelaySmtpClient> _idle = new();
 
     public SmtpUpstreamRelay(UpstreamOptions options, ILogger<SmtpUpstreamRelay> logger)
     {
@@ -31,7 +31,7 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
 
     public string Describe() => $"upstream {_uri.Scheme}://{_uri.Host}:{_uri.Port}";
 
-    public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MimeMessage message, CancellationToken cancellationToken)
+    public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MimeMessage message, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
     {
         MailboxAddress from;
         var to = new List<MailboxAddress>(recipients.Count);
@@ -55,7 +55,8 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
             return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.5", "Upstream busy: all relay connections in use; try again later");
         }
 
-        SmtpClient? client = null;
+        var asReceived = RelayFormat.IsRelayableAsReceived(received.Span);
+        RelaySmtpClient? client = null;
         try
         {
             // A pooled connection may have been closed by the upstream while idle: one retry on a
@@ -72,7 +73,17 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
                         client = await ConnectAsync(timeout.Token).ConfigureAwait(false);
                     }
 
-                    var response = await client.SendAsync(RelayFormat.Options, message, from, to, timeout.Token).ConfigureAwait(false);
+                    string response;
+                    try
+                    {
+                        var outgoing = asReceived ? client.Wrap(received) : message;
+                        response = await client.SendAsync(RelayFormat.Options, outgoing, from, to, timeout.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        client.Release();
+                    }
+
                     _idle.Enqueue(client);
                     client = null;
                     return RelayResult.Sent(string.IsNullOrEmpty(response) ? "Ok" : response);
@@ -150,7 +161,7 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
         return (fallback, message);
     }
 
-    private void Dispose(ref SmtpClient? client, bool keep)
+    private void Dispose(ref RelaySmtpClient? client, bool keep)
     {
         if (client is null)
         {
@@ -169,9 +180,9 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
         client = null;
     }
 
-    private async Task<SmtpClient> ConnectAsync(CancellationToken cancellationToken)
+    private async Task<RelaySmtpClient> ConnectAsync(CancellationToken cancellationToken)
     {
-        var client = new SmtpClient { Timeout = (int)_options.Timeout.TotalMilliseconds };
+        var client = new RelaySmtpClient { Timeout = (int)_options.Timeout.TotalMilliseconds };
         try
         {
             if (!_options.VerifyCertificate)
