@@ -11,7 +11,8 @@ namespace Floodgate.Gateway;
 /// <summary>Checks a password against a stored hash (the storage's KDF).</summary>
 public interface IPasswordVerifier
 {
-    bool Verify(string password, string storedHash);
+    /// <summary>Completes synchronously when the answer is cheap; a KDF run happens off the caller's thread.</summary>
+    ValueTask<bool> VerifyAsync(string password, string storedHash, CancellationToken cancellationToken);
 }
 
 /// <summary>What every gateway session shares.</summary>

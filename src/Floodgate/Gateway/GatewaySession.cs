@@ -52,26 +52,26 @@ internal sealed class GatewaySession : ISmtpSession
     public bool AuthAllowed(bool isTls) =>
         isTls || _services.Options.Smtp.AllowPlaintextAuth || (_loopback && _services.Options.Smtp.AllowPlaintextAuthOnLoopback);
 
-    public ValueTask<SmtpReply> AuthenticateAsync(string login, string password, CancellationToken cancellationToken)
+    public async ValueTask<SmtpReply> AuthenticateAsync(string login, string password, CancellationToken cancellationToken)
     {
         if (_services.Throttle.IsBlocked(_clientAddress, login))
         {
             FloodgateMetrics.AuthFailures.Inc();
-            return ValueTask.FromResult(GatewayReplies.AuthThrottled);
+            return GatewayReplies.AuthThrottled;
         }
 
         if (_services.Engine.Directory.TryGetMailbox(login.AsSpan().Trim(), out var mailbox)
             && mailbox.PasswordHash is { } hash
-            && _services.Passwords.Verify(password, hash))
+            && await _services.Passwords.VerifyAsync(password, hash, cancellationToken).ConfigureAwait(false))
         {
             _services.Throttle.RecordSuccess(login);
             _authenticated = mailbox;
-            return ValueTask.FromResult(GatewayReplies.AuthSucceeded);
+            return GatewayReplies.AuthSucceeded;
         }
 
         _services.Throttle.RecordFailure(_clientAddress, login);
         FloodgateMetrics.AuthFailures.Inc();
-        return ValueTask.FromResult(GatewayReplies.AuthFailed);
+        return GatewayReplies.AuthFailed;
     }
 
     public SmtpReply MailFrom(string reversePath, long declaredSize)
@@ -143,29 +143,21 @@ internal sealed class GatewaySession : ISmtpSession
         }
 
         var record = new GatewayRecord(sender, _clientAddress, _reversePath, _tally, message.Length);
-        // Parsed persistently: part contents stay windows onto the received bytes (no copy) until
-        // the relay has written them, so the stream lives as long as this method.
-        using var stream = Wrap(message);
-        MimeMessage parsed;
-        try
-        {
-            parsed = Parse(stream);
-        }
-        catch (FormatException)
+        if (!MessageHeaders.TryRead(message.Span, out var messageId))
         {
             var bad = _services.Log.Record(record, null, GatewayReplies.Unparsable, PolicyReasons.Ok, "rejected", started, 0);
             Reset();
             return bad;
         }
 
-        record.MessageId = parsed.MessageId;
+        record.MessageId = messageId;
         var facts = new MessageFacts
         {
             Size = message.Length,
-            MessageId = parsed.MessageId,
+            MessageId = messageId,
             // The detector neither judges nor remembers a message to fewer external recipients than
-            // this (the rate windows cover those): it is not worth the fingerprint's 20-30 µs.
-            Fingerprint = _tally.External >= _services.MinTrackedRecipients ? _services.Fingerprinter.Compute(parsed) : default,
+            // this (the rate windows cover those): it is not worth the fingerprint's 20 µs.
+            Fingerprint = _tally.External >= _services.MinTrackedRecipients ? _services.Fingerprinter.Compute(message) : default,
         };
         var engine = _services.Engine;
         var verdict = engine.CheckMessage(sender, in _tally, facts);
@@ -179,7 +171,7 @@ internal sealed class GatewaySession : ISmtpSession
         }
 
         var relayStarted = Stopwatch.GetTimestamp();
-        var result = await _services.Relay.SendAsync(_reversePath, _recipients, parsed, message, cancellationToken).ConfigureAwait(false);
+        var result = await _services.Relay.SendAsync(_reversePath, _recipients, message, cancellationToken).ConfigureAwait(false);
         var relayMicros = (long)Stopwatch.GetElapsedTime(relayStarted).TotalMicroseconds;
         SmtpReply reply;
         string outcome;
@@ -219,31 +211,6 @@ internal sealed class GatewaySession : ISmtpSession
     /// <summary>The fingerprint goes to the log only for messages the detector remembers (bulk-ish ones).</summary>
     private byte[]? Remembered(MessageFacts facts) =>
         !facts.Fingerprint.IsDefault && _tally.External >= _services.MinTrackedRecipients ? facts.Fingerprint.ToBytes() : null;
-
-    // One parser per thread, reset per message: MimeParser's buffers are what Load would allocate anew.
-    [ThreadStatic]
-    private static MimeParser? t_parser;
-
-    private static MemoryStream Wrap(ReadOnlyMemory<byte> message) =>
-        // The memory is the server's pooled buffer, valid until MessageAsync returns: wrap it, don't copy it.
-        MemoryMarshal.TryGetArray(message, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(message.ToArray(), writable: false);
-
-    private static MimeMessage Parse(MemoryStream stream)
-    {
-        var parser = t_parser ??= new MimeParser(Stream.Null, persistent: true);
-        try
-        {
-            parser.SetStream(stream, MimeFormat.Entity, persistent: true);
-            return parser.ParseMessage();
-        }
-        finally
-        {
-            // The message keeps its own references to the stream; the parser lets go of it.
-            parser.SetStream(Stream.Null, MimeFormat.Entity, persistent: true);
-        }
-    }
 
     private static bool IsMailbox(string address)
     {

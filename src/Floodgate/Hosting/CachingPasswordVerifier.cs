@@ -13,25 +13,45 @@ namespace Floodgate.Hosting;
 /// the password, so the cache holds nothing that reveals a password. A password change changes
 /// the stored hash and so misses the cache.
 /// </summary>
+/// <remarks>
+/// A miss runs Argon2id on the thread pool, never on the caller's thread: with inline socket
+/// completions (ServeHost) the caller is a socket event thread, and 30 ms of hashing there would
+/// stall every connection it serves. At most one hash per core runs at once, because each holds
+/// 19 MiB (an import without that cap went past 17 GB; bench/RESULTS.md).
+/// </remarks>
 internal sealed class CachingPasswordVerifier(PasswordHasher hasher) : IPasswordVerifier
 {
     private const int MaxEntries = 100_000;
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _recent = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _hashing = new(Environment.ProcessorCount, Environment.ProcessorCount);
 
-    public bool Verify(string password, string storedHash)
+    public ValueTask<bool> VerifyAsync(string password, string storedHash, CancellationToken cancellationToken)
     {
         var key = CacheKey(password, storedHash);
-        var now = DateTimeOffset.UtcNow;
-        if (_recent.TryGetValue(key, out var expires) && expires > now)
+        if (_recent.TryGetValue(key, out var expires) && expires > DateTimeOffset.UtcNow)
         {
-            return true;
+            return ValueTask.FromResult(true);
         }
 
-        if (!hasher.Verify(password, storedHash))
+        return new ValueTask<bool>(HashAsync(key, password, storedHash, cancellationToken));
+    }
+
+    private async Task<bool> HashAsync(string key, string password, string storedHash, CancellationToken cancellationToken)
+    {
+        await _hashing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            return false;
+            var verified = await Task.Run(() => hasher.Verify(password, storedHash), cancellationToken).ConfigureAwait(false);
+            if (!verified)
+            {
+                return false;
+            }
+        }
+        finally
+        {
+            _hashing.Release();
         }
 
         if (_recent.Count >= MaxEntries)
@@ -39,7 +59,7 @@ internal sealed class CachingPasswordVerifier(PasswordHasher hasher) : IPassword
             _recent.Clear();
         }
 
-        _recent[key] = now + Lifetime;
+        _recent[key] = DateTimeOffset.UtcNow + Lifetime;
         return true;
     }
 

@@ -1,5 +1,3 @@
-using MimeKit;
-
 namespace Floodgate.Relay;
 
 public enum RelayOutcome
@@ -24,7 +22,6 @@ public interface IMessageRelay : IAsyncDisposable
 {
     string Describe();
 
-    /// <param name="message">The parsed message.</param>
     /// <param name="received">The message as received (dot-unstuffed), valid until the call returns.</param>
-    ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MimeMessage message, ReadOnlyMemory<byte> received, CancellationToken cancellationToken);
+    ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken);
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MimeKit;
 
 namespace Floodgate.Relay;
 
@@ -19,7 +18,7 @@ internal sealed class OutboxRelay : IMessageRelay
 
     public string Describe() => $"outbox {_directory}";
 
-    public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MimeMessage message, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
+    public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
     {
         var id = $"{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid():N}";
         var eml = Path.Combine(_directory, id + ".eml");
@@ -28,7 +27,7 @@ internal sealed class OutboxRelay : IMessageRelay
         {
             await using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 16384, FileOptions.Asynchronous))
             {
-                await message.WriteToAsync(RelayFormat.Options, file, cancellationToken).ConfigureAwait(false);
+                await file.WriteAsync(received, cancellationToken).ConfigureAwait(false);
             }
 
             var envelope = JsonSerializer.Serialize(new OutboxEnvelope(sender, recipients), OutboxJson.Default.OutboxEnvelope);

@@ -31,8 +31,23 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
 
     public string Describe() => $"upstream {_uri.Scheme}://{_uri.Host}:{_uri.Port}";
 
-    public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MimeMessage message, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
+    public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
     {
+        var asReceived = RelayFormat.IsRelayableAsReceived(received.Span);
+        MimeMessage? message = null;
+        if (!asReceived)
+        {
+            // MailKit's own path (BODY=8BITMIME, 7-bit downgrade, line folding) needs the parsed message.
+            try
+            {
+                message = ReceivedMessage.Parse(received);
+            }
+            catch (FormatException)
+            {
+                return new RelayResult(RelayOutcome.PermanentFailure, 554, "5.6.0", "Message could not be parsed");
+            }
+        }
+
         MailboxAddress from;
         var to = new List<MailboxAddress>(recipients.Count);
         try
@@ -55,7 +70,6 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
             return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.5", "Upstream busy: all relay connections in use; try again later");
         }
 
-        var asReceived = RelayFormat.IsRelayableAsReceived(received.Span);
         RelaySmtpClient? client = null;
         try
         {
@@ -76,7 +90,7 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
                     string response;
                     try
                     {
-                        var outgoing = asReceived ? client.Wrap(received) : message;
+                        var outgoing = message ?? client.Wrap(received);
                         response = await client.SendAsync(RelayFormat.Options, outgoing, from, to, timeout.Token).ConfigureAwait(false);
                     }
                     finally
