@@ -17,6 +17,8 @@ internal static class Program
               Exit code 1 when any error or malformed reply was seen.
           noop --listen 127.0.0.1:10049
               A no-op responder (action=DUNNO to everything) until SIGTERM or Ctrl+C.
+          noop-milter --listen 127.0.0.1:10051
+              A milter that reads every message and does nothing with it (bench/load/milter.sh).
           report --in results.jsonl [--baseline postfwd] [--ceiling noop]
               Markdown table of a results file with ratios at each concurrency.
         """;
@@ -60,6 +62,7 @@ internal static class Program
             {
                 "policy" => await RunPolicyAsync(options, stop.Token),
                 "noop" => await RunNoopAsync(options, stop.Token),
+                "noop-milter" => await RunNoopMilterAsync(options, stop.Token),
                 "report" => Report(options),
                 _ => Fail($"unknown mode '{args[0]}'\n{Usage}"),
             };
@@ -108,6 +111,12 @@ internal static class Program
     private static async Task<int> RunNoopAsync(Dictionary<string, string> options, CancellationToken cancellationToken)
     {
         await new NoopResponder(Endpoint(Required(options, "listen"))).RunAsync(cancellationToken);
+        return 0;
+    }
+
+    private static async Task<int> RunNoopMilterAsync(Dictionary<string, string> options, CancellationToken cancellationToken)
+    {
+        await new Milter.NoopMilter(Endpoint(Required(options, "listen"))).RunAsync(cancellationToken);
         return 0;
     }
 

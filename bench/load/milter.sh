@@ -2,6 +2,8 @@
 # Milter load: a private Postfix (smtpd on a loopback port, relaying to smtp-sink; lib.sh's
 # start_postfix) fed by smtp-source, three ways in one run:
 #   none       no milter: the Postfix relay alone, the reference for the ratios
+#   noop       (optional) a milter on Floodgate's library that reads every message and does nothing
+#              (Floodgate.LoadGen noop-milter): the floor any milter that reads the message pays
 #   floodgate  smtpd_milters = inet:127.0.0.1:<port> to `floodgate serve --milter 127.0.0.1:<port>`,
 #              the milter the only door (PolicyDelegation off, so it enforces the cap and the rates,
 #              counts, fingerprints and runs the mass-mail detector: every rule on), the plan of
@@ -142,6 +144,16 @@ start_floodgate_milter_process() {
     FLOODGATE_PolicyDelegation__Enabled=false FLOODGATE_Milter__TrustedNetworks__0=127.0.0.1/32 \
         start_floodgate "$data" "$smtp" "$web" "$SINK_PORT" --milter "127.0.0.1:$FLOODGATE_MILTER_PORT"
     wait_port "$FLOODGATE_MILTER_PORT" 30
+}
+
+# The milter floor: a milter on Floodgate's library that reads each message and does nothing
+# (Floodgate.LoadGen noop-milter); what it costs beside "none" is what any reading milter pays.
+start_noop_milter() {
+    build_loadgen || return 1
+    NOOP_MILTER_PORT=$(free_port)
+    dotnet "$LOADGEN_DLL" noop-milter --listen "127.0.0.1:$NOOP_MILTER_PORT" >"$WORK/noop-milter.out" 2>&1 &
+    BENCH_PIDS+=("$!")
+    wait_port "$NOOP_MILTER_PORT" 30
 }
 
 # --- rspamd --------------------------------------------------------------------------------
@@ -289,6 +301,7 @@ for mode in $MODES; do
         floodgate | floodgate-nospin)
             [[ -n ${FLOODGATE_PID:-} ]] || start_floodgate_milter || die "floodgate serve --milter could not be built, seeded or started" ;;
         rspamd) { start_redis && start_rspamd; } || die "rspamd did not start: $(tail -5 "$WORK/rspamd.out")" ;;
+        noop) start_noop_milter || die "the no-op milter did not start: $(tail -5 "$WORK/noop-milter.out")" ;;
     esac
 done
 
@@ -308,6 +321,9 @@ for mode in $MODES; do
         rspamd)
             use_milter "127.0.0.1:$RSPAMD_MILTER_PORT"
             check_acts rspamd "X-Spam-Status:" ;;
+        noop)
+            use_milter "127.0.0.1:$NOOP_MILTER_PORT"
+            check_acts noop "X-Noop-Milter:" ;;
         *) die "unknown mode $mode" ;;
     esac
     if [[ $mode != none ]]; then
