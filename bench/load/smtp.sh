@@ -9,7 +9,8 @@
 # Appends a Markdown table to bench/RESULTS.md under "## SMTP load".
 #
 # Environment: POINT_SECONDS (target length of a data point, 12), SESSIONS (20), SIZE (5120),
-# RECIPIENTS ("1 50"), TARGETS ("limit floodgate postfix"), WARMUP_MESSAGES (Floodgate's warm-up,
+# RECIPIENTS ("1 50"), TARGETS ("limit floodgate postfix"; floodgate-mailkit, after floodgate, restarts
+# it with Upstream:Pipelining=false so every message goes through MailKit), WARMUP_MESSAGES (Floodgate's warm-up,
 # 20000), RESULTS, NO_APPEND=1 to only print.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -77,7 +78,7 @@ RULES
 start_floodgate_smtp() {
     build_floodgate || return 1
     local data=$WORK/floodgate-data web
-    seed_floodgate "$data" 0 0 || { log "seeding the Floodgate account database failed (CLI interface not landed?)"; return 1; }
+    [[ -d $data ]] || seed_floodgate "$data" 0 0 || { log "seeding the Floodgate account database failed (CLI interface not landed?)"; return 1; }
     FLOODGATE_SMTP_PORT=$(free_port)
     web=$(free_port)
     start_floodgate "$data" "$FLOODGATE_SMTP_PORT" "$web" "$SINK_PORT"
@@ -94,6 +95,18 @@ for target in $TARGETS; do
             else
                 log "FLOODGATE PART FAILED: floodgate serve could not be built, seeded or started; measuring the others"
                 NOTES+=("Floodgate: not measured, \`floodgate serve\` could not be built, seeded or started from this tree.")
+            fi
+            ;;
+        floodgate-mailkit)
+            # The same process with Upstream:Pipelining off: every message through MailKit, the
+            # relay client before the pipelined one (bench/RESULTS.md, "Gateway: the pipelined relay client").
+            if [[ -n ${FLOODGATE_PID:-} ]]; then stop_pid "$FLOODGATE_PID"; FLOODGATE_PID=; fi
+            if FLOODGATE_Upstream__Pipelining=false start_floodgate_smtp; then
+                log "floodgate-mailkit: warm-up, $WARMUP_MESSAGES messages (not measured)"
+                measure floodgate-mailkit-warmup "$FLOODGATE_SMTP_PORT" 1 kept-open "$WARMUP_MESSAGES"
+                run_target floodgate-mailkit "$FLOODGATE_SMTP_PORT"
+            else
+                die "floodgate serve (Upstream:Pipelining=false) could not be started"
             fi
             ;;
         postfix)
@@ -122,9 +135,10 @@ TABLE=$WORK/table.md
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 limit = {(r[1], r[2]): float(r[7]) for r in rows if r[0] == "limit"}
+ORDER = ["limit", "floodgate", "floodgate-mailkit", "postfix+postfwd"]
 print(f"| Path | Recipients | {sys.argv[2]} sessions | Messages sent | Delivered | Seconds | Messages/s | Recipients/s | × limit (messages) | × limit (recipients) | smtp-source alone, s |")
 print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|")
-for r in sorted(rows, key=lambda r: (int(r[1]), r[2], ["limit", "floodgate", "postfix+postfwd"].index(r[0]) if r[0] in ["limit", "floodgate", "postfix+postfwd"] else 9)):
+for r in sorted(rows, key=lambda r: (int(r[1]), r[2], ORDER.index(r[0]) if r[0] in ORDER else 9)):
     label, rcpts, mode, sent, delivered, src, e2e, rate, err = r
     rate = float(rate)
     ref = limit.get((rcpts, mode))

@@ -9,9 +9,10 @@ using MimeKit;
 namespace Floodgate.Relay;
 
 /// <summary>
-/// In-line relay to the upstream MTA with MailKit. Connections are pooled and reused (MailKit
-/// pipelines MAIL/RCPT/DATA when the upstream offers PIPELINING). The client hears 250 only after
-/// the upstream accepted; any failure to reach it becomes 451 4.4.x so the client retries.
+/// In-line relay to the upstream MTA. A message that goes as it was received, to an upstream that offers
+/// PIPELINING, takes <see cref="UpstreamConnection"/> (two writes per message); anything else takes
+/// MailKit. Connections of both kinds are pooled and reused. The client hears 250 only after the
+/// upstream accepted; any failure to reach it becomes 451 4.4.x so the client retries.
 /// </summary>
 internal sealed partial class SmtpUpstreamRelay : IMessageRelay
 {
@@ -19,7 +20,13 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
     private readonly Uri _uri;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _slots;
+    private const int PipeliningUnavailable = 1;
+    private static readonly RelayResult Busy = new(RelayOutcome.TemporaryFailure, 451, "4.4.5", "Upstream busy: all relay connections in use; try again later");
     private readonly ConcurrentQueue<RelaySmtpClient> _idle = new();
+    private readonly ConcurrentQueue<UpstreamConnection> _idlePipelined = new();
+
+    // 0 until a connection showed the upstream cannot take pipelined relaying; then MailKit for good.
+    private int _pipelining;
 
     public SmtpUpstreamRelay(UpstreamOptions options, ILogger<SmtpUpstreamRelay> logger)
     {
@@ -27,11 +34,26 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
         _uri = new Uri(options.Url!);
         _logger = logger;
         _slots = new SemaphoreSlim(options.PoolSize, options.PoolSize);
+        _pipelining = options.Pipelining ? 0 : PipeliningUnavailable;
     }
 
     public string Describe() => $"upstream {_uri.Scheme}://{_uri.Host}:{_uri.Port}";
 
     public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _pipelining) != PipeliningUnavailable && CanPipeline(sender, recipients, received.Span))
+        {
+            var pipelined = await SendPipelinedAsync(sender, recipients, received, RelayFormat.HasEightBit(received.Span), cancellationToken).ConfigureAwait(false);
+            if (pipelined is { } result)
+            {
+                return result;
+            }
+        }
+
+        return await SendWithMailKitAsync(sender, recipients, received, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<RelayResult> SendWithMailKitAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
     {
         var asReceived = RelayFormat.IsRelayableAsReceived(received.Span);
         MimeMessage? message = null;
@@ -67,7 +89,7 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
         timeout.CancelAfter(_options.Timeout);
         if (!await _slots.WaitAsync(_options.Timeout, cancellationToken).ConfigureAwait(false))
         {
-            return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.5", "Upstream busy: all relay connections in use; try again later");
+            return Busy;
         }
 
         RelaySmtpClient? client = null;
@@ -113,7 +135,7 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
         {
             Dispose(ref client, ex.StatusCode != SmtpStatusCode.ServiceNotAvailable);
             var code = (int)ex.StatusCode;
-            var (enhanced, text) = SplitEnhanced(ex.Message, code >= 500 ? "5.0.0" : "4.0.0");
+            var (enhanced, text) = UpstreamConnection.SplitEnhanced(ex.Message, code >= 500 ? "5.0.0" : "4.0.0");
             LogUpstreamRejected(_logger, code, ex.Message);
             return code >= 500
                 ? new RelayResult(RelayOutcome.PermanentFailure, code, enhanced, "Upstream rejected: " + text)
@@ -142,8 +164,121 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
         }
     }
 
+    private static bool CanPipeline(string sender, IReadOnlyList<string> recipients, ReadOnlySpan<byte> received)
+    {
+        if (!RelayFormat.IsRelayableAsReceived(received, allowEightBit: true) || !UpstreamConnection.IsPlainAddress(sender))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            if (!UpstreamConnection.IsPlainAddress(recipients[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The message through <see cref="UpstreamConnection"/>; null when this upstream cannot take it that
+    /// way (no PIPELINING, AUTH without PLAIN, 8-bit content without 8BITMIME), for MailKit to send.
+    /// </summary>
+    private async ValueTask<RelayResult?> SendPipelinedAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, bool eightBit, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        if (!await _slots.WaitAsync(_options.Timeout, cancellationToken).ConfigureAwait(false))
+        {
+            return Busy;
+        }
+
+        UpstreamConnection? connection = null;
+        var poolIt = false;
+        try
+        {
+            // A pooled connection may have been closed by the upstream while idle: one retry on a fresh
+            // connection, and only before any content was written (nothing can have been accepted).
+            for (var attempt = 0; ; attempt++)
+            {
+                var reused = _idlePipelined.TryDequeue(out connection);
+                try
+                {
+                    if (connection is null || !connection.IsReusable)
+                    {
+                        connection?.Abort();
+                        reused = false;
+                        connection = await UpstreamConnection.OpenAsync(_uri, _options, timeout.Token).ConfigureAwait(false);
+                        if (!connection.Pipelining || (!string.IsNullOrEmpty(_options.Username) && !connection.Authenticated))
+                        {
+                            Volatile.Write(ref _pipelining, PipeliningUnavailable);
+                            LogPipeliningUnavailable(_logger, connection.Pipelining ? "AUTH PLAIN is not offered" : "PIPELINING is not offered");
+                            await connection.DisposeAsync().ConfigureAwait(false);
+                            connection = null;
+                            return null;
+                        }
+                    }
+
+                    if (eightBit && !connection.EightBitMime)
+                    {
+                        // MailKit decides between a 7-bit downgrade and refusing.
+                        poolIt = true;
+                        return null;
+                    }
+
+                    var result = await connection.SendAsync(sender, recipients, received, eightBit, timeout.Token).ConfigureAwait(false);
+                    if (result.Outcome != RelayOutcome.Sent)
+                    {
+                        LogUpstreamRejected(_logger, result.Code, result.Text);
+                    }
+
+                    poolIt = true;
+                    return result;
+                }
+                catch (Exception ex) when (reused && attempt == 0 && !connection!.ContentStarted && ex is IOException or SocketException)
+                {
+                    connection.Abort();
+                    connection = null;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogUpstreamFailed(_logger, "timeout");
+            return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.2", "Upstream timed out; try again later");
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException)
+        {
+            LogUpstreamFailed(_logger, ex.Message);
+            return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.1", "Upstream unavailable; try again later");
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                if (poolIt && connection.IsReusable)
+                {
+                    _idlePipelined.Enqueue(connection);
+                }
+                else
+                {
+                    connection.Abort();
+                }
+            }
+
+            _slots.Release();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        while (_idlePipelined.TryDequeue(out var connection))
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+
         while (_idle.TryDequeue(out var client))
         {
             try
@@ -161,18 +296,6 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
                 client.Dispose();
             }
         }
-    }
-
-    private static (string Enhanced, string Text) SplitEnhanced(string message, string fallback)
-    {
-        var span = message.AsSpan().TrimStart();
-        var space = span.IndexOf(' ');
-        if (space > 4 && span[0] is '2' or '4' or '5' && span[1] == '.' && span[..space].Count('.') == 2)
-        {
-            return (span[..space].ToString(), span[(space + 1)..].ToString());
-        }
-
-        return (fallback, message);
     }
 
     private void Dispose(ref RelaySmtpClient? client, bool keep)
@@ -242,6 +365,9 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream rejected the message: {Code} {Text}")]
     private static partial void LogUpstreamRejected(ILogger logger, int code, string text);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upstream relaying through MailKit: {Reason}")]
+    private static partial void LogPipeliningUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream unavailable: {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, string reason);

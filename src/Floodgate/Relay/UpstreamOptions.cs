@@ -22,6 +22,13 @@ public sealed class UpstreamOptions
     /// <summary>Never logged.</summary>
     public string? Password { get; set; }
 
+    /// <summary>
+    /// True: a message that goes as received, to an upstream offering PIPELINING, is relayed by Floodgate's
+    /// pipelined client (two writes per message); false: every message through MailKit, for an upstream
+    /// whose pipelining misbehaves.
+    /// </summary>
+    public bool Pipelining { get; set; } = true;
+
     public int PoolSize { get; set; } = 64;
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Floodgate.Protocols.Smtp;
 
 namespace Floodgate.EndToEnd.Tests.Infrastructure;
@@ -15,9 +17,9 @@ public sealed class UpstreamSink : IAsyncDisposable, ISmtpSessionFactory
 {
     private readonly SmtpServer _server;
 
-    public UpstreamSink()
+    public UpstreamSink(bool tls = false)
     {
-        var options = new SmtpServerOptions { HostName = "sink.test" };
+        var options = new SmtpServerOptions { HostName = "sink.test", Certificate = tls ? CreateCertificate() : null };
         options.Listeners.Add(new SmtpListenerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), Name = "sink" });
         _server = new SmtpServer(options, this);
     }
@@ -31,9 +33,22 @@ public sealed class UpstreamSink : IAsyncDisposable, ISmtpSessionFactory
 
     public string Url => $"smtp://127.0.0.1:{EndPoint.Port}";
 
-    public static async Task<UpstreamSink> StartAsync()
+    /// <summary>Recipients refused with this reply at RCPT (the others are accepted).</summary>
+    public ConcurrentDictionary<string, SmtpReply> RefusedRecipients { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>When set, AUTH is offered (after STARTTLS when the sink has TLS) and only this login and password pass.</summary>
+    public (string Login, string Password)? Credentials { get; set; }
+
+    /// <summary>Every login that authenticated, in order.</summary>
+    public ConcurrentQueue<string> Logins { get; } = new();
+
+    public int Connections => _connections;
+
+    private int _connections;
+
+    public static async Task<UpstreamSink> StartAsync(bool tls = false)
     {
-        var sink = new UpstreamSink();
+        var sink = new UpstreamSink(tls);
         await sink._server.StartAsync(CancellationToken.None);
         return sink;
     }
@@ -54,7 +69,19 @@ public sealed class UpstreamSink : IAsyncDisposable, ISmtpSessionFactory
         throw new TimeoutException("the upstream received no message");
     }
 
-    public ISmtpSession Open(SmtpConnectionInfo connection) => new Session(this);
+    public ISmtpSession Open(SmtpConnectionInfo connection)
+    {
+        Interlocked.Increment(ref _connections);
+        return new Session(this);
+    }
+
+    private static X509Certificate2 CreateCertificate()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=sink.test", key, HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -71,10 +98,18 @@ public sealed class UpstreamSink : IAsyncDisposable, ISmtpSessionFactory
 
         public bool MaySubmit => true;
 
-        public bool AuthAllowed(bool isTls) => false;
+        public bool AuthAllowed(bool isTls) => sink.Credentials is not null;
 
-        public ValueTask<SmtpReply> AuthenticateAsync(string login, string password, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(SmtpReply.Create(535, "5.7.8", "no"));
+        public ValueTask<SmtpReply> AuthenticateAsync(string login, string password, CancellationToken cancellationToken)
+        {
+            if (sink.Credentials is { } expected && expected.Login == login && expected.Password == password)
+            {
+                sink.Logins.Enqueue(login);
+                return ValueTask.FromResult(SmtpReply.Create(235, "2.7.0", "Authentication successful"));
+            }
+
+            return ValueTask.FromResult(SmtpReply.Create(535, "5.7.8", "Authentication credentials invalid"));
+        }
 
         public SmtpReply MailFrom(string reversePath, long declaredSize)
         {
@@ -85,6 +120,11 @@ public sealed class UpstreamSink : IAsyncDisposable, ISmtpSessionFactory
 
         public SmtpReply RcptTo(string forwardPath)
         {
+            if (sink.RefusedRecipients.TryGetValue(forwardPath, out var refused))
+            {
+                return refused;
+            }
+
             _recipients.Add(forwardPath);
             return Ok;
         }
