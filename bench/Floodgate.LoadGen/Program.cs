@@ -17,8 +17,10 @@ internal static class Program
               Exit code 1 when any error or malformed reply was seen.
           noop --listen 127.0.0.1:10049
               A no-op responder (action=DUNNO to everything) until SIGTERM or Ctrl+C.
-          noop-milter --listen 127.0.0.1:10051
+          noop-milter --listen 127.0.0.1:10051 [--steps same|eom-only]
               A milter that reads every message and does nothing with it (bench/load/milter.sh).
+              same: the steps Floodgate's milter asks for; eom-only: every step Postfix can leave
+              out is left out, only end of message is sent and answered.
           report --in results.jsonl [--baseline postfwd] [--ceiling noop]
               Markdown table of a results file with ratios at each concurrency.
         """;
@@ -116,7 +118,13 @@ internal static class Program
 
     private static async Task<int> RunNoopMilterAsync(Dictionary<string, string> options, CancellationToken cancellationToken)
     {
-        await new Milter.NoopMilter(Endpoint(Required(options, "listen"))).RunAsync(cancellationToken);
+        var endOfMessageOnly = options.GetValueOrDefault("steps", "same") switch
+        {
+            "same" => false,
+            "eom-only" => true,
+            var other => throw new FormatException($"--steps must be same or eom-only (was '{other}')"),
+        };
+        await new Milter.NoopMilter(Endpoint(Required(options, "listen")), endOfMessageOnly).RunAsync(cancellationToken);
         return 0;
     }
 

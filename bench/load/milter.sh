@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Milter load: a private Postfix (smtpd on a loopback port, relaying to smtp-sink; lib.sh's
-# start_postfix) fed by smtp-source, three ways in one run:
+# start_postfix) fed by smtp-source, in one run, with the milter per mode:
 #   none       no milter: the Postfix relay alone, the reference for the ratios
 #   noop       (optional) a milter on Floodgate's library that reads every message and does nothing
 #              (Floodgate.LoadGen noop-milter): the floor any milter that reads the message pays
+#   noop-eom   (optional) the same with every step Postfix can leave out left out (noop-milter
+#              --steps eom-only): only end of message is sent and answered
+#   libmilter  (optional) a no-op milter on Sendmail's libmilter (bench/load/libmilter-noop.c, built
+#              here with gcc; Debian package libmilter-dev), asking for the same steps as Floodgate's
+#              milter and noop: whether the library is part of what a reading milter pays
+#   libmilter-eom (optional) the same with every step left out (-s eom-only): what Postfix's milter
+#              client costs per message even for a milter that reads nothing, the floor of any milter
 #   floodgate  smtpd_milters = inet:127.0.0.1:<port> to `floodgate serve --milter 127.0.0.1:<port>`,
 #              the milter the only door (PolicyDelegation off, so it enforces the cap and the rates,
 #              counts, fingerprints and runs the mass-mail detector: every rule on), the plan of
@@ -15,7 +22,7 @@
 #              same way, dynamic multipliers 1, allow_local since the client is 127.0.0.1) and
 #              fuzzy_check against a local fuzzy storage worker; its Redis a private redis-server on
 #              a free port (--save '' --appendonly no); private config, db, run and log dirs.
-# Postfix has milter_default_action = tempfail in both milter modes, so a dead milter shows as
+# Postfix has milter_default_action = tempfail in every milter mode, so a dead milter shows as
 # refusals; before the timed points each milter is checked to act (its header on a sunk message)
 # and a milter port with nothing behind it is checked to refuse (the check_* lines of the log).
 # Same workload as smtp.sh: 1 and 50 recipients x 5 KB, 20 sessions, kept open and reconnecting,
@@ -23,10 +30,12 @@
 # under "## Milter load" in bench/RESULTS.md, with x none and x rspamd per row.
 #
 # Environment: POINT_SECONDS (12), SESSIONS (20), SIZE (5120), RECIPIENTS ("1 50"),
-# MODES ("none floodgate floodgate-nospin rspamd"; floodgate-nospin, after floodgate, restarts it with
-# DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0), WARMUP_MESSAGES (Floodgate's and rspamd's warm-up through
+# MODES ("none floodgate floodgate-nospin rspamd"; also noop, noop-eom, libmilter, libmilter-eom; floodgate-nospin, after floodgate, restarts it with
+# DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0), WARMUP_MESSAGES (each milter's warm-up through
 # Postfix, 20000: as smtp.sh, past tiered PGO's re-compiles), RSPAMD_LOG_LEVEL (warning), RESULTS, NO_APPEND=1 to only print,
-# KEEP_RUNNING=1 to leave everything up after the checks until Enter is pressed;
+# LIBMILTER_NAGLE=1 to leave Nagle on in the libmilter modes as stock libmilter does (by default they
+# set TCP_NODELAY as Floodgate does: libmilter's two small end-of-message writes otherwise wait for a
+# delayed ACK, 44 ms a message; see libmilter-noop.c), KEEP_RUNNING=1 to leave everything up after the checks until Enter is pressed;
 # PROFILE=DIR to record `perf record -g` of floodgate serve (JIT symbols through
 # DOTNET_PerfMapEnabled) for PERF_SECONDS (8) at the start of Floodgate's points, into DIR/perf.data.
 set -euo pipefail
@@ -148,12 +157,36 @@ start_floodgate_milter_process() {
 
 # The milter floor: a milter on Floodgate's library that reads each message and does nothing
 # (Floodgate.LoadGen noop-milter); what it costs beside "none" is what any reading milter pays.
+# start_noop_milter STEPS (same | eom-only): sets NOOP_MILTER_PORT or NOOP_EOM_MILTER_PORT.
 start_noop_milter() {
-    build_loadgen || return 1
-    NOOP_MILTER_PORT=$(free_port)
-    dotnet "$LOADGEN_DLL" noop-milter --listen "127.0.0.1:$NOOP_MILTER_PORT" >"$WORK/noop-milter.out" 2>&1 &
+    local steps=$1 port
+    [[ -n ${LOADGEN_BUILT:-} ]] || { build_loadgen && LOADGEN_BUILT=1; } || return 1
+    port=$(free_port)
+    dotnet "$LOADGEN_DLL" noop-milter --listen "127.0.0.1:$port" --steps "$steps" >"$WORK/noop-milter-$steps.out" 2>&1 &
     BENCH_PIDS+=("$!")
-    wait_port "$NOOP_MILTER_PORT" 30
+    if [[ $steps == same ]]; then NOOP_MILTER_PORT=$port; else NOOP_EOM_MILTER_PORT=$port; fi
+    wait_port "$port" 30
+}
+
+# The same floor on Sendmail's libmilter (bench/load/libmilter-noop.c): tells whether Floodgate's
+# milter library is part of it. Built once per run into $WORK.
+build_libmilter_noop() {
+    [[ -x $WORK/libmilter-noop ]] && return 0
+    command -v gcc >/dev/null || die "gcc missing: apt-get install gcc libmilter-dev"
+    [[ -f /usr/include/libmilter/mfapi.h ]] || die "libmilter's header <libmilter/mfapi.h> missing: apt-get install libmilter-dev"
+    gcc -O2 -o "$WORK/libmilter-noop" "$ROOT/bench/load/libmilter-noop.c" -lmilter -pthread >"$WORK/libmilter-build.log" 2>&1 \
+        || die "gcc bench/load/libmilter-noop.c failed (library missing? apt-get install libmilter-dev): $(tail -5 "$WORK/libmilter-build.log")"
+}
+
+# start_libmilter_noop STEPS (same | eom-only): sets LIBMILTER_PORT or LIBMILTER_EOM_PORT.
+start_libmilter_noop() {
+    local steps=$1 port
+    build_libmilter_noop
+    port=$(free_port)
+    "$WORK/libmilter-noop" -p "inet:$port@127.0.0.1" -s "$steps" ${LIBMILTER_NAGLE:+-N} >"$WORK/libmilter-$steps.out" 2>&1 &
+    BENCH_PIDS+=("$!")
+    if [[ $steps == same ]]; then LIBMILTER_PORT=$port; else LIBMILTER_EOM_PORT=$port; fi
+    wait_port "$port" 30
 }
 
 # --- rspamd --------------------------------------------------------------------------------
@@ -295,13 +328,16 @@ POSTFIX_EXTRA_CF=$MILTER_CF
 start_postfix || die "the private Postfix did not start"
 check_dead_milter
 
-# The milters start before any point, so all three modes run with the same processes resident.
+# The milters start before any point, so all modes run with the same processes resident.
 for mode in $MODES; do
     case $mode in
         floodgate | floodgate-nospin)
             [[ -n ${FLOODGATE_PID:-} ]] || start_floodgate_milter || die "floodgate serve --milter could not be built, seeded or started" ;;
         rspamd) { start_redis && start_rspamd; } || die "rspamd did not start: $(tail -5 "$WORK/rspamd.out")" ;;
-        noop) start_noop_milter || die "the no-op milter did not start: $(tail -5 "$WORK/noop-milter.out")" ;;
+        noop) start_noop_milter same || die "the no-op milter did not start: $(tail -5 "$WORK/noop-milter-same.out")" ;;
+        noop-eom) start_noop_milter eom-only || die "the eom-only no-op milter did not start: $(tail -5 "$WORK/noop-milter-eom-only.out")" ;;
+        libmilter) start_libmilter_noop same || die "the libmilter no-op milter did not start: $(tail -5 "$WORK/libmilter-same.out")" ;;
+        libmilter-eom) start_libmilter_noop eom-only || die "the eom-only libmilter no-op milter did not start: $(tail -5 "$WORK/libmilter-eom-only.out")" ;;
     esac
 done
 
@@ -324,6 +360,15 @@ for mode in $MODES; do
         noop)
             use_milter "127.0.0.1:$NOOP_MILTER_PORT"
             check_acts noop "X-Noop-Milter:" ;;
+        noop-eom)
+            use_milter "127.0.0.1:$NOOP_EOM_MILTER_PORT"
+            check_acts noop-eom "X-Noop-Milter:" ;;
+        libmilter)
+            use_milter "127.0.0.1:$LIBMILTER_PORT"
+            check_acts libmilter "X-Libmilter-Noop:" ;;
+        libmilter-eom)
+            use_milter "127.0.0.1:$LIBMILTER_EOM_PORT"
+            check_acts libmilter-eom "X-Libmilter-Noop:" ;;
         *) die "unknown mode $mode" ;;
     esac
     if [[ $mode != none ]]; then
@@ -355,13 +400,16 @@ TABLE=$WORK/table.md
     echo "floodgate: \`floodgate serve --milter\`, the only door (every rule on, windows raised so none fires);"
     echo "rspamd: rspamd $(rspamd --version 2>&1 | grep -o '[0-9][0-9.]*' | head -1), stock config + proxy in milter mode, ratelimit (user, sender; same raised windows),"
     echo "fuzzy_check on a local fuzzy storage, private Redis, log level $RSPAMD_LOG_LEVEL."
+    echo "noop, noop-eom: Floodgate.LoadGen noop-milter on Floodgate's milter library; libmilter, libmilter-eom: bench/load/libmilter-noop.c"
+    echo "on Sendmail's libmilter ($(dpkg-query -W -f '${Version}' libmilter-dev 2>/dev/null || echo 'version unknown'), $([[ -n ${LIBMILTER_NAGLE:-} ]] && echo 'Nagle on as stock' || echo 'TCP_NODELAY as Floodgate')); noop and libmilter ask for the steps Floodgate's milter asks for,"
+    echo "the -eom ones leave out every step Postfix can leave out (only end of message is sent and answered); each adds one header."
     echo
     python3 - "$ROWS" "$SESSIONS" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 ref = lambda name: {(r[1], r[2]): float(r[7]) for r in rows if r[0] == name}
 none, rspamd = ref("none"), ref("rspamd")
-order = ["none", "floodgate", "floodgate-nospin", "rspamd"]
+order = ["none", "libmilter-eom", "noop-eom", "libmilter", "noop", "floodgate", "floodgate-nospin", "rspamd"]
 print(f"| Milter | Recipients | {sys.argv[2]} sessions | Messages sent | Delivered | Seconds | Messages/s | Recipients/s | × none | × rspamd | smtp-source alone, s |")
 print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 for r in sorted(rows, key=lambda r: (int(r[1]), r[2], order.index(r[0]) if r[0] in order else 9)):

@@ -64,7 +64,7 @@ internal sealed class MilterConnection
 
     public MilterStep Handle(byte command, ReadOnlyMemory<byte> data, IBufferWriter<byte> output)
     {
-        if (!MilterStateTable.TryNext(_state, command, out var next))
+        if (!MilterStateTable.TryNext(_state, command, _protocol, out var next))
         {
             return Fail(Enum.IsDefined((MilterCommand)command) ? MilterProtocolError.CommandOutOfOrder : MilterProtocolError.UnknownCommand);
         }

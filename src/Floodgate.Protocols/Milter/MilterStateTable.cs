@@ -24,11 +24,47 @@ internal static class MilterStateTable
     // Next state + 1 per (state, command byte); 0 = not allowed.
     private static readonly byte[] Table = Build();
 
+    // Per state, the negotiated flag with which the MTA never sends the command that enters it
+    // (SMFIP_NOCONNECT: no Connected, ..., SMFIP_NOEOH: no Body, the body chunks follow the headers).
+    private static readonly MilterProtocolFlags[] LeftOutBy =
+    [
+        MilterProtocolFlags.None, // AwaitOptions
+        MilterProtocolFlags.None, // Negotiated
+        MilterProtocolFlags.NoConnect, // Connected
+        MilterProtocolFlags.NoMail, // Mail
+        MilterProtocolFlags.NoRcpt, // Rcpt
+        MilterProtocolFlags.NoData, // Data
+        MilterProtocolFlags.NoHeaders, // Headers
+        MilterProtocolFlags.NoEndOfHeaders, // Body
+        MilterProtocolFlags.None, // Closed
+    ];
+
     public static bool TryNext(MilterState state, byte command, out MilterState next)
     {
         var entry = command < 128 ? Table[((int)state * 128) + command] : (byte)0;
         next = (MilterState)(entry - 1);
         return entry != 0;
+    }
+
+    /// <summary>
+    /// As <see cref="TryNext(MilterState, byte, out MilterState)"/>, passing over the states whose
+    /// command the MTA was asked to leave out (<paramref name="negotiated"/>): with every step left
+    /// out, end of message follows option negotiation directly.
+    /// </summary>
+    public static bool TryNext(MilterState state, byte command, MilterProtocolFlags negotiated, out MilterState next)
+    {
+        while (!TryNext(state, command, out next))
+        {
+            var following = state + 1;
+            if (following >= MilterState.Closed || (negotiated & LeftOutBy[(int)following]) == 0)
+            {
+                return false;
+            }
+
+            state = following;
+        }
+
+        return true;
     }
 
     private static byte[] Build()

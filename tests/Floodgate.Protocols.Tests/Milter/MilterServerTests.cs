@@ -326,6 +326,70 @@ public sealed class MilterServerListenerTests
     }
 
     [Fact]
+    public async Task WithEveryStepLeftOutEndOfMessageFollowsNegotiationAndIsAnswered()
+    {
+        // What bench/Floodgate.LoadGen noop-milter --steps eom-only asks: only end of message is sent.
+        var everyStep = MilterProtocolFlags.NoConnect | MilterProtocolFlags.NoHelo | MilterProtocolFlags.NoMail | MilterProtocolFlags.NoRcpt
+            | MilterProtocolFlags.NoBody | MilterProtocolFlags.NoHeaders | MilterProtocolFlags.NoEndOfHeaders | MilterProtocolFlags.NoUnknown
+            | MilterProtocolFlags.NoData;
+        var factory = new RecordingSessionFactory();
+        var options = new MilterServerOptions { TcpEndPoints = ["127.0.0.1:0"], SkippedSteps = everyStep };
+        options.Validate();
+        await using var server = new MilterServer(options, factory);
+        await server.StartAsync(CancellationToken.None);
+        using var client = await ConnectAsync(server.LocalEndPoints[0]);
+        await client.SendAsync(OptionNegotiation(6, 0x1FF, 0x1FFFFF));
+        var (_, data) = await client.ReadReplyAsync();
+        Assert.Equal((uint)(everyStep | MilterProtocolFlags.NoReplyHeader | MilterProtocolFlags.NoReplyBody), BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(8)));
+
+        // Postfix then sends, per message, the end-of-message macros, end of message and, between
+        // messages, ABORT; nothing of the connection, envelope, headers or body.
+        await client.SendAsync(Macros('E', "i", "Q1"));
+        await client.SendAsync(Packet('E', []));
+        Assert.Equal("h X-Floodgate|checked|", await client.ReadReplyTextAsync());
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        await client.SendAsync(Packet('A', []));
+        await client.SendAsync(Macros('E', "i", "Q2"));
+        await client.SendAsync(Packet('E', []));
+        Assert.Equal("h X-Floodgate|checked|", await client.ReadReplyTextAsync());
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        await client.SendAsync(Packet('Q', []));
+
+        Assert.True(await client.IsClosedAsync());
+        var session = Assert.Single(factory.Sessions);
+        await PolicyDelegation.PolicyServerListenerTests.WaitForAsync(() => session.Events.Contains("close"));
+        Assert.Equal(["eom body=0 size=0 i=Q1", "abort", "eom body=0 size=0 i=Q2", "close"], session.Events);
+    }
+
+    [Fact]
+    public async Task WithoutEndOfHeadersTheBodyChunksFollowTheLastHeader()
+    {
+        var factory = new RecordingSessionFactory();
+        var options = new MilterServerOptions { TcpEndPoints = ["127.0.0.1:0"], SkippedSteps = MilterProtocolFlags.NoData | MilterProtocolFlags.NoEndOfHeaders };
+        await using var server = new MilterServer(options, factory);
+        await server.StartAsync(CancellationToken.None);
+        using var client = await ConnectAsync(server.LocalEndPoints[0]);
+        await client.SendAsync(OptionNegotiation(6, 0x1FF, 0x1FFFFF));
+        await client.ReadReplyAsync();
+        await client.SendAsync(Connect("mail.example.net", "192.0.2.10", 50123));
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        await client.SendAsync('M', "<alice@example.com>");
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        await client.SendAsync('R', "<bob@example.org>");
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+
+        await client.SendAsync('L', "Subject", "hi");
+        await client.SendAsync(Packet('B', new byte[10]));
+        await client.SendAsync(Packet('E', []));
+
+        Assert.Equal("h X-Floodgate|checked|", await client.ReadReplyTextAsync());
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        var session = Assert.Single(factory.Sessions);
+        // "Subject: hi\r\n" (13 bytes) and the 10-byte chunk: the chunk reached the session.
+        Assert.Equal("eom body=10 size=23 i=", session.Events[^1]);
+    }
+
+    [Fact]
     public void SkippedStepsOtherThanNoAndNoReplyFlagsAreRefusedAtStart()
     {
         var options = new MilterServerOptions { TcpEndPoints = ["127.0.0.1:0"], SkippedSteps = MilterProtocolFlags.HeaderLeadingSpace };
