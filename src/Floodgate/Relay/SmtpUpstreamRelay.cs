@@ -16,12 +16,14 @@ namespace Floodgate.Relay;
 /// </summary>
 internal sealed partial class SmtpUpstreamRelay : IMessageRelay
 {
+    private const int PipeliningUnavailable = 1;
+    private static readonly RelayResult Busy = new(RelayOutcome.TemporaryFailure, 451, "4.4.5", "Upstream busy: all relay connections in use; try again later");
+    private static readonly RelayResult TimedOut = new(RelayOutcome.TemporaryFailure, 451, "4.4.2", "Upstream timed out; try again later");
+    private static readonly RelayResult Unavailable = new(RelayOutcome.TemporaryFailure, 451, "4.4.1", "Upstream unavailable; try again later");
     private readonly UpstreamOptions _options;
     private readonly Uri _uri;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _slots;
-    private const int PipeliningUnavailable = 1;
-    private static readonly RelayResult Busy = new(RelayOutcome.TemporaryFailure, 451, "4.4.5", "Upstream busy: all relay connections in use; try again later");
     private readonly ConcurrentQueue<RelaySmtpClient> _idle = new();
     private readonly ConcurrentQueue<UpstreamConnection> _idlePipelined = new();
 
@@ -41,21 +43,24 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
 
     public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _pipelining) != PipeliningUnavailable && CanPipeline(sender, recipients, received.Span))
+        // One look at the bytes for both clients: lines and NULs, then 8-bit octets.
+        var relayable = RelayFormat.IsRelayableAsReceived(received.Span, allowEightBit: true);
+        var eightBit = relayable && RelayFormat.HasEightBit(received.Span);
+        if (relayable && Volatile.Read(ref _pipelining) != PipeliningUnavailable && ArePlainAddresses(sender, recipients))
         {
-            var pipelined = await SendPipelinedAsync(sender, recipients, received, RelayFormat.HasEightBit(received.Span), cancellationToken).ConfigureAwait(false);
+            var pipelined = await SendPipelinedAsync(sender, recipients, received, eightBit, cancellationToken).ConfigureAwait(false);
             if (pipelined is { } result)
             {
                 return result;
             }
         }
 
-        return await SendWithMailKitAsync(sender, recipients, received, cancellationToken).ConfigureAwait(false);
+        return await SendWithMailKitAsync(sender, recipients, received, asReceived: relayable && !eightBit, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<RelayResult> SendWithMailKitAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
+    /// <param name="asReceived">7-bit with CRLF lines (<see cref="RelayFormat.IsRelayableAsReceived(ReadOnlySpan{byte})"/>): no parse.</param>
+    private async ValueTask<RelayResult> SendWithMailKitAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, bool asReceived, CancellationToken cancellationToken)
     {
-        var asReceived = RelayFormat.IsRelayableAsReceived(received.Span);
         MimeMessage? message = null;
         if (!asReceived)
         {
@@ -134,24 +139,20 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
         catch (SmtpCommandException ex)
         {
             Dispose(ref client, ex.StatusCode != SmtpStatusCode.ServiceNotAvailable);
-            var code = (int)ex.StatusCode;
-            var (enhanced, text) = UpstreamConnection.SplitEnhanced(ex.Message, code >= 500 ? "5.0.0" : "4.0.0");
-            LogUpstreamRejected(_logger, code, ex.Message);
-            return code >= 500
-                ? new RelayResult(RelayOutcome.PermanentFailure, code, enhanced, "Upstream rejected: " + text)
-                : new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.0", "Upstream deferred: " + text);
+            LogUpstreamRejected(_logger, (int)ex.StatusCode, ex.Message);
+            return UpstreamConnection.Refusal((int)ex.StatusCode, ex.Message);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             Dispose(ref client, keep: false);
             LogUpstreamFailed(_logger, "timeout");
-            return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.2", "Upstream timed out; try again later");
+            return TimedOut;
         }
         catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException or SslHandshakeException or AuthenticationException)
         {
             Dispose(ref client, keep: false);
             LogUpstreamFailed(_logger, ex.Message);
-            return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.1", "Upstream unavailable; try again later");
+            return Unavailable;
         }
         finally
         {
@@ -164,9 +165,9 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
         }
     }
 
-    private static bool CanPipeline(string sender, IReadOnlyList<string> recipients, ReadOnlySpan<byte> received)
+    private static bool ArePlainAddresses(string sender, IReadOnlyList<string> recipients)
     {
-        if (!RelayFormat.IsRelayableAsReceived(received, allowEightBit: true) || !UpstreamConnection.IsPlainAddress(sender))
+        if (!UpstreamConnection.IsPlainAddress(sender))
         {
             return false;
         }
@@ -247,12 +248,12 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             LogUpstreamFailed(_logger, "timeout");
-            return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.2", "Upstream timed out; try again later");
+            return TimedOut;
         }
         catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException)
         {
             LogUpstreamFailed(_logger, ex.Message);
-            return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.1", "Upstream unavailable; try again later");
+            return Unavailable;
         }
         finally
         {

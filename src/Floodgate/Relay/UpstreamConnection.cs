@@ -46,7 +46,7 @@ internal sealed class UpstreamConnection : IAsyncDisposable
 
     public bool EightBitMime { get; private set; }
 
-    public bool AuthPlain { get; private set; }
+    private bool AuthPlain { get; set; }
 
     public bool Authenticated { get; private set; }
 
@@ -158,7 +158,7 @@ internal sealed class UpstreamConnection : IAsyncDisposable
         if (refusal.Code != 0)
         {
             await EndRefusedTransactionAsync(mail.Code is >= 200 and < 300, data.Code == 354, cancellationToken).ConfigureAwait(false);
-            return Refused(refusal);
+            return Refusal(refusal.Code, refusal.Text ?? string.Empty);
         }
 
         ContentStarted = true;
@@ -169,7 +169,7 @@ internal sealed class UpstreamConnection : IAsyncDisposable
             return RelayResult.Sent(string.IsNullOrEmpty(end.Text) ? "Ok" : end.Text);
         }
 
-        return Refused(end);
+        return Refusal(end.Code, end.Text ?? string.Empty);
     }
 
     /// <summary>Closes without QUIT: after a timeout or a broken exchange, waiting for the upstream helps nobody.</summary>
@@ -202,7 +202,19 @@ internal sealed class UpstreamConnection : IAsyncDisposable
         }
     }
 
-    internal static (string Enhanced, string Text) SplitEnhanced(string message, string fallback)
+    /// <summary>
+    /// What an upstream refusal becomes for the client, from either relay client: a 5xx is passed back
+    /// with its enhanced code, a 4xx becomes 451 4.4.0 so the client retries.
+    /// </summary>
+    internal static RelayResult Refusal(int code, string text)
+    {
+        var (enhanced, rest) = SplitEnhanced(text, code >= 500 ? "5.0.0" : "4.0.0");
+        return code >= 500
+            ? new RelayResult(RelayOutcome.PermanentFailure, code, enhanced, "Upstream rejected: " + rest)
+            : new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.0", "Upstream deferred: " + rest);
+    }
+
+    private static (string Enhanced, string Text) SplitEnhanced(string message, string fallback)
     {
         var span = message.AsSpan().TrimStart();
         var space = span.IndexOf(' ');
@@ -212,19 +224,6 @@ internal sealed class UpstreamConnection : IAsyncDisposable
         }
 
         return (fallback, message);
-    }
-
-    private static RelayResult Refused(Reply reply)
-    {
-        var text = reply.Text ?? string.Empty;
-        if (reply.Code >= 500)
-        {
-            var (enhanced, rest) = SplitEnhanced(text, "5.0.0");
-            return new RelayResult(RelayOutcome.PermanentFailure, reply.Code, enhanced, "Upstream rejected: " + rest);
-        }
-
-        var (_, deferred) = SplitEnhanced(text, "4.0.0");
-        return new RelayResult(RelayOutcome.TemporaryFailure, 451, "4.4.0", "Upstream deferred: " + deferred);
     }
 
     private async ValueTask SetUpAsync(Uri uri, UpstreamOptions options, CancellationToken cancellationToken)
