@@ -296,6 +296,17 @@ public sealed class MilterServerListenerTests
         Assert.Equal((uint)(MilterProtocolFlags.NoHelo | MilterProtocolFlags.NoReplyHeader), BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(8)));
     }
 
+    /// <summary>Connect, MAIL and RCPT, each answered "continue" (the steps these tests do not leave out).</summary>
+    private static async Task ConnectMailAndRcptAsync(MilterTestClient client)
+    {
+        await client.SendAsync(Connect("mail.example.net", "192.0.2.10", 50123));
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        await client.SendAsync('M', "<alice@example.com>");
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        await client.SendAsync('R', "<bob@example.org>");
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+    }
+
     [Fact]
     public async Task WithoutDataAndEndOfHeadersRepliesTheHeadersFollowTheLastRecipient()
     {
@@ -306,13 +317,7 @@ public sealed class MilterServerListenerTests
         using var client = await ConnectAsync(server.LocalEndPoints[0]);
         await client.SendAsync(OptionNegotiation(6, 0x1FF, 0x1FFFFF));
         await client.ReadReplyAsync();
-        await client.SendAsync(Connect("mail.example.net", "192.0.2.10", 50123));
-        Assert.Equal("c", await client.ReadReplyTextAsync());
-
-        await client.SendAsync('M', "<alice@example.com>");
-        Assert.Equal("c", await client.ReadReplyTextAsync());
-        await client.SendAsync('R', "<bob@example.org>");
-        Assert.Equal("c", await client.ReadReplyTextAsync());
+        await ConnectMailAndRcptAsync(client);
         await client.SendAsync('L', "Subject", "hi");
         await client.SendAsync(Packet('N', []));
         await client.SendAsync(Packet('B', new byte[10]));
@@ -371,13 +376,7 @@ public sealed class MilterServerListenerTests
         using var client = await ConnectAsync(server.LocalEndPoints[0]);
         await client.SendAsync(OptionNegotiation(6, 0x1FF, 0x1FFFFF));
         await client.ReadReplyAsync();
-        await client.SendAsync(Connect("mail.example.net", "192.0.2.10", 50123));
-        Assert.Equal("c", await client.ReadReplyTextAsync());
-        await client.SendAsync('M', "<alice@example.com>");
-        Assert.Equal("c", await client.ReadReplyTextAsync());
-        await client.SendAsync('R', "<bob@example.org>");
-        Assert.Equal("c", await client.ReadReplyTextAsync());
-
+        await ConnectMailAndRcptAsync(client);
         await client.SendAsync('L', "Subject", "hi");
         await client.SendAsync(Packet('B', new byte[10]));
         await client.SendAsync(Packet('E', []));
