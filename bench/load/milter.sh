@@ -62,7 +62,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for tool in "$SMTP_SOURCE" "$SMTP_SINK" python3 curl rspamd redis-server; do
+tools=("$SMTP_SOURCE" "$SMTP_SINK" python3 curl)
+# rspamd and its Redis only when that mode runs.
+[[ " $MODES " == *" rspamd "* ]] && tools+=(rspamd redis-server)
+for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || die "$tool missing: apt-get install postfix rspamd redis-server (see NOTES.md for a quiet install)"
 done
 

@@ -13,7 +13,7 @@ public sealed class CachingPasswordVerifierTests
     [Fact]
     public async Task AMissReturnsBeforeTheHashIsDoneAndThenSucceeds()
     {
-        var verifier = new CachingPasswordVerifier(Hasher);
+        var verifier = new CachingPasswordVerifier(Hasher, TimeProvider.System);
 
         var check = verifier.VerifyAsync("correct horse", Stored, CancellationToken.None);
 
@@ -25,7 +25,7 @@ public sealed class CachingPasswordVerifierTests
     [Fact]
     public async Task ASecondCheckOfTheSamePasswordIsAnsweredFromTheCacheAtOnce()
     {
-        var verifier = new CachingPasswordVerifier(Hasher);
+        var verifier = new CachingPasswordVerifier(Hasher, TimeProvider.System);
         Assert.True(await verifier.VerifyAsync("correct horse", Stored, CancellationToken.None));
 
         var again = verifier.VerifyAsync("correct horse", Stored, CancellationToken.None);
@@ -37,7 +37,7 @@ public sealed class CachingPasswordVerifierTests
     [Fact]
     public async Task AWrongPasswordIsRefusedAndNeverCached()
     {
-        var verifier = new CachingPasswordVerifier(Hasher);
+        var verifier = new CachingPasswordVerifier(Hasher, TimeProvider.System);
         Assert.True(await verifier.VerifyAsync("correct horse", Stored, CancellationToken.None));
 
         var wrong = verifier.VerifyAsync("wrong horse", Stored, CancellationToken.None);

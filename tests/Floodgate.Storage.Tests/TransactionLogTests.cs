@@ -1,3 +1,4 @@
+using Floodgate.Core.Policy;
 using System.Diagnostics;
 using Floodgate.Storage.Transactions;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +14,7 @@ public sealed class TransactionLogTests : IAsyncLifetime
 
     public Task DisposeAsync() => _db.DisposeAsync();
 
-    private static TransactionRecord Record(int i, DateTimeOffset? time = null, TransactionVerdict verdict = TransactionVerdict.Accepted, string mailbox = "bob@acme.example") => new()
+    private static TransactionRecord Record(int i, DateTimeOffset? time = null, Outcome verdict = Outcome.Accepted, string mailbox = "bob@acme.example") => new()
     {
         Time = time ?? T0.AddSeconds(i),
         MailboxId = 1,
@@ -28,7 +29,7 @@ public sealed class TransactionLogTests : IAsyncLifetime
         SizeBytes = 1234,
         MessageId = $"<{i}@acme.example>",
         Verdict = verdict,
-        VerdictCode = verdict == TransactionVerdict.Accepted ? "250 2.0.0" : "550 5.7.1",
+        VerdictCode = verdict == Outcome.Accepted ? "250 2.0.0" : "550 5.7.1",
         TotalMicros = 900,
     };
 
@@ -56,7 +57,7 @@ public sealed class TransactionLogTests : IAsyncLifetime
     public async Task EveryFieldReadsBackAsWritten()
     {
         // Times are kept as Unix milliseconds (UTC): FloodgateDbContext's convention.
-        var written = Record(1, T0.AddMilliseconds(123), TransactionVerdict.Held);
+        var written = Record(1, T0.AddMilliseconds(123), Outcome.Held);
         written.RecipientDomains = "example.net,example.org";
         written.VerdictReason = "mass-mail";
         written.UpstreamReply = "250 2.0.0 Ok: queued";
@@ -128,7 +129,7 @@ public sealed class TransactionLogTests : IAsyncLifetime
         await using (var writer = new TransactionLogWriter(_db.Factory))
         {
             writer.TryWrite(Record(1));
-            writer.TryWrite(Record(2, verdict: TransactionVerdict.Rejected));
+            writer.TryWrite(Record(2, verdict: Outcome.Rejected));
             writer.TryWrite(Record(3, mailbox: "eve@acme.example"));
             writer.TryWrite(Record(4));
         }
@@ -140,7 +141,7 @@ public sealed class TransactionLogTests : IAsyncLifetime
         Assert.Equal(["<4@acme.example>", "<2@acme.example>"],
             (await log.QueryAsync(new TransactionQuery(Since: T0.AddSeconds(2), Mailbox: "BOB@acme.example"))).Select(t => t.MessageId));
         Assert.Equal(["<2@acme.example>"],
-            (await log.QueryAsync(new TransactionQuery(Verdict: TransactionVerdict.Rejected))).Select(t => t.MessageId));
+            (await log.QueryAsync(new TransactionQuery(Verdict: Outcome.Rejected))).Select(t => t.MessageId));
         Assert.Single(await log.QueryAsync(new TransactionQuery(Limit: 1)));
     }
 

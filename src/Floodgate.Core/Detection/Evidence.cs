@@ -1,30 +1,25 @@
 using Floodgate.Core.Fingerprinting;
+using Floodgate.Core.Policy;
 
 namespace Floodgate.Core.Detection;
-
-public enum MessageOutcome : byte
-{
-    Relayed,
-    Held,
-    Refused,
-}
 
 /// <summary>One signal that fired, with its score and the words that explain it.</summary>
 public sealed record Signal(string Rule, double Score, RuleMode Mode, string Explanation);
 
-/// <summary>A remembered message of a mailbox (its evidence if a run is found).</summary>
+/// <summary>A remembered message of a mailbox (its evidence if a run is found). <c>RecipientsHash</c>: <see cref="Transactions.Transaction.RecipientsHash"/>, 0 when unknown (rebuilt from the log).</summary>
 public sealed record TrackedMessage(
     DateTimeOffset At,
     string? MessageId,
     int Recipients,
     int External,
     ContentFingerprint Fingerprint,
-    MessageOutcome Outcome,
+    Outcome Outcome,
     int MailboxId,
-    int ClientId);
+    int ClientId,
+    ulong RecipientsHash = 0);
 
 /// <summary>A message in the evidence, with its similarity to the message that decided.</summary>
-public sealed record EvidenceMessage(DateTimeOffset At, string? MessageId, int Recipients, int External, double Similarity, MessageOutcome Outcome, int MailboxId);
+public sealed record EvidenceMessage(DateTimeOffset At, string? MessageId, int Recipients, int External, double Similarity, Outcome Outcome, int MailboxId);
 
 public enum DetectionAction
 {

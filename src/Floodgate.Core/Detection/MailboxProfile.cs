@@ -1,3 +1,5 @@
+using Floodgate.Core.Fingerprinting;
+
 namespace Floodgate.Core.Detection;
 
 /// <summary>
@@ -19,11 +21,43 @@ internal sealed class MailboxProfile(int capacity)
 
     public double UsualHour => _usualHour;
 
+    /// <summary>
+    /// Adds a message; a retry of one that was held or deferred (same Message-ID, same content)
+    /// takes its place instead of being a copy of its own.
+    /// </summary>
     public void Remember(TrackedMessage message)
     {
+        if (message.MessageId is not null)
+        {
+            for (var i = 0; i < _ring.Length; i++)
+            {
+                if (_ring[i] is { } m && IsRetryOf(message.MessageId, message.Fingerprint, message.RecipientsHash, m))
+                {
+                    _ring[i] = message;
+                    return;
+                }
+            }
+        }
+
         _ring[_next] = message;
         _next = (_next + 1) % _ring.Length;
     }
+
+    /// <summary>
+    /// The one exemption from being a copy: the same mailbox sending again, to the same recipients, a
+    /// message that did not go out (held, deferred, refused), with its Message-ID and its content
+    /// (the normalised content: a retry may differ in a date or a boundary). A relayed message is a
+    /// copy whatever its Message-ID says: a blast may reuse one Message-ID for every copy. The
+    /// recipients are compared when both sides know them (a message rebuilt from the log does not).
+    /// </summary>
+    public static bool IsRetryOf(string? messageId, in ContentFingerprint fingerprint, ulong recipientsHash, TrackedMessage earlier) =>
+        earlier.Outcome != Policy.Outcome.Accepted
+        && messageId is not null
+        && earlier.MessageId == messageId
+        && !earlier.Fingerprint.IsDefault
+        && !fingerprint.IsDefault
+        && earlier.Fingerprint.ExactHash == fingerprint.ExactHash
+        && (earlier.RecipientsHash == 0 || recipientsHash == 0 || earlier.RecipientsHash == recipientsHash);
 
     /// <summary>Messages from newest to oldest, within <paramref name="window"/> of now.</summary>
     public IEnumerable<TrackedMessage> Recent(DateTimeOffset now, TimeSpan window)

@@ -3,14 +3,18 @@ using System.Globalization;
 using Floodgate.Core.Accounts;
 using Floodgate.Core.Fingerprinting;
 using Floodgate.Core.Policy;
+using Floodgate.Core.Transactions;
 
 namespace Floodgate.Core.Detection;
 
 /// <summary>Where holds and offenses go: the enforcement side (ladder, suspension, incident).</summary>
 public interface IEnforcementSink
 {
-    /// <summary>An offense: apply the ladder and return the verdict for the message that raised it.</summary>
-    Verdict RaiseOffense(MailboxState mailbox, DetectionResult result, DateTimeOffset now);
+    /// <summary>
+    /// An offense: apply the ladder and return the verdict for the message that raised it, once the
+    /// suspension, the incident and the contact task are durable.
+    /// </summary>
+    ValueTask<Verdict> RaiseOffenseAsync(MailboxState mailbox, DetectionResult result, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>A message was held: alert the abuse desk.</summary>
     void Held(MailboxState mailbox, DetectionResult result, DateTimeOffset now);
@@ -45,19 +49,19 @@ public sealed class NoReputation : IReputationSource
 /// <item>reputation: bounces and complaints, from <see cref="IReputationSource"/>.</item>
 /// </list>
 /// The two content signals measure one thing twice, so the larger counts, not their sum.
+/// <see cref="Evaluate"/> judges; the engine acts on the result; <see cref="Completed"/> is the memory,
+/// fed by every door's completed transactions.
 /// </summary>
-public sealed class MassMailDetector : IMessageInspector
+public sealed class MassMailDetector : ITransactionObserver
 {
     private readonly DetectionOptions _options;
-    private readonly IEnforcementSink _sink;
     private readonly IReputationSource _reputation;
     private readonly ConcurrentDictionary<int, MailboxProfile> _profiles = new();
     private readonly CampaignIndex _campaigns = new();
 
-    public MassMailDetector(DetectionOptions options, IEnforcementSink sink, IReputationSource? reputation = null)
+    public MassMailDetector(DetectionOptions options, IReputationSource? reputation = null)
     {
         _options = options;
-        _sink = sink;
         _reputation = reputation ?? NoReputation.Instance;
     }
 
@@ -65,48 +69,25 @@ public sealed class MassMailDetector : IMessageInspector
 
     public int ProfileCount => _profiles.Count;
 
-    public Verdict Inspect(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now)
+    /// <summary>The detector's memory: every door's completed transactions.</summary>
+    public void Completed(CompletedTransaction transaction)
     {
-        if (message.Fingerprint.IsDefault || tally.External == 0)
+        if (transaction.Counted && transaction.Outcome == Outcome.Accepted && transaction.External > 0)
         {
-            return Verdict.Accept;
-        }
-
-        var result = Evaluate(mailbox, in tally, message, now);
-        if (result.ObservedAction != result.Action)
-        {
-            _sink.Observed(mailbox, result, now);
-        }
-
-        switch (result.Action)
-        {
-            case DetectionAction.Offense:
-                return _sink.RaiseOffense(mailbox, result, now);
-            case DetectionAction.Hold:
-                _sink.Held(mailbox, result, now);
-                return HoldVerdict(result);
-            default:
-                return Verdict.Accept;
-        }
-    }
-
-    public void Completed(MailboxState mailbox, in TransactionTally tally, MessageFacts message, MessageOutcome outcome, DateTimeOffset now)
-    {
-        if (outcome == MessageOutcome.Relayed && tally.External > 0)
-        {
-            var p = _profiles.GetOrAdd(mailbox.Id, _ => new MailboxProfile(_options.HistoryPerMailbox));
+            var p = _profiles.GetOrAdd(transaction.Mailbox.Id, _ => new MailboxProfile(_options.HistoryPerMailbox));
             lock (p.Sync)
             {
-                p.CountRelayed(tally.External, now);
+                p.CountRelayed(transaction.External, transaction.At);
             }
         }
 
-        if (message.Fingerprint.IsDefault || tally.External < _options.MinTrackedRecipients)
+        if (transaction.Fingerprint.IsDefault || transaction.External < _options.MinTrackedRecipients)
         {
             return;
         }
 
-        Remember(new TrackedMessage(now, message.MessageId, tally.Recipients, tally.External, message.Fingerprint, outcome, mailbox.Id, mailbox.Client.Id), now);
+        var m = transaction.Mailbox;
+        Remember(new TrackedMessage(transaction.At, transaction.MessageId, transaction.Recipients, transaction.External, transaction.Fingerprint, transaction.Outcome, m.Id, m.Client.Id, transaction.RecipientsHash), transaction.At);
     }
 
     /// <summary>Adds a message from the transaction log at start (the detector's memory survives a restart).</summary>
@@ -157,8 +138,9 @@ public sealed class MassMailDetector : IMessageInspector
             {
                 foreach (var m in profile.Recent(now, window))
                 {
-                    // A retry of the same message (same Message-ID) is not a new copy.
-                    if (message.MessageId is not null && m.MessageId == message.MessageId)
+                    // A retry of a message that did not go out is not a new copy; a relayed copy
+                    // counts whatever its Message-ID says.
+                    if (MailboxProfile.IsRetryOf(message.MessageId, in fingerprint, tally.RecipientsHash, m))
                     {
                         continue;
                     }
@@ -176,7 +158,7 @@ public sealed class MassMailDetector : IMessageInspector
                         repeats++;
                     }
 
-                    if (inRepeatWindow && m.Outcome == MessageOutcome.Held)
+                    if (inRepeatWindow && m.Outcome == Outcome.Held)
                     {
                         priorHolds++;
                     }
@@ -202,7 +184,7 @@ public sealed class MassMailDetector : IMessageInspector
                 $"{similarExternal} external recipients of the same content within {Hours(o.VolumeWindow)} (run threshold {volumeThreshold:0})")));
         }
 
-        var lastHour = tally.Mailbox.ExternalLastHour + tally.External;
+        var lastHour = tally.MailboxExternalLastHour;
         var usual = Math.Max(profile?.UsualHour ?? 0, o.BaselineFloor);
         if (lastHour >= o.BaselineMultiple * usual)
         {
@@ -262,7 +244,7 @@ public sealed class MassMailDetector : IMessageInspector
                 $"the run went on after {priorHolds} hold(s) of the same content")));
         }
 
-        var outcome = action == DetectionAction.Hold ? MessageOutcome.Held : action == DetectionAction.Offense ? MessageOutcome.Refused : MessageOutcome.Relayed;
+        var outcome = action == DetectionAction.Hold ? Outcome.Held : action == DetectionAction.Offense ? Outcome.Rejected : Outcome.Accepted;
         return new DetectionResult(action, enforced, signals, evidence, action == DetectionAction.Offense ? campaign : [], observedAction)
         {
             Current = new EvidenceMessage(now, message.MessageId, tally.Recipients, tally.External, 1.0, outcome, mailbox.Id),
@@ -305,20 +287,6 @@ public sealed class MassMailDetector : IMessageInspector
         }
 
         return content + other;
-    }
-
-    private Verdict HoldVerdict(DetectionResult result)
-    {
-        var copies = result.Evidence.Count + 1;
-        var external = 0;
-        foreach (var e in result.Evidence)
-        {
-            external += e.External;
-        }
-
-        return new Verdict(VerdictKind.Hold, 451, "4.7.1", string.Create(CultureInfo.InvariantCulture,
-            $"Message held: it looks like a mass mailing ({copies} similar messages to {external} external recipients so far). Nothing was sent; do not send it again. Bulk mail must go through {_options.ListService} (opt-in members, an unsubscribe link). The abuse desk has been told."),
-            PolicyReasons.Held);
     }
 
     private static string Hours(TimeSpan t) =>

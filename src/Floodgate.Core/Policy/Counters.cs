@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Floodgate.Core.Accounts;
 
 namespace Floodgate.Core.Policy;
 
@@ -11,22 +12,73 @@ public enum CounterScope : byte
 
 public readonly record struct CounterKey(CounterScope Scope, int Id);
 
-/// <summary>What one scope sent in the current windows.</summary>
+/// <summary>What one scope sent in the current windows, counting the recipients reserved by transactions in flight.</summary>
 public readonly record struct WindowTotals(
     int MessagesLastHour,
     int ExternalLastHour,
     int InternalLastHour,
     int ExternalLastDay,
-    int InternalLastDay);
+    int InternalLastDay,
+    int ReservedMessages = 0,
+    int ReservedExternal = 0,
+    int ReservedInternal = 0);
 
 /// <summary>
-/// Sliding-window counters per mailbox, domain and client. The in-process store is the default;
-/// a shared store (Redis) implements the same contract for several nodes.
+/// What a transaction holds, or asks for, in the windows of its mailbox, domain and client at once:
+/// messages (one at MAIL) and recipients (one at each accepted RCPT).
+/// </summary>
+public readonly record struct Reservation(int MailboxId, int DomainId, int ClientId, int Messages, int External, int Internal)
+{
+    public bool IsEmpty => (Messages | External | Internal) == 0;
+
+    public Reservation Plus(in Reservation more) =>
+        this with { Messages = Messages + more.Messages, External = External + more.External, Internal = Internal + more.Internal };
+
+    public Reservation Minus(in Reservation less) =>
+        this with { Messages = Messages - less.Messages, External = External - less.External, Internal = Internal - less.Internal };
+}
+
+public enum WindowSpan : byte
+{
+    Hour,
+    Day,
+}
+
+public enum WindowMeasure : byte
+{
+    Messages,
+    ExternalRecipients,
+    InternalRecipients,
+}
+
+/// <summary>Which window a reservation would have overrun, how full it is, and when it next frees capacity.</summary>
+public readonly record struct ReservationRefusal(CounterScope Scope, int Id, WindowSpan Span, WindowMeasure Measure, int Used, int Limit, DateTimeOffset RetryAt);
+
+/// <summary>
+/// Sliding-window counters per mailbox, domain and client, with reservations. An accepted recipient
+/// is reserved in the three scopes at once (all or none), so concurrent transactions of one sender
+/// see each other; a reservation becomes a count when the message is relayed and is released
+/// otherwise. Each call is one decision: a shared store (Redis) does each in one round trip (one
+/// script over the three keys). The in-process store is the default.
 /// </summary>
 public interface ICounterStore
 {
     WindowTotals Read(CounterKey key, DateTimeOffset now);
 
+    /// <summary>
+    /// Reserves <paramref name="request"/> in the mailbox, domain and client windows if every window it
+    /// touches stays within <paramref name="limits"/> (counts and reservations together); else
+    /// reserves nothing and says which window is full.
+    /// </summary>
+    bool TryReserve(in Reservation request, PlanLimits limits, DateTimeOffset now, out ReservationRefusal refusal);
+
+    /// <summary>The message was relayed: what it held becomes a count at <paramref name="at"/>.</summary>
+    void Commit(in Reservation held, DateTimeOffset at);
+
+    /// <summary>The message was not relayed (RSET, refusal, upstream failure, timeout, disconnect).</summary>
+    void Release(in Reservation held);
+
+    /// <summary>Counts a sent message without a reservation: the windows rebuilt from the transaction log at start.</summary>
     void Add(CounterKey key, DateTimeOffset at, int messages, int external, int @internal);
 
     /// <summary>When the hour window of <paramref name="key"/> next frees capacity (for a retry hint).</summary>
@@ -39,8 +91,9 @@ public interface ICounterStore
 }
 
 /// <summary>
-/// The default store: one <see cref="SlidingWindow"/> per key in this process. Lock per key; keys
-/// never contend with each other.
+/// The default store: one <see cref="SlidingWindow"/> per key in this process. A reservation locks
+/// the three windows it touches, always mailbox, then domain, then client, so two reservations can
+/// never wait on each other in a circle; keys of other senders never contend.
 /// </summary>
 public sealed class InProcessCounterStore : ICounterStore
 {
@@ -51,35 +104,111 @@ public sealed class InProcessCounterStore : ICounterStore
     public WindowTotals Read(CounterKey key, DateTimeOffset now) =>
         _windows.TryGetValue(key, out var w) ? w.Read(now) : default;
 
-    public void Add(CounterKey key, DateTimeOffset at, int messages, int external, int @internal)
+    public bool TryReserve(in Reservation request, PlanLimits limits, DateTimeOffset now, out ReservationRefusal refusal)
     {
-        if (!_windows.TryGetValue(key, out var w))
+        var mailbox = Window(new CounterKey(CounterScope.Mailbox, request.MailboxId));
+        var domain = Window(new CounterKey(CounterScope.Domain, request.DomainId));
+        var client = Window(new CounterKey(CounterScope.Client, request.ClientId));
+        bool fits;
+        CounterScope scope = default;
+        (WindowSpan Span, WindowMeasure Measure, int Used, int Limit) full = default;
+        lock (mailbox)
         {
-            w = _windows.GetOrAdd(key, static _ => new SlidingWindow());
+            lock (domain)
+            {
+                lock (client)
+                {
+                    fits = mailbox.FitsLocked(in request, limits.Mailbox, now, out full);
+                    if (!fits)
+                    {
+                        scope = CounterScope.Mailbox;
+                    }
+                    else if (!(fits = domain.FitsLocked(in request, limits.Domain, now, out full)))
+                    {
+                        scope = CounterScope.Domain;
+                    }
+                    else if (!(fits = client.FitsLocked(in request, limits.Client, now, out full)))
+                    {
+                        scope = CounterScope.Client;
+                    }
+
+                    if (fits)
+                    {
+                        mailbox.ReserveLocked(in request, 1);
+                        domain.ReserveLocked(in request, 1);
+                        client.ReserveLocked(in request, 1);
+                    }
+                }
+            }
         }
 
-        w.Add(at, messages, external, @internal);
+        if (fits)
+        {
+            refusal = default;
+            return true;
+        }
+
+        var id = scope switch
+        {
+            CounterScope.Mailbox => request.MailboxId,
+            CounterScope.Domain => request.DomainId,
+            _ => request.ClientId,
+        };
+        var key = new CounterKey(scope, id);
+        var retryAt = full.Span == WindowSpan.Hour ? NextHourRelease(key, now) : NextDayRelease(key, now);
+        refusal = new ReservationRefusal(scope, id, full.Span, full.Measure, full.Used, full.Limit, retryAt);
+        return false;
     }
+
+    public void Commit(in Reservation held, DateTimeOffset at)
+    {
+        if (held.IsEmpty)
+        {
+            return;
+        }
+
+        Window(new CounterKey(CounterScope.Mailbox, held.MailboxId)).Commit(in held, at);
+        Window(new CounterKey(CounterScope.Domain, held.DomainId)).Commit(in held, at);
+        Window(new CounterKey(CounterScope.Client, held.ClientId)).Commit(in held, at);
+    }
+
+    public void Release(in Reservation held)
+    {
+        if (held.IsEmpty)
+        {
+            return;
+        }
+
+        Window(new CounterKey(CounterScope.Mailbox, held.MailboxId)).Release(in held);
+        Window(new CounterKey(CounterScope.Domain, held.DomainId)).Release(in held);
+        Window(new CounterKey(CounterScope.Client, held.ClientId)).Release(in held);
+    }
+
+    public void Add(CounterKey key, DateTimeOffset at, int messages, int external, int @internal) =>
+        Window(key).Add(at, messages, external, @internal);
 
     public DateTimeOffset NextHourRelease(CounterKey key, DateTimeOffset now) =>
         _windows.TryGetValue(key, out var w) ? w.NextHourRelease(now) : now;
 
     public DateTimeOffset NextDayRelease(CounterKey key, DateTimeOffset now) =>
         _windows.TryGetValue(key, out var w) ? w.NextDayRelease(now) : now;
+
+    private SlidingWindow Window(CounterKey key) =>
+        _windows.TryGetValue(key, out var w) ? w : _windows.GetOrAdd(key, static _ => new SlidingWindow());
 }
 
 /// <summary>
-/// An hour window of 12 five-minute buckets and a day window of 24 one-hour buckets. The window
-/// therefore slides in steps of one bucket: a count leaves the hour window between 55 and 60
-/// minutes after it was made.
+/// An hour window of 12 five-minute buckets and a day window of 24 one-hour buckets, plus what
+/// transactions in flight have reserved. The window slides in steps of one bucket: a count leaves
+/// the hour window between 55 and 60 minutes after it was made. A reservation counts in both
+/// windows until it is committed (it then enters the bucket of its commit time) or released.
 /// </summary>
 /// <remarks>
-/// Cost: one object of 360 bytes per key (one per active mailbox, domain and client), measured by
-/// bench/Floodgate.Benchmarks hot-state. The buckets are inline arrays and each window keeps one
+/// Cost: one object of about 376 bytes per key (one per active mailbox, domain and client), measured
+/// by bench/Floodgate.Benchmarks hot-state. The buckets are inline arrays and each window keeps one
 /// stamp, its newest bucket, instead of one per slot: the slots always hold the buckets newest-11 ..
 /// newest (hour) and newest-23 .. newest (day), and moving the newest bucket forward clears the
-/// slots it passes. The earlier layout (two slot arrays with a stamp per slot, a Lock object) was
-/// 4 objects and about 600 bytes per key.
+/// slots it passes.
 /// </remarks>
 public sealed class SlidingWindow
 {
@@ -91,85 +220,171 @@ public sealed class SlidingWindow
     // int.MinValue / 2: no bucket yet, and "newest - bucket" cannot overflow.
     private int _hourNewest = int.MinValue / 2;
     private int _dayNewest = int.MinValue / 2;
+    private int _reservedMessages;
+    private int _reservedExternal;
+    private int _reservedInternal;
     private HourSlots _hour;
     private DaySlots _day;
 
     public void Add(DateTimeOffset at, int messages, int external, int @internal)
     {
-        var h = (int)(at.UtcTicks / HourBucketTicks);
-        var d = (int)(at.UtcTicks / DayBucketTicks);
         // Monitor on the window itself: a thin lock in the object header, no lock object per key.
         lock (this)
         {
-            if (h > _hourNewest)
-            {
-                // Clear the slots of the buckets skipped since the newest one (all of them after an hour).
-                for (var b = Math.Max(_hourNewest + 1, h - HourBuckets + 1); b <= h; b++)
-                {
-                    _hour[b % HourBuckets] = default;
-                }
-
-                _hourNewest = h;
-            }
-
-            // A bucket older than the window's oldest has already left it.
-            if (_hourNewest - h < HourBuckets)
-            {
-                ref var hs = ref _hour[h % HourBuckets];
-                hs.Messages += messages;
-                hs.External += external;
-                hs.Internal += @internal;
-            }
-
-            if (d > _dayNewest)
-            {
-                for (var b = Math.Max(_dayNewest + 1, d - DayBuckets + 1); b <= d; b++)
-                {
-                    _day[b % DayBuckets] = default;
-                }
-
-                _dayNewest = d;
-            }
-
-            if (_dayNewest - d < DayBuckets)
-            {
-                ref var ds = ref _day[d % DayBuckets];
-                ds.External += external;
-                ds.Internal += @internal;
-            }
+            AddLocked(at, messages, external, @internal);
         }
     }
 
     public WindowTotals Read(DateTimeOffset now)
     {
-        var h = (int)(now.UtcTicks / HourBucketTicks);
-        var d = (int)(now.UtcTicks / DayBucketTicks);
-        int messages = 0, extH = 0, intH = 0, extD = 0, intD = 0;
         lock (this)
         {
-            // Buckets in both the window now (h-11 .. h) and the slots (newest-11 .. newest).
-            // One division per window, then the slot index wraps by comparison.
-            var first = Math.Max(h, _hourNewest) - HourBuckets + 1;
-            for (int n = Math.Min(h, _hourNewest) - first + 1, i = n > 0 ? first % HourBuckets : 0; n > 0; n--)
+            return ReadLocked(now);
+        }
+    }
+
+    /// <summary>Turns a reservation into a count at <paramref name="at"/>.</summary>
+    public void Commit(in Reservation held, DateTimeOffset at)
+    {
+        lock (this)
+        {
+            ReserveLocked(in held, -1);
+            AddLocked(at, held.Messages, held.External, held.Internal);
+        }
+    }
+
+    public void Release(in Reservation held)
+    {
+        lock (this)
+        {
+            ReserveLocked(in held, -1);
+        }
+    }
+
+    /// <summary>Would <paramref name="request"/> keep every window it touches within <paramref name="limits"/>? The caller holds the lock.</summary>
+    internal bool FitsLocked(in Reservation request, ScopeLimits limits, DateTimeOffset now, out (WindowSpan Span, WindowMeasure Measure, int Used, int Limit) full)
+    {
+        var t = ReadLocked(now);
+        full = default;
+        if (request.Messages > 0 && t.MessagesLastHour + request.Messages > limits.MessagesPerHour)
+        {
+            full = (WindowSpan.Hour, WindowMeasure.Messages, t.MessagesLastHour, limits.MessagesPerHour);
+            return false;
+        }
+
+        if (request.External > 0)
+        {
+            if (t.ExternalLastHour + request.External > limits.ExternalRecipientsPerHour)
             {
-                ref readonly var s = ref _hour[i];
-                messages += s.Messages;
-                extH += s.External;
-                intH += s.Internal;
-                i = i == HourBuckets - 1 ? 0 : i + 1;
+                full = (WindowSpan.Hour, WindowMeasure.ExternalRecipients, t.ExternalLastHour, limits.ExternalRecipientsPerHour);
+                return false;
             }
 
-            first = Math.Max(d, _dayNewest) - DayBuckets + 1;
-            for (int n = Math.Min(d, _dayNewest) - first + 1, i = n > 0 ? first % DayBuckets : 0; n > 0; n--)
+            if (t.ExternalLastDay + request.External > limits.ExternalRecipientsPerDay)
             {
-                ref readonly var s = ref _day[i];
-                extD += s.External;
-                intD += s.Internal;
-                i = i == DayBuckets - 1 ? 0 : i + 1;
+                full = (WindowSpan.Day, WindowMeasure.ExternalRecipients, t.ExternalLastDay, limits.ExternalRecipientsPerDay);
+                return false;
             }
         }
 
-        return new WindowTotals(messages, extH, intH, extD, intD);
+        if (request.Internal > 0)
+        {
+            if (t.InternalLastHour + request.Internal > limits.InternalRecipientsPerHour)
+            {
+                full = (WindowSpan.Hour, WindowMeasure.InternalRecipients, t.InternalLastHour, limits.InternalRecipientsPerHour);
+                return false;
+            }
+
+            if (t.InternalLastDay + request.Internal > limits.InternalRecipientsPerDay)
+            {
+                full = (WindowSpan.Day, WindowMeasure.InternalRecipients, t.InternalLastDay, limits.InternalRecipientsPerDay);
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Adds (sign 1) or removes (sign -1) a reservation. The caller holds the lock.</summary>
+    internal void ReserveLocked(in Reservation delta, int sign)
+    {
+        // Never below zero: a release after a restart (nothing reserved any more) must not free
+        // capacity that other transactions hold.
+        _reservedMessages = Math.Max(0, _reservedMessages + sign * delta.Messages);
+        _reservedExternal = Math.Max(0, _reservedExternal + sign * delta.External);
+        _reservedInternal = Math.Max(0, _reservedInternal + sign * delta.Internal);
+    }
+
+    private void AddLocked(DateTimeOffset at, int messages, int external, int @internal)
+    {
+        var h = (int)(at.UtcTicks / HourBucketTicks);
+        var d = (int)(at.UtcTicks / DayBucketTicks);
+        if (h > _hourNewest)
+        {
+            // Clear the slots of the buckets skipped since the newest one (all of them after an hour).
+            for (var b = Math.Max(_hourNewest + 1, h - HourBuckets + 1); b <= h; b++)
+            {
+                _hour[b % HourBuckets] = default;
+            }
+
+            _hourNewest = h;
+        }
+
+        // A bucket older than the window's oldest has already left it.
+        if (_hourNewest - h < HourBuckets)
+        {
+            ref var hs = ref _hour[h % HourBuckets];
+            hs.Messages += messages;
+            hs.External += external;
+            hs.Internal += @internal;
+        }
+
+        if (d > _dayNewest)
+        {
+            for (var b = Math.Max(_dayNewest + 1, d - DayBuckets + 1); b <= d; b++)
+            {
+                _day[b % DayBuckets] = default;
+            }
+
+            _dayNewest = d;
+        }
+
+        if (_dayNewest - d < DayBuckets)
+        {
+            ref var ds = ref _day[d % DayBuckets];
+            ds.External += external;
+            ds.Internal += @internal;
+        }
+    }
+
+    private WindowTotals ReadLocked(DateTimeOffset now)
+    {
+        var h = (int)(now.UtcTicks / HourBucketTicks);
+        var d = (int)(now.UtcTicks / DayBucketTicks);
+        int messages = _reservedMessages, extH = _reservedExternal, intH = _reservedInternal, extD = _reservedExternal, intD = _reservedInternal;
+
+        // Buckets in both the window now (h-11 .. h) and the slots (newest-11 .. newest).
+        // One division per window, then the slot index wraps by comparison.
+        var first = Math.Max(h, _hourNewest) - HourBuckets + 1;
+        for (int n = Math.Min(h, _hourNewest) - first + 1, i = n > 0 ? first % HourBuckets : 0; n > 0; n--)
+        {
+            ref readonly var s = ref _hour[i];
+            messages += s.Messages;
+            extH += s.External;
+            intH += s.Internal;
+            i = i == HourBuckets - 1 ? 0 : i + 1;
+        }
+
+        first = Math.Max(d, _dayNewest) - DayBuckets + 1;
+        for (int n = Math.Min(d, _dayNewest) - first + 1, i = n > 0 ? first % DayBuckets : 0; n > 0; n--)
+        {
+            ref readonly var s = ref _day[i];
+            extD += s.External;
+            intD += s.Internal;
+            i = i == DayBuckets - 1 ? 0 : i + 1;
+        }
+
+        return new WindowTotals(messages, extH, intH, extD, intD, _reservedMessages, _reservedExternal, _reservedInternal);
     }
 
     public DateTimeOffset NextHourRelease(DateTimeOffset now)

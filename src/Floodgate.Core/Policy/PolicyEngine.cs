@@ -1,47 +1,15 @@
 using Floodgate.Core.Accounts;
 using Floodgate.Core.Detection;
-using Floodgate.Core.Fingerprinting;
+using Floodgate.Core.Transactions;
 
 namespace Floodgate.Core.Policy;
 
-/// <summary>Facts of a complete message at the end of DATA.</summary>
-public sealed class MessageFacts
-{
-    public long Size { get; init; }
-
-    public string? MessageId { get; init; }
-
-    /// <summary>The content fingerprint; default when the front door did not compute one.</summary>
-    public ContentFingerprint Fingerprint { get; init; }
-}
-
 /// <summary>
-/// Looks at a complete message (content rules, the mass-mail detector). The default accepts
-/// everything; the detector replaces it.
-/// </summary>
-public interface IMessageInspector
-{
-    Verdict Inspect(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now);
-
-    /// <summary>How the message ended (relayed, held, refused): the inspector's memory.</summary>
-    void Completed(MailboxState mailbox, in TransactionTally tally, MessageFacts message, MessageOutcome outcome, DateTimeOffset now);
-}
-
-public sealed class AcceptAllInspector : IMessageInspector
-{
-    public static readonly AcceptAllInspector Instance = new();
-
-    public Verdict Inspect(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now) => Verdict.Accept;
-
-    public void Completed(MailboxState mailbox, in TransactionTally tally, MessageFacts message, MessageOutcome outcome, DateTimeOffset now)
-    {
-    }
-}
-
-/// <summary>
-/// The policy engine: plain code, no sockets, no database. Each front door translates its
-/// protocol into these calls and the verdict back into its protocol, so the same sender meets the
-/// same rules whichever door it uses.
+/// The policy engine: plain code, no sockets, no database. It owns every transaction from begin to
+/// complete (<see cref="Transaction"/>); a door only translates its protocol into the transaction's
+/// steps and the verdict back, so a sender meets the same rules whichever door it uses. State reaches
+/// it through small interfaces: the account directory, the counter store (windows and reservations),
+/// the detector's memory, the enforcement sink and the observers of completed transactions.
 /// </summary>
 public sealed class PolicyEngine
 {
@@ -49,15 +17,29 @@ public sealed class PolicyEngine
     private readonly ICounterStore _counters;
     private readonly TimeProvider _time;
     private readonly PolicyOptions _options;
-    private readonly IMessageInspector _inspector;
+    private readonly MassMailDetector? _detector;
+    private readonly IEnforcementSink _enforcement;
+    private readonly Lock _observersLock = new();
+    private ITransactionObserver[] _observers = [];
 
-    public PolicyEngine(AccountDirectory directory, ICounterStore counters, TimeProvider time, PolicyOptions options, IMessageInspector? inspector = null)
+    public PolicyEngine(
+        AccountDirectory directory,
+        ICounterStore counters,
+        TimeProvider time,
+        PolicyOptions options,
+        MassMailDetector? detector = null,
+        IEnforcementSink? enforcement = null)
     {
         _directory = directory;
         _counters = counters;
         _time = time;
         _options = options;
-        _inspector = inspector ?? AcceptAllInspector.Instance;
+        _detector = detector;
+        _enforcement = enforcement ?? new RefuseOffenses(options);
+        if (detector is not null)
+        {
+            AddObserver(detector);
+        }
     }
 
     public AccountDirectory Directory => _directory;
@@ -65,6 +47,23 @@ public sealed class PolicyEngine
     public ICounterStore Counters => _counters;
 
     public TimeProvider Time => _time;
+
+    public PolicyOptions Options => _options;
+
+    public MassMailDetector? Detector => _detector;
+
+    /// <summary>A new transaction for a door's session (reused message after message).</summary>
+    /// <param name="enforces">False for a door that only inspects content while another counts the message.</param>
+    public Transaction Open(Door door, bool enforces = true) => new(this, door, enforces);
+
+    /// <summary>Adds a consumer of completed transactions (the transaction log, metrics). Set up before traffic.</summary>
+    public void AddObserver(ITransactionObserver observer)
+    {
+        lock (_observersLock)
+        {
+            _observers = [.. _observers, observer];
+        }
+    }
 
     /// <summary>Is the mailbox, its domain and its client allowed to send now? Checked at every stage.</summary>
     public Verdict CheckStatus(MailboxState mailbox)
@@ -101,136 +100,42 @@ public sealed class PolicyEngine
     }
 
     /// <summary>
-    /// MAIL FROM: status, the envelope sender, the declared size and the messages-per-hour windows.
-    /// Reads the window totals once for the whole transaction.
+    /// A recipient is internal when its domain belongs to the sender's own client and its local part is
+    /// plain: anything that a next MTA might route onwards (the percent hack, a bang path) counts as
+    /// external, the stricter class.
     /// </summary>
-    public Verdict BeginTransaction(MailboxState mailbox, ReadOnlySpan<char> envelopeSender, long declaredSize, out TransactionTally tally)
+    public bool IsExternal(MailboxState mailbox, ReadOnlySpan<char> recipient) => Classify(mailbox, recipient, out _);
+
+    /// <summary><see cref="IsExternal"/>, and a hash of the normalised address.</summary>
+    internal bool Classify(MailboxState mailbox, ReadOnlySpan<char> recipient, out ulong hash)
     {
-        tally = default;
-        var verdict = CheckStatus(mailbox);
-        if (!verdict.IsAccept)
+        Span<char> buffer = stackalloc char[Addresses.MaxLength + 8];
+        if (!Addresses.TryNormalize(recipient, buffer, out var written))
         {
-            return verdict;
+            hash = Hash(recipient);
+            return true;
         }
 
-        // The null sender (bounces) is allowed: it names no address to spoof.
-        if (!envelopeSender.IsEmpty && !mailbox.MaySendAs(envelopeSender))
-        {
-            return PolicyTexts.SenderNotAllowed(mailbox.Address);
-        }
-
-        var limits = mailbox.Client.Limits;
-        if (declaredSize > limits.MaxMessageSizeBytes)
-        {
-            return PolicyTexts.MessageTooLarge(limits.MaxMessageSizeBytes);
-        }
-
-        var now = _time.GetUtcNow();
-        tally.Mailbox = _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now);
-        tally.Domain = _counters.Read(new CounterKey(CounterScope.Domain, mailbox.Domain.Id), now);
-        tally.Client = _counters.Read(new CounterKey(CounterScope.Client, mailbox.Client.Id), now);
-
-        if (tally.Mailbox.MessagesLastHour >= limits.Mailbox.MessagesPerHour)
-        {
-            return MessagesRate(CounterScope.Mailbox, mailbox.Id, mailbox.Address, tally.Mailbox.MessagesLastHour, limits.Mailbox.MessagesPerHour, now);
-        }
-
-        if (tally.Domain.MessagesLastHour >= limits.Domain.MessagesPerHour)
-        {
-            return MessagesRate(CounterScope.Domain, mailbox.Domain.Id, "domain " + mailbox.Domain.Name, tally.Domain.MessagesLastHour, limits.Domain.MessagesPerHour, now);
-        }
-
-        if (tally.Client.MessagesLastHour >= limits.Client.MessagesPerHour)
-        {
-            return MessagesRate(CounterScope.Client, mailbox.Client.Id, "client " + mailbox.Client.Name, tally.Client.MessagesLastHour, limits.Client.MessagesPerHour, now);
-        }
-
-        return Verdict.Accept;
+        var normalized = buffer[..written];
+        hash = Hash(normalized);
+        return !Addresses.HasPlainLocalPart(normalized)
+            || !_directory.TryGetDomain(Addresses.DomainOf(normalized), out var domain)
+            || domain.Client.Id != mailbox.Client.Id;
     }
 
-    /// <summary>
-    /// RCPT TO: status, the recipient cap and the recipient windows. On accept the recipient is
-    /// added to the tally.
-    /// </summary>
-    public Verdict CheckRecipient(MailboxState mailbox, ref TransactionTally tally, ReadOnlySpan<char> recipient)
+    // FNV-1a, 64 bits: a recipient set's hash is the sum of its members', so order does not matter.
+    private static ulong Hash(ReadOnlySpan<char> s)
     {
-        var verdict = CheckStatus(mailbox);
-        if (!verdict.IsAccept)
+        var h = 0xcbf29ce484222325UL;
+        foreach (var c in s)
         {
-            return verdict;
+            h = (h ^ c) * 0x100000001b3UL;
         }
 
-        var limits = mailbox.Client.Limits;
-        if (tally.Recipients >= limits.MaxRecipientsPerMessage)
-        {
-            return PolicyTexts.RecipientCap(limits.MaxRecipientsPerMessage);
-        }
-
-        var external = IsExternal(mailbox, recipient);
-        verdict = CheckRecipientWindows(mailbox, in tally, limits, external);
-        if (!verdict.IsAccept)
-        {
-            return verdict;
-        }
-
-        tally.Recipients++;
-        if (external)
-        {
-            tally.External++;
-        }
-        else
-        {
-            tally.Internal++;
-        }
-
-        return Verdict.Accept;
+        return h;
     }
 
-    /// <summary>End of DATA: status, size and the message inspector (content rules, detector).</summary>
-    public Verdict CheckMessage(MailboxState mailbox, in TransactionTally tally, MessageFacts message)
-    {
-        var verdict = CheckStatus(mailbox);
-        if (!verdict.IsAccept)
-        {
-            return verdict;
-        }
-
-        var limits = mailbox.Client.Limits;
-        if (message.Size > limits.MaxMessageSizeBytes)
-        {
-            return PolicyTexts.MessageTooLarge(limits.MaxMessageSizeBytes);
-        }
-
-        return _inspector.Inspect(mailbox, in tally, message, _time.GetUtcNow());
-    }
-
-    /// <summary>The message left Floodgate: count it in every window of the mailbox, its domain and its client.</summary>
-    public void RecordSent(MailboxState mailbox, in TransactionTally tally) =>
-        RecordSent(mailbox.Id, mailbox.Domain.Id, mailbox.Client.Id, tally.External, tally.Internal, _time.GetUtcNow());
-
-    /// <summary>
-    /// The end of a message that reached <see cref="CheckMessage"/>: relayed ones count in the
-    /// windows; every outcome goes to the inspector's memory (held attempts are evidence too).
-    /// </summary>
-    public void RecordOutcome(MailboxState mailbox, in TransactionTally tally, MessageFacts message, MessageOutcome outcome)
-    {
-        var now = _time.GetUtcNow();
-        if (outcome == MessageOutcome.Relayed)
-        {
-            RecordSent(mailbox.Id, mailbox.Domain.Id, mailbox.Client.Id, tally.External, tally.Internal, now);
-        }
-
-        _inspector.Completed(mailbox, in tally, message, outcome, now);
-    }
-
-    /// <summary>
-    /// The inspector's memory only, no windows: for a front door that inspects content while another
-    /// door counts the same message (Postfix: the milter inspects, policy delegation counts).
-    /// </summary>
-    public void RecordInspected(MailboxState mailbox, in TransactionTally tally, MessageFacts message, MessageOutcome outcome) =>
-        _inspector.Completed(mailbox, in tally, message, outcome, _time.GetUtcNow());
-
-    /// <summary>Counts a sent message; also used to rebuild the windows from the transaction log at start.</summary>
+    /// <summary>Counts a sent message without a transaction: the windows rebuilt from the transaction log at start.</summary>
     public void RecordSent(int mailboxId, int domainId, int clientId, int external, int @internal, DateTimeOffset at)
     {
         _counters.Add(new CounterKey(CounterScope.Mailbox, mailboxId), at, 1, external, @internal);
@@ -238,52 +143,54 @@ public sealed class PolicyEngine
         _counters.Add(new CounterKey(CounterScope.Client, clientId), at, 1, external, @internal);
     }
 
-    /// <summary>A recipient is internal when its domain belongs to the sender's own client.</summary>
-    public bool IsExternal(MailboxState mailbox, ReadOnlySpan<char> recipient)
+    internal Verdict RateVerdict(in ReservationRefusal refusal)
     {
-        var at = recipient.LastIndexOf('@');
-        if (at < 0)
+        var what = refusal.Measure switch
         {
-            return true;
-        }
-
-        return !_directory.TryGetDomain(recipient[(at + 1)..], out var domain) || domain.Client.Id != mailbox.Client.Id;
+            WindowMeasure.Messages => "messages",
+            WindowMeasure.ExternalRecipients => "external recipients",
+            _ => "internal recipients",
+        };
+        return PolicyTexts.Rate(ScopeName(refusal.Scope, refusal.Id), what, refusal.Used, refusal.Limit, refusal.Span == WindowSpan.Hour ? "hour" : "24 hours", refusal.RetryAt);
     }
 
-    private Verdict CheckRecipientWindows(MailboxState mailbox, in TransactionTally tally, PlanLimits limits, bool external)
+    internal async ValueTask<Verdict> InspectAsync(Transaction transaction, MessageFacts message, CancellationToken cancellationToken)
     {
-        var soFar = external ? tally.External : tally.Internal;
-        var verdict = CheckScope(CounterScope.Mailbox, mailbox.Id, in tally.Mailbox, limits.Mailbox, external, soFar);
-        if (verdict.IsAccept)
+        var mailbox = transaction.Mailbox!;
+        if (_detector is null || message.Fingerprint.IsDefault || transaction.External == 0)
         {
-            verdict = CheckScope(CounterScope.Domain, mailbox.Domain.Id, in tally.Domain, limits.Domain, external, soFar);
+            return Verdict.Accept;
         }
 
-        if (verdict.IsAccept)
+        var now = _time.GetUtcNow();
+        // The mailbox's window already holds this message: reserved (the enforcing door) or counted
+        // (policy delegation, before the milter inspects).
+        var tally = new TransactionTally(transaction.Recipients, transaction.External, transaction.Internal,
+            _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour, transaction.RecipientsHash);
+        var result = _detector.Evaluate(mailbox, in tally, message, now);
+        if (result.ObservedAction != result.Action)
         {
-            verdict = CheckScope(CounterScope.Client, mailbox.Client.Id, in tally.Client, limits.Client, external, soFar);
+            _enforcement.Observed(mailbox, result, now);
         }
 
-        return verdict;
+        switch (result.Action)
+        {
+            case DetectionAction.Offense:
+                return await _enforcement.RaiseOffenseAsync(mailbox, result, now, cancellationToken).ConfigureAwait(false);
+            case DetectionAction.Hold:
+                _enforcement.Held(mailbox, result, now);
+                return PolicyTexts.Held(result, _detector.Options.ListService);
+            default:
+                return Verdict.Accept;
+        }
     }
 
-    /// <summary>One scope's hour and day windows for one class of recipient, with this transaction's recipients so far.</summary>
-    private Verdict CheckScope(CounterScope scope, int id, in WindowTotals totals, ScopeLimits limits, bool external, int soFar)
+    internal void Raise(CompletedTransaction completed)
     {
-        var (hour, day, hourLimit, dayLimit) = external
-            ? (totals.ExternalLastHour, totals.ExternalLastDay, limits.ExternalRecipientsPerHour, limits.ExternalRecipientsPerDay)
-            : (totals.InternalLastHour, totals.InternalLastDay, limits.InternalRecipientsPerHour, limits.InternalRecipientsPerDay);
-        if (hour + soFar + 1 > hourLimit)
+        foreach (var observer in _observers)
         {
-            return HourRate(scope, id, ScopeName(scope, id), external ? "external recipients" : "internal recipients", hour + soFar, hourLimit);
+            observer.Completed(completed);
         }
-
-        if (day + soFar + 1 > dayLimit)
-        {
-            return DayRate(scope, id, ScopeName(scope, id), external ? "external recipients" : "internal recipients", day + soFar, dayLimit);
-        }
-
-        return Verdict.Accept;
     }
 
     // Only on the refusal path: the name goes into the reply text.
@@ -294,18 +201,21 @@ public sealed class PolicyEngine
         _ => _directory.TryGetClient(id, out var c) ? "client " + c.Name : $"client {id}",
     };
 
-    private Verdict MessagesRate(CounterScope scope, int id, string name, int used, int limit, DateTimeOffset now) =>
-        PolicyTexts.Rate(name, "messages", used, limit, "hour", _counters.NextHourRelease(new CounterKey(scope, id), now));
-
-    private Verdict HourRate(CounterScope scope, int id, string name, string what, int used, int limit)
+    /// <summary>Without an enforcement service (tests, tools): an offense refuses the message and suspends nothing.</summary>
+    private sealed class RefuseOffenses(PolicyOptions options) : IEnforcementSink
     {
-        var now = _time.GetUtcNow();
-        return PolicyTexts.Rate(name, what, used, limit, "hour", _counters.NextHourRelease(new CounterKey(scope, id), now));
-    }
+        public ValueTask<Verdict> RaiseOffenseAsync(MailboxState mailbox, DetectionResult result, DateTimeOffset now, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(PolicyTexts.OffenseWithoutEnforcement(options.SupportContact));
 
-    private Verdict DayRate(CounterScope scope, int id, string name, string what, int used, int limit)
-    {
-        var now = _time.GetUtcNow();
-        return PolicyTexts.Rate(name, what, used, limit, "24 hours", _counters.NextDayRelease(new CounterKey(scope, id), now));
+        public void Held(MailboxState mailbox, DetectionResult result, DateTimeOffset now)
+        {
+        }
+
+        public void Observed(MailboxState mailbox, DetectionResult result, DateTimeOffset now)
+        {
+        }
     }
 }
+
+/// <summary>What the detector needs of a transaction: its recipients and the mailbox's last hour of external recipients, this message included.</summary>
+public readonly record struct TransactionTally(int Recipients, int External, int Internal, int MailboxExternalLastHour, ulong RecipientsHash = 0);

@@ -1,46 +1,82 @@
 using System.Globalization;
-using Floodgate.Core.Accounts;
+using Floodgate.Core.Detection;
+using Floodgate.Core.Enforcement;
 
 namespace Floodgate.Core.Policy;
 
 /// <summary>Every text the engine puts in a reply, in one place.</summary>
-internal static class PolicyTexts
+public static class PolicyTexts
 {
     public static Verdict Suspended(string what, string name, string? reason, string reasonKey, string support) =>
-        new(VerdictKind.Reject, 550, "5.7.1",
+        new(Outcome.Rejected, 550, "5.7.1",
             $"{what} {name} is suspended{ReasonPart(reason)}. Sending is blocked; contact {support}",
             reasonKey);
 
     public static Verdict Terminated(string client, string? reason, string support) =>
-        new(VerdictKind.Reject, 550, "5.7.1",
+        new(Outcome.Rejected, 550, "5.7.1",
             $"Client {client} is terminated from the network{ReasonPart(reason)}. Contact {support}",
             PolicyReasons.ClientTerminated);
 
     public static Verdict Disabled(string what, string name, string support) =>
-        new(VerdictKind.Reject, 550, "5.7.1", $"{what} {name} is disabled. Contact {support}", PolicyReasons.Disabled);
+        new(Outcome.Rejected, 550, "5.7.1", $"{what} {name} is disabled. Contact {support}", PolicyReasons.Disabled);
 
     public static Verdict SenderNotAllowed(string mailbox) =>
-        new(VerdictKind.Reject, 553, "5.7.1",
+        new(Outcome.Rejected, 553, "5.7.1",
             $"Sender address rejected: not owned by {mailbox}", PolicyReasons.SenderNotAllowed);
 
     // RFC 5321 4.5.3.1.10: 452 lets the client send the remaining recipients in a new transaction.
     public static Verdict RecipientCap(int cap) =>
-        new(VerdictKind.Defer, 452, "4.5.3",
+        new(Outcome.Deferred, 452, "4.5.3",
             $"Too many recipients: at most {cap.ToString(CultureInfo.InvariantCulture)} per message; send the rest in a new message",
             PolicyReasons.RecipientCap);
 
     public static Verdict MessageTooLarge(long limit) =>
-        new(VerdictKind.Reject, 552, "5.3.4",
+        new(Outcome.Rejected, 552, "5.3.4",
             $"Message size exceeds the plan's limit of {limit.ToString(CultureInfo.InvariantCulture)} bytes",
             PolicyReasons.MessageTooLarge);
 
     public static Verdict Rate(string scopeName, string what, int used, int limit, string window, DateTimeOffset retryAt) =>
-        new(VerdictKind.Defer, 451, "4.7.1",
+        new(Outcome.Deferred, 451, "4.7.1",
             string.Create(CultureInfo.InvariantCulture,
                 $"Rate limit: {scopeName} has sent {used} {what} in the last {window} (limit {limit}); try again after {retryAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC"),
             PolicyReasons.RateLimit);
 
-    private static string ReasonPart(string? reason) => string.IsNullOrWhiteSpace(reason) ? string.Empty : $" ({reason})";
+    /// <summary>A login that authenticated (at Postfix) but names no mailbox of Floodgate's.</summary>
+    public static Verdict UnknownLoginDeferred(string login, string support) =>
+        new(Outcome.Deferred, 451, "4.7.1",
+            $"Login {login} is not provisioned for outbound mail; try again later or contact {support}",
+            PolicyReasons.UnknownLogin);
 
-    public static string Describe(MailboxState m) => m.Address;
+    public static Verdict UnknownLoginRejected(string login, string support) =>
+        new(Outcome.Rejected, 550, "5.7.1",
+            $"Login {login} is not provisioned for outbound mail; contact {support}",
+            PolicyReasons.UnknownLogin);
+
+    public static Verdict Held(DetectionResult result, string listService)
+    {
+        var copies = result.Evidence.Count + 1;
+        var external = 0;
+        foreach (var e in result.Evidence)
+        {
+            external += e.External;
+        }
+
+        return new Verdict(Outcome.Held, 451, "4.7.1", string.Create(CultureInfo.InvariantCulture,
+            $"Message held: it looks like a mass mailing ({copies} similar messages to {external} external recipients so far). Nothing was sent; do not send it again. Bulk mail must go through {listService} (opt-in members, an unsubscribe link). The abuse desk has been told."),
+            PolicyReasons.Held);
+    }
+
+    public static Verdict Offense(string signals, string target, LadderStep step, string support) =>
+        new(Outcome.Rejected, 550, "5.7.1",
+            $"Message refused: mass mailing detected ({signals}); {target} ({Ladder.Describe(step)}). Your primary contact will be called; contact {support}",
+            PolicyReasons.Offense);
+
+    public static Verdict OffenseWithoutEnforcement(string support) =>
+        new(Outcome.Rejected, 550, "5.7.1", $"Message refused: mass mailing detected. Contact {support}", PolicyReasons.Offense);
+
+    /// <summary>The reason a suspension by the detector carries, shown to the sender at every later refusal.</summary>
+    public static string OffenseReason(DateTimeOffset at, LadderStep step) =>
+        string.Create(CultureInfo.InvariantCulture, $"mass mailing detected {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC, {Ladder.Describe(step)}");
+
+    private static string ReasonPart(string? reason) => string.IsNullOrWhiteSpace(reason) ? string.Empty : $" ({reason})";
 }

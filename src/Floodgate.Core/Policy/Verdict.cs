@@ -1,17 +1,22 @@
 namespace Floodgate.Core.Policy;
 
-public enum VerdictKind : byte
+/// <summary>
+/// What happens to a transaction, or at one of its stages: the one word for it in the engine, the
+/// doors, the detector's memory, the relay and the transaction log (stored as its number).
+/// </summary>
+public enum Outcome : byte
 {
-    Accept = 0,
+    /// <summary>Go on (a stage), or accepted and handed on: relayed upstream or written to the outbox (a transaction).</summary>
+    Accepted = 0,
 
     /// <summary>Temporary refusal (4xx): the sender's MTA retries; nothing is lost.</summary>
-    Defer = 1,
+    Deferred = 1,
 
     /// <summary>Permanent refusal (5xx).</summary>
-    Reject = 2,
+    Rejected = 2,
 
-    /// <summary>Suspicious: defer it (gateway) or put it in the hold queue (milter) while people look.</summary>
-    Hold = 3,
+    /// <summary>Suspicious: deferred (gateway) or put in the hold queue (milter) while people look.</summary>
+    Held = 3,
 }
 
 /// <summary>
@@ -19,11 +24,14 @@ public enum VerdictKind : byte
 /// enhanced status code (RFC 3463), a text a person can read, and a stable reason key for metrics
 /// and the transaction log.
 /// </summary>
-public readonly record struct Verdict(VerdictKind Kind, int Code, string EnhancedCode, string Text, string Reason)
+public readonly record struct Verdict(Outcome Outcome, int Code, string EnhancedCode, string Text, string Reason)
 {
-    public static readonly Verdict Accept = new(VerdictKind.Accept, 250, "2.0.0", "OK", PolicyReasons.Ok);
+    public static readonly Verdict Accept = new(Outcome.Accepted, 250, "2.0.0", "OK", PolicyReasons.Ok);
 
-    public bool IsAccept => Kind == VerdictKind.Accept;
+    public bool IsAccept => Outcome == Outcome.Accepted;
+
+    /// <summary>"550 5.7.1": what the transaction log keeps as the reply code.</summary>
+    public string ReplyCode => Code.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + EnhancedCode;
 
     public override string ToString() => $"{Code} {EnhancedCode} {Text}";
 }
@@ -32,6 +40,7 @@ public readonly record struct Verdict(VerdictKind Kind, int Code, string Enhance
 public static class PolicyReasons
 {
     public const string Ok = "ok";
+    public const string Relayed = "relayed";
     public const string MailboxSuspended = "mailbox-suspended";
     public const string DomainSuspended = "domain-suspended";
     public const string ClientSuspended = "client-suspended";
@@ -43,4 +52,11 @@ public static class PolicyReasons
     public const string MessageTooLarge = "message-too-large";
     public const string Held = "held";
     public const string Offense = "offense";
+    public const string UnknownLogin = "unknown-login";
+    public const string UnknownSender = "unknown-sender";
+    public const string Unparsable = "unparsable";
+    public const string UpstreamDeferred = "upstream-deferred";
+    public const string UpstreamRejected = "upstream-rejected";
+    public const string NoEndOfMessage = "no-end-of-message";
+    public const string Inspected = "inspected";
 }

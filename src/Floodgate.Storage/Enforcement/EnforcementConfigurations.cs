@@ -28,6 +28,7 @@ internal sealed class OffenseRecordConfiguration : IEntityTypeConfiguration<Offe
         // The ladder at start reads (client, time); LoadAllOffenseTimesAsync reads by time.
         builder.HasIndex(o => new { o.ClientId, o.At });
         builder.HasIndex(o => o.At);
+        builder.HasIndex(o => o.Key).IsUnique();
     }
 }
 

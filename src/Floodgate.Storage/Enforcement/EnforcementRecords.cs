@@ -38,6 +38,9 @@ public sealed class OffenseRecord
 
     /// <summary>Set in the same transaction as the offense; null only in between.</summary>
     public long? IncidentId { get; set; }
+
+    /// <summary>The engine's key for the offense (<see cref="Floodgate.Core.Enforcement.Offense.Key"/>): recording it twice (a journal replayed after a crash) writes it once.</summary>
+    public Guid? Key { get; set; }
 }
 
 /// <summary>A mailbox, domain or client taken off the network, and when and why it came back.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Floodgate.Core.Accounts;
 using Floodgate.Core.Detection;
 using Floodgate.Core.Enforcement;
+using Floodgate.Core.Policy;
 using Floodgate.Storage.Accounts;
 using Microsoft.EntityFrameworkCore;
 
@@ -24,7 +25,16 @@ public sealed class EnforcementStore(
 {
     internal static readonly JsonSerializerOptions EvidenceJson = new(JsonSerializerDefaults.Web)
     {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        Converters = { new OutcomeJsonConverter(), new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    // A person's word for what became of a message in a damages statement.
+    private static string DamagesWord(Outcome outcome) => outcome switch
+    {
+        Outcome.Accepted => "relayed",
+        Outcome.Rejected => "refused",
+        Outcome.Held => "held",
+        _ => "deferred",
     };
 
     // ---- offenses
@@ -59,23 +69,52 @@ public sealed class EnforcementStore(
         if (mailbox.DomainId != offense.DomainId || mailbox.Domain!.ClientId != offense.ClientId)
             throw new EnforcementException(EnforcementError.Invalid,
                 $"The offense was not recorded: mailbox {mailbox.Address} is not in domain {offense.DomainId} of client {offense.ClientId}.");
-        var client = await db.Clients.AsNoTracking().FirstAsync(c => c.Id == offense.ClientId, cancellationToken);
-
-        var (scope, targetId, status) = offense.Step switch
+        var others = offense.OtherMailboxes ?? [];
+        foreach (var other in others)
         {
-            LadderStep.SuspendMailbox => (AccountScope.Mailbox, offense.MailboxId, AccountStatus.Suspended),
-            LadderStep.SuspendDomain => (AccountScope.Domain, offense.DomainId, AccountStatus.Suspended),
-            _ => (AccountScope.Client, offense.ClientId, AccountStatus.Terminated),
+            var o = await db.Mailboxes.AsNoTracking().Include(m => m.Domain).FirstOrDefaultAsync(m => m.Id == other.Id, cancellationToken)
+                ?? throw NotFound("mailbox", other.Id);
+            if (o.Domain!.ClientId != offense.ClientId)
+                throw new EnforcementException(EnforcementError.Invalid,
+                    $"The offense was not recorded: mailbox {o.Address} is not a mailbox of client {offense.ClientId}.");
+        }
+
+        if (offense.Key is { } key && await db.Offenses.AsNoTracking().FirstOrDefaultAsync(x => x.Key == key, cancellationToken) is { } existing)
+        {
+            // A journal replayed after a crash: the offense is already here.
+            var known = await db.Incidents.AsNoTracking().FirstAsync(i => i.OffenseId == existing.Id, cancellationToken);
+            var firstSuspension = await db.Suspensions.AsNoTracking().Where(x => x.OffenseId == existing.Id).OrderBy(x => x.Id).FirstAsync(cancellationToken);
+            var contact = await db.ContactTasks.AsNoTracking().FirstAsync(t => t.IncidentId == known.Id, cancellationToken);
+            return new RecordedOffense(existing.Id, known.Id, firstSuspension.Id, contact.Id, existing.Step, firstSuspension.Scope, firstSuspension.TargetId, false);
+        }
+
+        var client = await db.Clients.AsNoTracking().FirstAsync(c => c.Id == offense.ClientId, cancellationToken);
+        var (scope, status) = offense.Step switch
+        {
+            LadderStep.SuspendMailbox => (AccountScope.Mailbox, AccountStatus.Suspended),
+            LadderStep.SuspendDomain => (AccountScope.Domain, AccountStatus.Suspended),
+            _ => (AccountScope.Client, AccountStatus.Terminated),
         };
+
+        // One step of the ladder: each mailbox of the detection, each of their domains, or the client.
+        var targetIds = new List<int>();
+        switch (scope)
+        {
+            case AccountScope.Mailbox:
+                targetIds.Add(offense.MailboxId);
+                targetIds.AddRange(others.Select(o => o.Id));
+                break;
+            case AccountScope.Domain:
+                targetIds.Add(offense.DomainId);
+                targetIds.AddRange(others.Select(o => o.DomainId));
+                break;
+            default:
+                targetIds.Add(offense.ClientId);
+                break;
+        }
 
         var now = time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var target = await FindTargetAsync(db, scope, targetId, cancellationToken);
-
-        // The enum runs Active < Disabled < Suspended < Terminated: never weaken a status here.
-        var statusChanged = target.Status < status;
-        object? statusDetails = statusChanged ? target.Set(status, reason) : null;
-
         var record = new OffenseRecord
         {
             At = offense.At,
@@ -89,21 +128,36 @@ public sealed class EnforcementStore(
             Reason = reason,
             SignalsJson = JsonSerializer.Serialize(offense.Signals ?? [], EvidenceJson),
             EvidenceJson = JsonSerializer.Serialize(offense.Evidence ?? [], EvidenceJson),
+            Key = offense.Key,
         };
         db.Offenses.Add(record);
         await db.SaveChangesAsync(cancellationToken);
 
-        var suspension = new SuspensionRecord
+        var anyStatusChanged = false;
+        var suspensions = new List<(SuspensionRecord Suspension, StatusTarget Target, bool Changed, object? Details)>();
+        foreach (var targetId in targetIds.Distinct())
         {
-            Scope = scope,
-            TargetId = targetId,
-            TargetName = target.Name,
-            Status = status,
-            Reason = reason,
-            StartedAt = now,
-            StartedBy = actor,
-            OffenseId = record.Id,
-        };
+            var target = await FindTargetAsync(db, scope, targetId, cancellationToken);
+
+            // The enum runs Active < Disabled < Suspended < Terminated: never weaken a status here.
+            var statusChanged = target.Status < status;
+            object? details = statusChanged ? target.Set(status, reason) : null;
+            anyStatusChanged |= statusChanged;
+            var suspension = new SuspensionRecord
+            {
+                Scope = scope,
+                TargetId = targetId,
+                TargetName = target.Name,
+                Status = status,
+                Reason = reason,
+                StartedAt = now,
+                StartedBy = actor,
+                OffenseId = record.Id,
+            };
+            db.Suspensions.Add(suspension);
+            suspensions.Add((suspension, target, statusChanged, details));
+        }
+
         var incident = new IncidentRecord
         {
             ClientId = offense.ClientId,
@@ -112,7 +166,6 @@ public sealed class EnforcementStore(
             State = IncidentState.Open,
             OpenedAt = now,
         };
-        db.Suspensions.Add(suspension);
         db.Incidents.Add(incident);
         await db.SaveChangesAsync(cancellationToken);
 
@@ -132,29 +185,38 @@ public sealed class EnforcementStore(
         db.ContactTasks.Add(task);
         await db.SaveChangesAsync(cancellationToken);
 
-        if (statusDetails is not null)
-            Audit(db, now, actor, target.Kind + ".status", target.Kind, target.Id, statusDetails);
+        foreach (var (_, target, _, details) in suspensions)
+        {
+            if (details is not null)
+                Audit(db, now, actor, target.Kind + ".status", target.Kind, target.Id, details);
+        }
+
         Audit(db, now, actor, "offense.record", "offense", record.Id, new
         {
             step = offense.Step.ToString(),
             offense.Score,
             offense.Source,
             mailbox = offense.MailboxAddress,
+            others = others.Select(o => o.Address).ToList(),
             reason,
             signals = offense.Signals?.Count ?? 0,
             evidence = offense.Evidence?.Count ?? 0,
             incident = incident.Id,
         });
-        Audit(db, now, actor, "suspension.start", "suspension", suspension.Id, new
+        foreach (var (suspension, target, statusChanged, _) in suspensions)
         {
-            scope = scope.ToString(),
-            target = targetId,
-            name = target.Name,
-            status = status.ToString(),
-            reason,
-            offense = record.Id,
-            statusChanged,
-        });
+            Audit(db, now, actor, "suspension.start", "suspension", suspension.Id, new
+            {
+                scope = scope.ToString(),
+                target = target.Id,
+                name = target.Name,
+                status = status.ToString(),
+                reason,
+                offense = record.Id,
+                statusChanged,
+            });
+        }
+
         Audit(db, now, actor, "incident.open", "incident", incident.Id, new { client = client.Name, step = offense.Step.ToString(), offense = record.Id });
         Audit(db, now, actor, "contact-task.open", "contact-task", task.Id, new
         {
@@ -164,11 +226,12 @@ public sealed class EnforcementStore(
             dueAt = task.DueAt,
         });
         await db.SaveChangesAsync(cancellationToken);
-        if (statusChanged)
+        if (anyStatusChanged)
             await AccountStore.BumpVersionAsync(db, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
-        return new RecordedOffense(record.Id, incident.Id, suspension.Id, task.Id, offense.Step, scope, targetId, statusChanged);
+        var first = suspensions[0];
+        return new RecordedOffense(record.Id, incident.Id, first.Suspension.Id, task.Id, offense.Step, scope, first.Target.Id, anyStatusChanged);
     }
 
     /// <summary>When the client's offenses were raised, oldest first (for <see cref="Ladder.StepFor"/>).</summary>
@@ -511,7 +574,7 @@ public sealed class EnforcementStore(
             ?? throw NotFound("incident", incidentId);
         var lines = ParseEvidence(row.EvidenceJson)
             .OrderBy(e => e.At)
-            .Select(e => new DamagesLine(e.At, e.MessageId ?? "(none)", e.Recipients, e.Outcome == MessageOutcome.Relayed, e.Outcome.ToString().ToLowerInvariant()))
+            .Select(e => new DamagesLine(e.At, e.MessageId ?? "(none)", e.Recipients, e.Outcome == Outcome.Accepted, DamagesWord(e.Outcome)))
             .ToList();
         return new DamagesStatement(incidentId, row.ClientName, lines, damagesOptions);
     }

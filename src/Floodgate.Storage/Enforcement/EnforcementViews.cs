@@ -7,6 +7,9 @@ namespace Floodgate.Storage.Enforcement;
 /// <summary>
 /// An offense to record. The caller has decided the step (the server does, in memory, with
 /// <see cref="Ladder.StepFor"/> at SMTP time); the store applies it. The evidence includes the message that decided.
+/// <paramref name="OtherMailboxes"/>: further mailboxes of the same client in the same detection (one
+/// offense, one step: each such mailbox, or each of their domains, is suspended with it).
+/// <paramref name="Key"/>: the engine's key; an offense with a key already recorded is not recorded again.
 /// </summary>
 public sealed record NewOffense(
     DateTimeOffset At,
@@ -19,7 +22,9 @@ public sealed record NewOffense(
     string Source,
     IReadOnlyList<Signal> Signals,
     IReadOnlyList<EvidenceMessage> Evidence,
-    string Reason)
+    string Reason,
+    IReadOnlyList<OffenseMailbox>? OtherMailboxes = null,
+    Guid? Key = null)
 {
     public const string Detector = "detector";
     public const string Operator = "operator";

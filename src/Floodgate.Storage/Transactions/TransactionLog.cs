@@ -1,3 +1,4 @@
+using Floodgate.Core.Policy;
 using Microsoft.EntityFrameworkCore;
 
 namespace Floodgate.Storage.Transactions;
@@ -6,7 +7,7 @@ namespace Floodgate.Storage.Transactions;
 public sealed record TransactionQuery(
     DateTimeOffset? Since = null,
     string? Mailbox = null,
-    TransactionVerdict? Verdict = null,
+    Outcome? Verdict = null,
     int Limit = 50);
 
 /// <summary>What the rate windows need of one transaction.</summary>
@@ -17,9 +18,10 @@ public readonly record struct TransactionWindowRow(
     int? ClientId,
     int Recipients,
     int ExternalRecipients,
-    TransactionVerdict Verdict,
+    Outcome Verdict,
     string? MessageId = null,
-    byte[]? Fingerprint = null);
+    byte[]? Fingerprint = null,
+    bool Counted = true);
 
 /// <summary>Reads the transaction log.</summary>
 public sealed class TransactionLog(IDbContextFactory<FloodgateDbContext> dbFactory)
@@ -57,7 +59,7 @@ public sealed class TransactionLog(IDbContextFactory<FloodgateDbContext> dbFacto
         return await db.Transactions.AsNoTracking()
             .Where(t => t.Time >= since)
             .OrderBy(t => t.Time).ThenBy(t => t.Id)
-            .Select(t => new TransactionWindowRow(t.Time, t.MailboxId, t.DomainId, t.ClientId, t.RecipientCount, t.ExternalRecipientCount, t.Verdict, t.MessageId, t.Fingerprint))
+            .Select(t => new TransactionWindowRow(t.Time, t.MailboxId, t.DomainId, t.ClientId, t.RecipientCount, t.ExternalRecipientCount, t.Verdict, t.MessageId, t.Fingerprint, t.Counted))
             .ToListAsync(cancellationToken);
     }
 }

@@ -1,20 +1,6 @@
+using Floodgate.Core.Policy;
+
 namespace Floodgate.Storage.Transactions;
-
-/// <summary>What became of one transaction.</summary>
-public enum TransactionVerdict
-{
-    /// <summary>Accepted and handed on (relayed upstream or written to the outbox).</summary>
-    Accepted = 0,
-
-    /// <summary>4xx: the sender's MTA retries.</summary>
-    Deferred = 1,
-
-    /// <summary>5xx.</summary>
-    Rejected = 2,
-
-    /// <summary>Accepted but held for review.</summary>
-    Held = 3,
-}
 
 /// <summary>
 /// One row of the transaction log: metadata only (no body, no recipient addresses). Mailbox, domain
@@ -54,7 +40,8 @@ public sealed class TransactionRecord
 
     public string? MessageId { get; set; }
 
-    public TransactionVerdict Verdict { get; set; }
+    /// <summary>What became of the transaction (stored by name).</summary>
+    public Outcome Verdict { get; set; }
 
     /// <summary>Reply code and enhanced status, e.g. "550 5.7.1".</summary>
     public string? VerdictCode { get; set; }
@@ -66,6 +53,13 @@ public sealed class TransactionRecord
 
     /// <summary>The content fingerprint of a bulk-ish message (ContentFingerprint.ToBytes), so the detector's memory survives a restart.</summary>
     public byte[]? Fingerprint { get; set; }
+
+    /// <summary>
+    /// Whether the transaction counts in the windows (rebuilt from this log at start): false for a door
+    /// that only inspected content while another counted the same message (the milter beside policy
+    /// delegation), whose row is kept for the detector's memory.
+    /// </summary>
+    public bool Counted { get; set; } = true;
 
     public long PolicyMicros { get; set; }
 

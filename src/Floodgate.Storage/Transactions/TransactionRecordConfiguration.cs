@@ -11,6 +11,9 @@ internal sealed class TransactionRecordConfiguration : IEntityTypeConfiguration<
         builder.ToTable("TransactionLog");
         builder.Property(t => t.FrontDoor).HasMaxLength(20);
         builder.Property(t => t.Verdict).HasConversion<string>().HasMaxLength(20);
+        // Rows written before the column existed were all counted. The sentinel: EF would otherwise
+        // take false (the CLR default) for "not set" and insert the column default, true.
+        builder.Property(t => t.Counted).HasDefaultValue(true).HasSentinel(true);
         builder.HasIndex(t => t.Time);
         builder.HasIndex(t => new { t.MailboxAddress, t.Time });
     }

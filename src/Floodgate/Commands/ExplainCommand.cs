@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Floodgate.Enforcement;
+using Floodgate.Core.Enforcement;
 
 namespace Floodgate.Commands;
 

@@ -11,7 +11,7 @@ internal static class LogCommand
     {
         var since = new Option<string?>("--since") { Description = "How far back: 30m, 2h, 7d, or a time such as 2025-03-01T12:00Z" };
         var mailbox = new Option<string?>("--mailbox") { Description = "Only this mailbox's transactions" };
-        var verdict = new Option<TransactionVerdict?>("--verdict") { Description = "Accepted, Deferred, Rejected or Held" };
+        var verdict = new Option<Floodgate.Core.Policy.Outcome?>("--verdict") { Description = "Accepted, Deferred, Rejected or Held" };
         var limit = new Option<int>("--limit") { Description = "At most this many (default 50)", DefaultValueFactory = _ => 50 };
         var log = new Command("log", "Recent transactions from the transaction log") { since, mailbox, verdict, limit };
         log.SetAction(CliContext.Run(options, async (cli, ct) =>

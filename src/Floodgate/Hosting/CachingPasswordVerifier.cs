@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using Floodgate.Gateway;
+using Floodgate.Core.Accounts;
 using Floodgate.Storage.Accounts;
 
 namespace Floodgate.Hosting;
@@ -19,7 +19,7 @@ namespace Floodgate.Hosting;
 /// stall every connection it serves. At most one hash per core runs at once, because each holds
 /// 19 MiB (an import without that cap went past 17 GB; bench/RESULTS.md).
 /// </remarks>
-internal sealed class CachingPasswordVerifier(PasswordHasher hasher) : IPasswordVerifier
+internal sealed class CachingPasswordVerifier(PasswordHasher hasher, TimeProvider time) : IPasswordVerifier
 {
     private const int MaxEntries = 100_000;
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
@@ -27,10 +27,16 @@ internal sealed class CachingPasswordVerifier(PasswordHasher hasher) : IPassword
     private readonly ConcurrentDictionary<string, DateTimeOffset> _recent = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _hashing = new(Environment.ProcessorCount, Environment.ProcessorCount);
 
+    // Hashed lazily, once: the first AUTH of an unknown login pays it, not every CLI command's start.
+    private readonly Lazy<string> _dummyHash = new(() => hasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
+
+    /// <summary>A hash of the same cost as the stored ones, of a password nobody knows: an unknown login costs as much as a known one.</summary>
+    public string DummyHash => _dummyHash.Value;
+
     public ValueTask<bool> VerifyAsync(string password, string storedHash, CancellationToken cancellationToken)
     {
         var key = CacheKey(password, storedHash);
-        if (_recent.TryGetValue(key, out var expires) && expires > DateTimeOffset.UtcNow)
+        if (_recent.TryGetValue(key, out var expires) && expires > time.GetUtcNow())
         {
             return ValueTask.FromResult(true);
         }
@@ -59,7 +65,7 @@ internal sealed class CachingPasswordVerifier(PasswordHasher hasher) : IPassword
             _recent.Clear();
         }
 
-        _recent[key] = DateTimeOffset.UtcNow + Lifetime;
+        _recent[key] = time.GetUtcNow() + Lifetime;
         return true;
     }
 

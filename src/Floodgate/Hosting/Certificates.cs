@@ -1,3 +1,4 @@
+using Floodgate.Doors.Gateway;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 

@@ -13,9 +13,9 @@ public sealed class FloodgateOptions
 {
     public string DataDirectory { get; set; } = "./data";
 
-    public SmtpOptions Smtp { get; set; } = new();
+    public Doors.Gateway.SmtpOptions Smtp { get; set; } = new();
 
-    public Relay.UpstreamOptions Upstream { get; set; } = new();
+    public Doors.Relay.UpstreamOptions Upstream { get; set; } = new();
 
     public WebOptions Web { get; set; } = new();
 
@@ -33,10 +33,13 @@ public sealed class FloodgateOptions
 
     public Core.Enforcement.DamagesOptions Damages { get; set; } = new();
 
-    // Postfix front doors (src/Floodgate/Postfix): defaults and checks live in PostfixOptionsValidation.
-    public Postfix.PolicyDelegationOptions PolicyDelegation { get; set; } = new();
+    // The Postfix doors (src/Floodgate.Doors): defaults and checks live in Doors.PostfixOptions.
+    public Doors.PolicyDelegationOptions PolicyDelegation { get; set; } = new();
 
-    public Postfix.MilterOptions Milter { get; set; } = new();
+    public Doors.MilterOptions Milter { get; set; } = new();
+
+    /// <summary>Where big messages wait on disk while they are received and relayed; bounded in memory and on disk.</summary>
+    public SpoolOptions Spool { get; set; } = new();
 
     /// <summary>
     /// List settings have their defaults filled in after binding: the configuration binder appends
@@ -49,7 +52,7 @@ public sealed class FloodgateOptions
             Smtp.Listen.Add("127.0.0.1:2525");
         }
 
-        Postfix.PostfixOptionsValidation.ApplyDefaults(this);
+        Doors.PostfixOptions.ApplyDefaults(PolicyDelegation, Milter);
     }
 
     /// <summary>Every problem with the settings, each naming the setting; empty when all is well.</summary>
@@ -168,44 +171,23 @@ public sealed class FloodgateOptions
             errors.Add($"Database:Provider: '{Database.Provider}' is not one of sqlite, postgres");
         }
 
-        Postfix.PostfixOptionsValidation.Validate(this, errors);
+        Doors.PostfixOptions.Validate(PolicyDelegation, Milter, static text => Endpoints.TryParse(text, out _), errors);
+        errors.AddRange(LoginThrottle.Validate());
 
         return errors;
     }
 }
 
-public sealed class SmtpOptions
+public sealed class SpoolOptions
 {
-    /// <summary>Plain listeners (STARTTLS offered when a certificate is available). Add 0.0.0.0:587 for submission.</summary>
-    public List<string> Listen { get; set; } = [];
+    /// <summary>Bytes one message may hold in memory before the rest goes to a spool file.</summary>
+    public int MemoryThreshold { get; set; } = 1024 * 1024;
 
-    /// <summary>Implicit-TLS listeners (RFC 8314 submissions, port 465).</summary>
-    public List<string> ImplicitTlsListen { get; set; } = [];
+    /// <summary>All messages' in-memory bytes together; past it, new content goes to disk.</summary>
+    public long MaxMemoryBytes { get; set; } = 256L * 1024 * 1024;
 
-    public string Hostname { get; set; } = Dns.GetHostName();
-
-    /// <summary>PKCS#12 (.pfx) file. Without one, a self-signed certificate is generated into the data folder.</summary>
-    public string? CertificatePath { get; set; }
-
-    public string? CertificatePassword { get; set; }
-
-    /// <summary>AUTH without TLS from loopback clients (local tools, tests). Never from other addresses unless AllowPlaintextAuth.</summary>
-    public bool AllowPlaintextAuthOnLoopback { get; set; } = true;
-
-    public bool AllowPlaintextAuth { get; set; }
-
-    /// <summary>Networks that may submit without AUTH (the provider's own MTAs, benchmarks). Empty by default.</summary>
-    public List<string> TrustedNetworks { get; set; } = [];
-
-    public int MaxConnections { get; set; } = 2000;
-
-    public int MaxConnectionsPerAddress { get; set; } = 200;
-
-    public long MaxMessageSize { get; set; } = 35 * 1024 * 1024;
-
-    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
-
-    public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>All spool files together; past it, a message is refused with 452 4.3.1 (the client retries).</summary>
+    public long MaxSpoolBytes { get; set; } = 4L * 1024 * 1024 * 1024;
 }
 
 public sealed class WebOptions

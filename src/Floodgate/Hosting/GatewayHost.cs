@@ -1,10 +1,10 @@
 using System.Net;
-using Floodgate.Core.Accounts;
+using Floodgate.Core.Enforcement;
 using Floodgate.Core.Policy;
-using Floodgate.Enforcement;
-using Floodgate.Gateway;
+using Floodgate.Doors.Gateway;
+using Floodgate.Doors.Relay;
 using Floodgate.Protocols.Smtp;
-using Floodgate.Relay;
+using Floodgate.Storage.Enforcement;
 using Floodgate.Storage.Transactions;
 using Floodgate.Web.Api;
 using Microsoft.Extensions.Hosting;
@@ -13,8 +13,9 @@ using Microsoft.Extensions.Logging;
 namespace Floodgate.Hosting;
 
 /// <summary>
-/// Starts the submission gateway: loads the account directory, rebuilds the windows from the
-/// transaction log (a restart never resets them), opens the SMTP listeners.
+/// Starts the submission gateway: writes the offenses a previous process journaled, loads the account
+/// directory, rebuilds the windows and the detector's memory from the transaction log (a restart never
+/// resets them), opens the SMTP listeners.
 /// </summary>
 internal sealed partial class GatewayHost(
     FloodgateOptions options,
@@ -23,7 +24,9 @@ internal sealed partial class GatewayHost(
     TransactionLog transactions,
     TransactionLogWriter writer,
     EnforcementService enforcement,
-    Floodgate.Storage.Enforcement.EnforcementStore offenses,
+    EnforcementStore offenses,
+    DurableOffenseRecorder recorder,
+    Floodgate.Core.Accounts.IPasswordVerifier passwords,
     Floodgate.Core.Detection.MassMailDetector detector,
     IMessageRelay relay,
     ILoggerFactory loggers) : IHostedService, IHealthSource
@@ -35,7 +38,16 @@ internal sealed partial class GatewayHost(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var replayed = await recorder.ReplayAsync(cancellationToken);
+        if (replayed > 0)
+        {
+            LogReplayed(_logger, replayed);
+        }
+
         await refresher.RefreshAsync(cancellationToken);
+
+        // The hash unknown logins are checked against, made now on the pool: never on a socket thread.
+        await Task.Run(() => passwords.DummyHash, cancellationToken);
         var rebuilt = await RebuildWindowsAsync(cancellationToken);
         enforcement.Load(await offenses.LoadAllOffenseTimesAsync(services.Engine.Time.GetUtcNow() - options.Ladder.LookBack, cancellationToken));
 
@@ -89,7 +101,9 @@ internal sealed partial class GatewayHost(
             await _smtp.DisposeAsync();
         }
 
+        // Sessions have ended: what they wrote goes to the database before the process does.
         await writer.DisposeAsync();
+        await recorder.DisposeAsync();
         await relay.DisposeAsync();
     }
 
@@ -118,16 +132,11 @@ internal sealed partial class GatewayHost(
             if (row.Fingerprint is { } bytes && row.MailboxId is { } mailbox && row.ClientId is { } client
                 && Floodgate.Core.Fingerprinting.ContentFingerprint.TryFromBytes(bytes, out var fingerprint))
             {
-                var outcome = row.Verdict switch
-                {
-                    TransactionVerdict.Accepted => Floodgate.Core.Detection.MessageOutcome.Relayed,
-                    TransactionVerdict.Held => Floodgate.Core.Detection.MessageOutcome.Held,
-                    _ => Floodgate.Core.Detection.MessageOutcome.Refused,
-                };
-                detector.Remember(new Floodgate.Core.Detection.TrackedMessage(row.Time, row.MessageId, row.Recipients, row.ExternalRecipients, fingerprint, outcome, mailbox, client), now);
+                detector.Remember(new Floodgate.Core.Detection.TrackedMessage(row.Time, row.MessageId, row.Recipients, row.ExternalRecipients, fingerprint, row.Verdict, mailbox, client), now);
             }
 
-            if (row.Verdict == TransactionVerdict.Accepted && row.MailboxId is { } m && row.DomainId is { } d && row.ClientId is { } c)
+            // A door that only inspected (the milter beside policy delegation) wrote its row for the memory above.
+            if (row.Verdict == Outcome.Accepted && row.Counted && row.MailboxId is { } m && row.DomainId is { } d && row.ClientId is { } c)
             {
                 engine.RecordSent(m, d, c, row.ExternalRecipients, row.Recipients - row.ExternalRecipients, row.Time);
                 count++;
@@ -139,6 +148,9 @@ internal sealed partial class GatewayHost(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Floodgate SMTP gateway listening on {EndPoints} (STARTTLS with {Certificate}); {Mailboxes} mailboxes; windows rebuilt from {Transactions} transactions of the last 24 h")]
     private static partial void LogStarted(ILogger logger, string endPoints, string certificate, int mailboxes, int transactions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Wrote {Count} offense(s) from the journal of a previous process to the database")]
+    private static partial void LogReplayed(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "NO UPSTREAM MTA CONFIGURED: accepted mail is written to {Outbox}, not delivered. Set Upstream:Url (--upstream smtp://host:port) for production.")]
     private static partial void LogNoUpstream(ILogger logger, string outbox);

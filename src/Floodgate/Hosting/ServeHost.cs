@@ -3,12 +3,13 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Floodgate.Core.Accounts;
 using Floodgate.Core.Detection;
+using Floodgate.Core.Enforcement;
 using Floodgate.Core.Policy;
-using Floodgate.Enforcement;
-using Floodgate.Gateway;
-using Floodgate.Protocols.Smtp;
-using Floodgate.Relay;
+using Floodgate.Doors;
+using Floodgate.Doors.Gateway;
+using Floodgate.Doors.Relay;
 using Floodgate.Storage;
+using Floodgate.Storage.Enforcement;
 using Floodgate.Storage.Accounts;
 using Floodgate.Storage.Transactions;
 using Floodgate.Web.Api;
@@ -19,7 +20,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Prometheus;
+
 
 namespace Floodgate.Hosting;
 
@@ -83,69 +84,69 @@ internal static partial class ServeHost
         builder.WebHost.UseUrls(options.Web.Url);
 
         var dbFactory = FloodgateDb.CreateFactory(connectionString ?? options.Database.ConnectionString ?? FloodgateDb.SqliteConnectionString(options.DataDirectory), provider);
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(dbFactory);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<PasswordHasher>();
-        builder.Services.AddSingleton<AccountStore>();
-        builder.Services.AddSingleton<TransactionLog>();
-        builder.Services.AddSingleton(options.ContactTasks);
-        builder.Services.AddSingleton(options.Damages);
-        builder.Services.AddSingleton<Floodgate.Storage.Enforcement.EnforcementStore>();
-        builder.Services.AddSingleton(sp => new TransactionLogWriter(dbFactory, new TransactionLogWriterOptions(), TimeProvider.System, sp.GetRequiredService<ILogger<TransactionLogWriter>>()));
-        builder.Services.AddSingleton<AccountDirectory>();
-        builder.Services.AddSingleton<ICounterStore, InProcessCounterStore>();
-        builder.Services.AddSingleton(options.Policy);
-        builder.Services.AddSingleton(options.Ladder);
-        builder.Services.AddSingleton(options.Detection);
-        builder.Services.AddSingleton<EnforcementService>();
-        builder.Services.AddSingleton(sp => new MassMailDetector(options.Detection, sp.GetRequiredService<EnforcementService>()));
-        builder.Services.AddSingleton(sp => new PolicyEngine(
-            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<ICounterStore>(), TimeProvider.System, options.Policy, sp.GetRequiredService<MassMailDetector>()));
-        builder.Services.AddSingleton(sp => new LoginThrottle(TimeProvider.System, options.LoginThrottle));
-        builder.Services.AddSingleton<IPasswordVerifier, CachingPasswordVerifier>();
-        builder.Services.AddSingleton<IMessageRelay>(sp => options.Upstream.Url is null
-            ? new OutboxRelay(Path.Combine(options.DataDirectory, "outbox"))
+        var time = TimeProvider.System;
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(dbFactory);
+        services.AddSingleton(time);
+        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<TransactionLog>();
+        services.AddSingleton(options.ContactTasks);
+        services.AddSingleton(options.Damages);
+        services.AddSingleton<EnforcementStore>();
+        services.AddSingleton(sp => new TransactionLogWriter(dbFactory, new TransactionLogWriterOptions(), time, sp.GetRequiredService<ILogger<TransactionLogWriter>>()));
+        services.AddSingleton(sp => new DurableOffenseRecorder(
+            sp.GetRequiredService<EnforcementStore>(), Path.Combine(options.DataDirectory, "offenses.journal"), time, sp.GetRequiredService<ILogger<DurableOffenseRecorder>>()));
+        services.AddSingleton<AccountDirectory>();
+        services.AddSingleton<ICounterStore, InProcessCounterStore>();
+        services.AddSingleton(options.Policy);
+        services.AddSingleton(options.Ladder);
+        services.AddSingleton(options.Detection);
+        services.AddSingleton<TransactionMetrics>();
+
+        // The engine and what consumes its transactions: the log, the detector's memory, the metrics.
+        services.AddSingleton(sp => new EnforcementService(
+            sp.GetRequiredService<AccountDirectory>(), options.Ladder, options.Policy, sp.GetRequiredService<DurableOffenseRecorder>(),
+            sp.GetRequiredService<ILogger<EnforcementService>>(), sp.GetRequiredService<TransactionMetrics>()));
+        services.AddSingleton(_ => new MassMailDetector(options.Detection));
+        services.AddSingleton(sp =>
+        {
+            var engine = new PolicyEngine(
+                sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<ICounterStore>(), time, options.Policy,
+                sp.GetRequiredService<MassMailDetector>(), sp.GetRequiredService<EnforcementService>());
+            engine.AddObserver(new TransactionLogObserver(sp.GetRequiredService<TransactionLogWriter>()));
+            engine.AddObserver(sp.GetRequiredService<TransactionMetrics>());
+            return engine;
+        });
+        services.AddSingleton(_ => new LoginThrottle(time, options.LoginThrottle));
+        services.AddSingleton<IPasswordVerifier, CachingPasswordVerifier>();
+        services.AddSingleton(sp => new Authenticator(
+            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<LoginThrottle>(), sp.GetRequiredService<IPasswordVerifier>(), time));
+        services.AddSingleton<IMessageRelay>(sp => options.Upstream.Url is null
+            ? new OutboxRelay(Path.Combine(options.DataDirectory, "outbox"), time)
             : new SmtpUpstreamRelay(options.Upstream, sp.GetRequiredService<ILogger<SmtpUpstreamRelay>>()));
-        builder.Services.AddSingleton(sp => new GatewayLog(sp.GetRequiredService<TransactionLogWriter>()));
-        builder.Services.AddSingleton<GatewayServices>();
-        builder.Services.AddSingleton<StateRefresher>();
-        builder.Services.AddSingleton<Explainer>();
-        builder.Services.AddSingleton<GatewayHost>();
-        builder.Services.AddSingleton<IHealthSource>(sp => sp.GetRequiredService<GatewayHost>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayHost>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<StateRefresher>());
-        builder.Services.AddHostedService<OffenseWriter>();
+        services.AddSingleton(sp => new GatewayServices(
+            options.Smtp, sp.GetRequiredService<PolicyEngine>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<IMessageRelay>(), options.Detection.MinTrackedRecipients));
+        services.AddSingleton<StateRefresher>();
+        services.AddSingleton<IDirectoryRefresher>(sp => sp.GetRequiredService<StateRefresher>());
+        services.AddSingleton(sp => new Explainer(
+            sp.GetRequiredService<PolicyEngine>(), sp.GetRequiredService<MassMailDetector>(), sp.GetRequiredService<EnforcementService>(), options.Ladder));
+        services.AddSingleton<GatewayHost>();
+        services.AddSingleton<IHealthSource>(sp => sp.GetRequiredService<GatewayHost>());
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayHost>());
+        services.AddHostedService(sp => sp.GetRequiredService<StateRefresher>());
 
-        // Postfix front doors (src/Floodgate/Postfix): after GatewayHost, which loads the account directory.
-        builder.Services.AddSingleton(sp => new Postfix.PostfixLog(sp.GetRequiredService<TransactionLogWriter>()));
-        builder.Services.AddSingleton<Postfix.PostfixDoorsHost>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Postfix.PostfixDoorsHost>());
+        // The Postfix doors: after GatewayHost, which loads the account directory.
+        services.AddSingleton<PostfixDoorsHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<PostfixDoorsHost>());
 
+        var token = new ControlToken(Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
+        services.AddSingleton(token);
         await using var app = builder.Build();
-        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         app.MapHealthApi();
-        app.MapMetrics("/metrics");
-        app.MapPost("/internal/refresh", async (HttpContext http, StateRefresher refresher, CancellationToken ct) =>
-        {
-            if (!IsLocalControl(http, token))
-            {
-                return Results.StatusCode(StatusCodes.Status403Forbidden);
-            }
-
-            var version = await refresher.RefreshAsync(ct);
-            return Results.Ok(new { version });
-        });
-
-        app.MapGet("/internal/explain/{mailbox}", (HttpContext http, string mailbox, Explainer explainer) =>
-        {
-            if (!IsLocalControl(http, token))
-            {
-                return Results.StatusCode(StatusCodes.Status403Forbidden);
-            }
-
-            return explainer.Explain(mailbox) is { } report ? Results.Ok(report) : Results.NotFound();
-        });
+        app.MapMetricsApi();
+        app.MapInternalApi();
 
         try
         {
@@ -167,18 +168,10 @@ internal static partial class ServeHost
             return 1;
         }
 
-        WriteControlFile(options, app, token);
+        WriteControlFile(options, app, token.Value);
         await app.WaitForShutdownAsync(cancellationToken);
         TryDelete(Path.Combine(options.DataDirectory, "serve.json"));
         return 0;
-    }
-
-    private static bool IsLocalControl(HttpContext http, string token)
-    {
-        var remote = http.Connection.RemoteIpAddress;
-        return remote is not null && IPAddress.IsLoopback(remote)
-            && http.Request.Headers.TryGetValue("X-Floodgate-Token", out var given)
-            && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(given.ToString()), System.Text.Encoding.ASCII.GetBytes(token));
     }
 
     /// <summary>Tells the CLI where the running server is, so a change is applied at once.</summary>
@@ -189,7 +182,7 @@ internal static partial class ServeHost
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses;
         var url = addresses?.FirstOrDefault() ?? options.Web.Url;
         var smtp = app.Services.GetRequiredService<GatewayHost>().SmtpEndPoints.Select(e => e.ToString()).ToArray();
-        var doors = app.Services.GetRequiredService<Postfix.PostfixDoorsHost>();
+        var doors = app.Services.GetRequiredService<PostfixDoorsHost>();
         var policy = doors.PolicyEndPoints.Select(e => e.ToString()!).ToArray();
         var milter = doors.MilterEndPoints.Select(e => e.ToString()!).ToArray();
         var json = JsonSerializer.Serialize(new ControlFile(url, token, Environment.ProcessId, smtp, policy, milter), ControlFileJson.Default.ControlFile);

@@ -9,7 +9,7 @@ namespace Floodgate.Hosting;
 /// Keeps the in-memory account directory in step with the database: polls the state version every
 /// second and reloads on change; the CLI also asks for a refresh at once after a change.
 /// </summary>
-internal sealed partial class StateRefresher(AccountStore store, AccountDirectory directory, Floodgate.Enforcement.EnforcementService enforcement, ILogger<StateRefresher> logger) : BackgroundService
+internal sealed partial class StateRefresher(AccountStore store, AccountDirectory directory, Floodgate.Core.Enforcement.EnforcementService enforcement, ILogger<StateRefresher> logger) : BackgroundService, Floodgate.Web.Api.IDirectoryRefresher
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _gate = new(1, 1);

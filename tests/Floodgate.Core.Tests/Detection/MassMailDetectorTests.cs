@@ -3,6 +3,7 @@ using Floodgate.Core.Detection;
 using Floodgate.Core.Fingerprinting;
 using Floodgate.Core.Policy;
 using Floodgate.Core.Tests.Policy;
+using Floodgate.Core.Transactions;
 using MimeKit;
 
 namespace Floodgate.Core.Tests.Detection;
@@ -64,9 +65,50 @@ public sealed class MassMailDetectorTests
     {
         var t = new Harness();
         t.Send("ann@acme.test", Pitch, 200, messageId: "a@acme.test");
-        Assert.Equal(DetectionAction.Hold, t.Send("ann@acme.test", Pitch, 200, messageId: "b@acme.test").Action);
-        Assert.Equal(DetectionAction.Hold, t.Send("ann@acme.test", Pitch, 200, messageId: "b@acme.test").Action);
+        Assert.Equal(DetectionAction.Hold, t.Send("ann@acme.test", Pitch, 200, messageId: "b@acme.test", recipientsHash: 42).Action);
+        Assert.Equal(DetectionAction.Hold, t.Send("ann@acme.test", Pitch, 200, messageId: "b@acme.test", recipientsHash: 42).Action);
         Assert.Empty(t.Sink.Offenses);
+    }
+
+    [Fact]
+    public void ABlastReusingOneMessageIdIsHeldAtItsSecondCopy()
+    {
+        var t = new Harness();
+        Assert.Equal(DetectionAction.Allow, t.Send("ann@acme.test", Pitch, 200, messageId: "same@acme.test").Action);
+        var second = t.Send("ann@acme.test", Pitch, 200, messageId: "same@acme.test");
+        Assert.Equal(DetectionAction.Hold, second.Action);
+        Assert.Contains(second.Signals, s => s.Rule == "repeat");
+    }
+
+    [Fact]
+    public void AHashBustedBlastReusingOneMessageIdBecomesAnOffense()
+    {
+        var t = new Harness();
+        var random = new Random(11);
+        string Busted() => $"Hello {Names[random.Next(Names.Length)]}, ref {random.Next():x8}. " + Pitch;
+        t.Send("ann@acme.test", Busted(), 200, messageId: "same@acme.test");
+        Assert.Equal(DetectionAction.Hold, t.Send("ann@acme.test", Busted(), 200, messageId: "same@acme.test").Action);
+        Assert.Equal(DetectionAction.Offense, t.Send("ann@acme.test", Busted(), 200, messageId: "same@acme.test").Action);
+    }
+
+    [Fact]
+    public void ARetryOfAHeldMessageTakesItsPlaceInTheMemory()
+    {
+        var t = new Harness();
+        t.Send("ann@acme.test", Pitch, 200, messageId: "a@acme.test");
+        t.Send("ann@acme.test", Pitch, 200, messageId: "b@acme.test", recipientsHash: 42);
+        t.Send("ann@acme.test", Pitch, 200, messageId: "b@acme.test", recipientsHash: 42);
+        var (recent, _) = t.Detector.Describe(100, t.Time.GetUtcNow());
+        Assert.Equal(["b@acme.test", "a@acme.test"], recent.Select(m => m.MessageId));
+    }
+
+    [Fact]
+    public void TheSameHeldMessageToNewRecipientsIsANewCopy()
+    {
+        var t = new Harness();
+        t.Send("ann@acme.test", Pitch, 200, messageId: "same@acme.test");
+        Assert.Equal(DetectionAction.Hold, t.Send("ann@acme.test", Pitch, 200, messageId: "same@acme.test").Action);
+        Assert.Equal(DetectionAction.Offense, t.Send("ann@acme.test", Pitch, 200, messageId: "same@acme.test").Action);
     }
 
     [Fact]
@@ -157,23 +199,24 @@ public sealed class MassMailDetectorTests
             var options = new DetectionOptions();
             configure?.Invoke(options);
             _fixture = new PolicyFixture();
-            _detector = new MassMailDetector(options, Sink);
+            _detector = new MassMailDetector(options);
         }
 
         public RecordingSink Sink { get; } = new();
 
+        public MassMailDetector Detector => _detector;
+
         public Microsoft.Extensions.Time.Testing.FakeTimeProvider Time => _fixture.Time;
 
-        public DetectionResult Send(string sender, string text, int recipients, string? subject = null, string? messageId = null, bool internalRecipients = false)
+        public DetectionResult Send(string sender, string text, int recipients, string? subject = null, string? messageId = null, bool internalRecipients = false, ulong recipientsHash = 0)
         {
             var mailbox = _fixture.Mailbox(sender);
-            var tally = new TransactionTally
-            {
-                Recipients = recipients,
-                External = internalRecipients ? 0 : recipients,
-                Internal = internalRecipients ? recipients : 0,
-                Mailbox = _fixture.Counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), Time.GetUtcNow()),
-            };
+            var external = internalRecipients ? 0 : recipients;
+            var now = Time.GetUtcNow();
+            var lastHour = _fixture.Counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour + external;
+            // New recipients each time unless the test retries to the same ones.
+            recipientsHash = recipientsHash == 0 ? (ulong)(1000 + ++_seq) : recipientsHash;
+            var tally = new TransactionTally(recipients, external, recipients - external, lastHour, recipientsHash);
             var message = new MimeMessage();
             message.From.Add(MailboxAddress.Parse(sender));
             message.To.Add(MailboxAddress.Parse("list@example.net"));
@@ -185,41 +228,59 @@ public sealed class MassMailDetectorTests
                 MessageId = messageId ?? $"{++_seq}@{sender}",
                 Fingerprint = Fingerprinter.Shared.Compute(message),
             };
-            var now = Time.GetUtcNow();
             var result = _detector.Evaluate(mailbox, in tally, facts, now);
-            _detector.Inspect(mailbox, in tally, facts, now);
-            var outcome = result.Action switch
+            switch (result.Action)
             {
-                DetectionAction.Allow => MessageOutcome.Relayed,
-                DetectionAction.Hold => MessageOutcome.Held,
-                _ => MessageOutcome.Refused,
-            };
-            if (outcome == MessageOutcome.Relayed)
-            {
-                _fixture.Engine.RecordSent(mailbox, in tally);
+                case DetectionAction.Offense:
+                    Sink.Offenses.Add(result);
+                    break;
+                case DetectionAction.Hold:
+                    Sink.Holds.Add(result);
+                    break;
             }
 
-            _detector.Completed(mailbox, in tally, facts, outcome, now);
+            if (result.ObservedAction != result.Action)
+            {
+                Sink.Observed.Add(result);
+            }
+
+            var outcome = result.Action switch
+            {
+                DetectionAction.Allow => Outcome.Accepted,
+                DetectionAction.Hold => Outcome.Held,
+                _ => Outcome.Rejected,
+            };
+            if (outcome == Outcome.Accepted)
+            {
+                _fixture.Engine.RecordSent(mailbox.Id, mailbox.Domain.Id, mailbox.Client.Id, external, recipients - external, now);
+            }
+
+            _detector.Completed(new CompletedTransaction
+            {
+                At = now,
+                Door = Door.Gateway,
+                Mailbox = mailbox,
+                EnvelopeSender = sender,
+                Recipients = recipients,
+                External = external,
+                Internal = recipients - external,
+                RecipientsHash = recipientsHash,
+                MessageId = facts.MessageId,
+                Fingerprint = facts.Fingerprint,
+                Outcome = outcome,
+                Reason = "test",
+                Counted = true,
+            });
             return result;
         }
     }
 
-    private sealed class RecordingSink : IEnforcementSink
+    private sealed class RecordingSink
     {
         public List<DetectionResult> Offenses { get; } = [];
 
         public List<DetectionResult> Holds { get; } = [];
 
         public List<DetectionResult> Observed { get; } = [];
-
-        public Verdict RaiseOffense(MailboxState mailbox, DetectionResult result, DateTimeOffset now)
-        {
-            Offenses.Add(result);
-            return new Verdict(VerdictKind.Reject, 550, "5.7.1", "suspended", PolicyReasons.Offense);
-        }
-
-        void IEnforcementSink.Held(MailboxState mailbox, DetectionResult result, DateTimeOffset now) => Holds.Add(result);
-
-        void IEnforcementSink.Observed(MailboxState mailbox, DetectionResult result, DateTimeOffset now) => Observed.Add(result);
     }
 }

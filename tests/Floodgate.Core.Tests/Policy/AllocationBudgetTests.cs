@@ -17,45 +17,58 @@ public sealed class AllocationBudgetTests
     public void RecipientDecisionOnTheAcceptPathAllocatesNothing()
     {
         var f = new PolicyFixture();
-        var mailbox = f.Mailbox("ann@acme.test");
         // A window for each scope exists, as it does for any mailbox that has sent before.
         f.Send("ann@acme.test", ["r@example.net"]);
-        Assert.True(f.Engine.BeginTransaction(mailbox, "ann@acme.test", 0, out var tally).IsAccept);
+        var transaction = f.Begin("ann@acme.test");
         const string external = "carol@example.net";
         const string @internal = "bob@acme-mail.test";
 
         var bytes = Measure(() =>
         {
-            var t = tally;
-            Assert.True(f.Engine.CheckRecipient(mailbox, ref t, external).IsAccept);
-            Assert.True(f.Engine.CheckRecipient(mailbox, ref t, @internal).IsAccept);
+            // Reserved and released again, so the cap and the windows never fill.
+            Assert.True(transaction.AddRecipient(external).IsAccept);
+            Assert.True(transaction.AddRecipient(@internal).IsAccept);
+            transaction.LimitRecipients(0);
         });
 
         Assert.Equal(0, bytes);
     }
 
     [Fact]
-    public void BeginTransactionOnTheAcceptPathAllocatesNothing()
+    public void BeginOnTheAcceptPathAllocatesNothing()
     {
         var f = new PolicyFixture();
         var mailbox = f.Mailbox("ann@acme.test");
         f.Send("ann@acme.test", ["r@example.net"]);
+        var transaction = f.Engine.Open(Floodgate.Core.Transactions.Door.Gateway);
 
-        var bytes = Measure(() => Assert.True(f.Engine.BeginTransaction(mailbox, "ann@acme.test", 5_000, out _).IsAccept));
+        var bytes = Measure(() =>
+        {
+            Assert.True(transaction.Begin(mailbox, "ann@acme.test", 5_000).IsAccept);
+            transaction.Abandon();
+        });
 
         Assert.Equal(0, bytes);
     }
 
     [Fact]
-    public void RecordingASentMessageOnExistingWindowsAllocatesNothing()
+    public void CommittingAReservationOnExistingWindowsAllocatesNothing()
     {
-        var f = new PolicyFixture();
-        var mailbox = f.Mailbox("ann@acme.test");
-        f.Send("ann@acme.test", ["r@example.net"]);
-        Assert.True(f.Engine.BeginTransaction(mailbox, "ann@acme.test", 0, out var tally).IsAccept);
-        Assert.True(f.Engine.CheckRecipient(mailbox, ref tally, "carol@example.net").IsAccept);
+        var limits = new Floodgate.Core.Accounts.PlanLimits();
+        foreach (var scope in (Floodgate.Core.Accounts.ScopeLimits[])[limits.Mailbox, limits.Domain, limits.Client])
+        {
+            scope.MessagesPerHour = scope.ExternalRecipientsPerHour = scope.ExternalRecipientsPerDay = 1_000_000;
+        }
 
-        var bytes = Measure(() => f.Engine.RecordSent(mailbox, in tally));
+        var f = new PolicyFixture(limits);
+        f.Send("ann@acme.test", ["r@example.net"]);
+        var held = new Reservation(100, 10, 1, 1, 1, 0);
+        var now = f.Time.GetUtcNow();
+        var bytes = Measure(() =>
+        {
+            Assert.True(f.Counters.TryReserve(in held, limits, now, out _));
+            f.Counters.Commit(in held, now);
+        });
 
         Assert.Equal(0, bytes);
     }

@@ -1,5 +1,6 @@
 using Floodgate.Core.Accounts;
 using Floodgate.Core.Policy;
+using Floodgate.Core.Transactions;
 
 namespace Floodgate.Core.Tests.Policy;
 
@@ -129,7 +130,7 @@ public sealed class PolicyEngineTests
     public void EnvelopeSenderMustBelongToTheMailbox(string sender, bool allowed, string reason)
     {
         var f = new PolicyFixture();
-        var v = f.Engine.BeginTransaction(f.Mailbox("ann@acme.test"), sender, 0, out _);
+        var v = f.Engine.Open(Door.Gateway).Begin(f.Mailbox("ann@acme.test"), sender, 0);
         Assert.True(allowed == v.IsAccept, reason);
         if (!allowed)
         {
@@ -144,12 +145,12 @@ public sealed class PolicyEngineTests
         var f = new PolicyFixture();
         var ann = f.Mailbox("ann@acme.test");
         ann.SetStatus(AccountStatus.Suspended, "mass mailing");
-        var v = f.Engine.BeginTransaction(ann, "ann@acme.test", 0, out _);
+        var v = f.Engine.Open(Door.Gateway).Begin(ann, "ann@acme.test", 0);
         Assert.Equal(550, v.Code);
         Assert.Equal("5.7.1", v.EnhancedCode);
         Assert.Contains("mass mailing", v.Text);
         Assert.Contains("abuse@provider.test", v.Text);
-        Assert.True(f.Engine.BeginTransaction(f.Mailbox("bob@acme.test"), "bob@acme.test", 0, out _).IsAccept);
+        Assert.True(f.Engine.Open(Door.Gateway).Begin(f.Mailbox("bob@acme.test"), "bob@acme.test", 0).IsAccept);
     }
 
     [Fact]
@@ -157,10 +158,11 @@ public sealed class PolicyEngineTests
     {
         var f = new PolicyFixture();
         var ann = f.Mailbox("ann@acme.test");
-        Assert.True(f.Engine.BeginTransaction(ann, "ann@acme.test", 0, out var tally).IsAccept);
-        Assert.True(f.Engine.CheckRecipient(ann, ref tally, "x@example.net").IsAccept);
+        var transaction = f.Engine.Open(Door.Gateway);
+        Assert.True(transaction.Begin(ann, "ann@acme.test", 0).IsAccept);
+        Assert.True(transaction.AddRecipient("x@example.net").IsAccept);
         f.Directory.Apply(Suspend(f.Clients, domainId: 10), new PlanLimits(), 2);
-        var v = f.Engine.CheckRecipient(ann, ref tally, "y@example.net");
+        var v = transaction.AddRecipient("y@example.net");
         Assert.Equal(550, v.Code);
         Assert.Equal(PolicyReasons.DomainSuspended, v.Reason);
     }
@@ -171,7 +173,7 @@ public sealed class PolicyEngineTests
         var f = new PolicyFixture();
         f.Clients[0].Status = AccountStatus.Terminated;
         f.Directory.Apply(f.Clients, new PlanLimits(), 2);
-        var v = f.Engine.BeginTransaction(f.Mailbox("bob@acme.test"), "bob@acme.test", 0, out _);
+        var v = f.Engine.Open(Door.Gateway).Begin(f.Mailbox("bob@acme.test"), "bob@acme.test", 0);
         Assert.Equal(PolicyReasons.ClientTerminated, v.Reason);
         Assert.Equal(550, v.Code);
     }

@@ -1,10 +1,11 @@
 using Floodgate.Core.Accounts;
 using Floodgate.Core.Policy;
+using Floodgate.Core.Transactions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Floodgate.Core.Tests.Policy;
 
-/// <summary>Two clients: acme (acme.test, acme-mail.test) and other (other.test).</summary>
+/// <summary>Two clients: acme (acme.test: ann, bob; acme-mail.test: carl) and other (other.test: olga).</summary>
 internal sealed class PolicyFixture
 {
     public PolicyFixture(PlanLimits? limits = null)
@@ -26,7 +27,7 @@ internal sealed class PolicyFixture
                         new Mailbox { Id = 101, DomainId = 10, Address = "bob@acme.test" },
                     ],
                 },
-                new Domain { Id = 11, ClientId = 1, Name = "acme-mail.test" },
+                new Domain { Id = 11, ClientId = 1, Name = "acme-mail.test", Mailboxes = [new Mailbox { Id = 102, DomainId = 11, Address = "carl@acme-mail.test" }] },
             ],
         };
         var other = new Client
@@ -57,22 +58,40 @@ internal sealed class PolicyFixture
         return m;
     }
 
-    /// <summary>Runs one transaction through MAIL and RCPT and records it as sent; returns the verdicts.</summary>
+    /// <summary>Runs one transaction through MAIL and RCPT and completes it as relayed; returns the verdicts.</summary>
     public List<Verdict> Send(string sender, IEnumerable<string> recipients)
     {
         var m = Mailbox(sender);
-        var verdicts = new List<Verdict> { Engine.BeginTransaction(m, sender, 0, out var tally) };
-        foreach (var r in recipients)
+        var transaction = Engine.Open(Door.Gateway);
+        var verdicts = new List<Verdict> { transaction.Begin(m, sender, 0) };
+        if (!verdicts[0].IsAccept)
         {
-            verdicts.Add(Engine.CheckRecipient(m, ref tally, r));
+            return verdicts;
         }
 
-        if (tally.Recipients > 0)
+        foreach (var r in recipients)
         {
-            Engine.RecordSent(m, in tally);
+            verdicts.Add(transaction.AddRecipient(r));
+        }
+
+        if (transaction.Recipients > 0)
+        {
+            transaction.Complete(Outcome.Accepted, "250", PolicyReasons.Relayed);
+        }
+        else
+        {
+            transaction.Abandon();
         }
 
         return verdicts;
+    }
+
+    /// <summary>A transaction of <paramref name="sender"/> begun (MAIL accepted).</summary>
+    public Transaction Begin(string sender, Door door = Door.Gateway, bool enforces = true)
+    {
+        var transaction = Engine.Open(door, enforces);
+        Assert.True(transaction.Begin(Mailbox(sender), sender, 0).IsAccept);
+        return transaction;
     }
 
     public static IEnumerable<string> External(int count, int start = 0) =>

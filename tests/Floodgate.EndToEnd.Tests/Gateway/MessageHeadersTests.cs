@@ -1,5 +1,5 @@
 using System.Text;
-using Floodgate.Gateway;
+using Floodgate.Doors.Gateway;
 using MimeKit;
 
 namespace Floodgate.EndToEnd.Tests.Gateway;

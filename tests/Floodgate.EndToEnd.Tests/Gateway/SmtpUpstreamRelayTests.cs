@@ -1,7 +1,8 @@
 using System.Text;
 using Floodgate.EndToEnd.Tests.Infrastructure;
 using Floodgate.Protocols.Smtp;
-using Floodgate.Relay;
+using Floodgate.Core.Policy;
+using Floodgate.Doors.Relay;
 using Microsoft.Extensions.Logging.Abstractions;
 using MimeKit;
 
@@ -24,7 +25,7 @@ public sealed class SmtpUpstreamRelayTests
         for (var i = 0; i < 2; i++)
         {
             var result = await relay.SendAsync("ann@acme.test", ["x@example.net"], bytes, CancellationToken.None);
-            Assert.Equal(RelayOutcome.Sent, result.Outcome);
+            Assert.Equal(Outcome.Accepted, result.Outcome);
             var received = await sink.WaitForMessageAsync();
             Assert.Equal(raw, Encoding.UTF8.GetString(received.Data));
         }
@@ -92,7 +93,7 @@ public sealed class SmtpUpstreamRelayTests
 
         var result = await relay.SendAsync("ann@acme.test", ["x@example.net", "y@example.net"], Plain, CancellationToken.None);
 
-        Assert.Equal(RelayOutcome.Sent, result.Outcome);
+        Assert.Equal(Outcome.Accepted, result.Outcome);
         Assert.False(upstream.WaitedForReply, "the client waited for the MAIL reply before sending RCPT and DATA");
         Assert.Equal("2.0.0 Ok: queued as M1", result.Text);
         Assert.Equal("EHLO [127.0.0.1]", upstream.Commands.First());
@@ -112,7 +113,7 @@ public sealed class SmtpUpstreamRelayTests
 
         var result = await relay.SendAsync("ann@acme.test", ["x@example.net"], raw, CancellationToken.None);
 
-        Assert.Equal(RelayOutcome.Sent, result.Outcome);
+        Assert.Equal(Outcome.Accepted, result.Outcome);
         Assert.Contains("MAIL FROM:<ann@acme.test> BODY=8BITMIME", upstream.Commands);
         Assert.True(upstream.Contents.TryDequeue(out var content));
         Assert.Equal(raw, content);
@@ -128,10 +129,10 @@ public sealed class SmtpUpstreamRelayTests
 
         // Holding the MAIL reply stalls a lock-step client: MailKit waited, as it must without PIPELINING.
         Assert.True(upstream.WaitedForReply);
-        Assert.Equal(RelayOutcome.TemporaryFailure, result.Outcome);
+        Assert.Equal(Outcome.Deferred, result.Outcome);
         upstream.HoldRepliesUntilData = false;
         var again = await relay.SendAsync("ann@acme.test", ["x@example.net"], Plain, CancellationToken.None);
-        Assert.Equal(RelayOutcome.Sent, again.Outcome);
+        Assert.Equal(Outcome.Accepted, again.Outcome);
         Assert.True(upstream.Contents.TryDequeue(out var content));
         Assert.Contains("..dot first", Encoding.ASCII.GetString(content));
     }
@@ -161,10 +162,10 @@ public sealed class SmtpUpstreamRelayTests
         var wholly = await relay.SendAsync("ann@acme.test", ["gone@example.net"], Plain, CancellationToken.None);
         var after = await relay.SendAsync("ann@acme.test", ["x@example.net"], Plain, CancellationToken.None);
 
-        Assert.Equal((RelayOutcome.PermanentFailure, 550, "5.1.1"), (partly.Outcome, partly.Code, partly.EnhancedCode));
+        Assert.Equal((Outcome.Rejected, 550, "5.1.1"), (partly.Outcome, partly.Code, partly.EnhancedCode));
         Assert.Equal("Upstream rejected: No such user", partly.Text);
-        Assert.Equal((RelayOutcome.PermanentFailure, 550, "5.1.1"), (wholly.Outcome, wholly.Code, wholly.EnhancedCode));
-        Assert.Equal(RelayOutcome.Sent, after.Outcome);
+        Assert.Equal((Outcome.Rejected, 550, "5.1.1"), (wholly.Outcome, wholly.Code, wholly.EnhancedCode));
+        Assert.Equal(Outcome.Accepted, after.Outcome);
         var delivered = await sink.WaitForMessageAsync();
         Assert.Equal(["x@example.net"], delivered.Recipients);
         Assert.Equal(Plain, delivered.Data);
@@ -175,9 +176,9 @@ public sealed class SmtpUpstreamRelayTests
     }
 
     [Theory]
-    [InlineData(554, "5.7.1", RelayOutcome.PermanentFailure, 554, "5.7.1", "Upstream rejected: Spam")]
-    [InlineData(452, "4.3.1", RelayOutcome.TemporaryFailure, 451, "4.4.0", "Upstream deferred: Spam")]
-    public async Task TheUpstreamsReplyToTheContentIsPassedBack(int code, string enhanced, RelayOutcome outcome, int expectedCode, string expectedEnhanced, string expectedText)
+    [InlineData(554, "5.7.1", Outcome.Rejected, 554, "5.7.1", "Upstream rejected: Spam")]
+    [InlineData(452, "4.3.1", Outcome.Deferred, 451, "4.4.0", "Upstream deferred: Spam")]
+    public async Task TheUpstreamsReplyToTheContentIsPassedBack(int code, string enhanced, Outcome outcome, int expectedCode, string expectedEnhanced, string expectedText)
     {
         await using var sink = await UpstreamSink.StartAsync();
         sink.MessageReply = SmtpReply.Create(code, enhanced, "Spam");
@@ -187,14 +188,14 @@ public sealed class SmtpUpstreamRelayTests
 
         Assert.Equal((outcome, expectedCode, expectedEnhanced, expectedText), (result.Outcome, result.Code, result.EnhancedCode, result.Text));
         sink.MessageReply = null;
-        Assert.Equal(RelayOutcome.Sent, (await relay.SendAsync("ann@acme.test", ["x@example.net"], Plain, CancellationToken.None)).Outcome);
+        Assert.Equal(Outcome.Accepted, (await relay.SendAsync("ann@acme.test", ["x@example.net"], Plain, CancellationToken.None)).Outcome);
         Assert.Equal(1, sink.Connections);
     }
 
     [Theory]
-    [InlineData("s3cret pass", RelayOutcome.Sent, 250, "2.0.0")]
-    [InlineData("wrong", RelayOutcome.TemporaryFailure, 451, "4.4.1")]
-    public async Task StartTlsAndAuthPlainComeBeforeTheFirstMessage(string password, RelayOutcome outcome, int code, string enhanced)
+    [InlineData("s3cret pass", Outcome.Accepted, 250, "2.0.0")]
+    [InlineData("wrong", Outcome.Deferred, 451, "4.4.1")]
+    public async Task StartTlsAndAuthPlainComeBeforeTheFirstMessage(string password, Outcome outcome, int code, string enhanced)
     {
         await using var sink = await UpstreamSink.StartAsync(tls: true);
         sink.Credentials = ("relay-user", "s3cret pass");
@@ -208,7 +209,7 @@ public sealed class SmtpUpstreamRelayTests
         var result = await relay.SendAsync("ann@acme.test", ["x@example.net"], Plain, CancellationToken.None);
 
         Assert.Equal((outcome, code, enhanced), (result.Outcome, result.Code, result.EnhancedCode));
-        if (outcome == RelayOutcome.Sent)
+        if (outcome == Outcome.Accepted)
         {
             Assert.Equal(["relay-user"], sink.Logins);
             Assert.Equal(Plain, (await sink.WaitForMessageAsync()).Data);
@@ -228,7 +229,7 @@ public sealed class SmtpUpstreamRelayTests
 
         var result = await relay.SendAsync("ann@acme.test", ["x@example.net"], Plain, CancellationToken.None);
 
-        Assert.Equal((RelayOutcome.TemporaryFailure, 451, "4.4.1"), (result.Outcome, result.Code, result.EnhancedCode));
+        Assert.Equal((Outcome.Deferred, 451, "4.4.1"), (result.Outcome, result.Code, result.EnhancedCode));
         Assert.DoesNotContain(upstream.Commands, c => c.StartsWith("MAIL", StringComparison.Ordinal));
     }
 
@@ -242,8 +243,8 @@ public sealed class SmtpUpstreamRelayTests
         await Task.Delay(200);
         var second = await relay.SendAsync("ann@acme.test", ["x@example.net"], Plain, CancellationToken.None);
 
-        Assert.Equal(RelayOutcome.Sent, first.Outcome);
-        Assert.Equal(RelayOutcome.Sent, second.Outcome);
+        Assert.Equal(Outcome.Accepted, first.Outcome);
+        Assert.Equal(Outcome.Accepted, second.Outcome);
         Assert.Equal(2, upstream.Contents.Count);
         Assert.Equal(2, upstream.Connections);
     }
@@ -253,13 +254,13 @@ public sealed class SmtpUpstreamRelayTests
     {
         await using var upstream = new ScriptedUpstream("PIPELINING");
         await using var relay = Relay(upstream.Url);
-        Assert.Equal(RelayOutcome.Sent, (await relay.SendAsync("ann@acme.test", ["x@example.net"], Plain, CancellationToken.None)).Outcome);
+        Assert.Equal(Outcome.Accepted, (await relay.SendAsync("ann@acme.test", ["x@example.net"], Plain, CancellationToken.None)).Outcome);
         var closing = 1;
         upstream.Reply = line => line.StartsWith("MAIL", StringComparison.Ordinal) && Interlocked.Exchange(ref closing, 0) == 1 ? "421 4.4.2 Idle timeout" : null;
 
         var result = await relay.SendAsync("ann@acme.test", ["x@example.net"], Plain, CancellationToken.None);
 
-        Assert.Equal(RelayOutcome.Sent, result.Outcome);
+        Assert.Equal(Outcome.Accepted, result.Outcome);
         Assert.Equal(2, upstream.Contents.Count);
         Assert.Equal(2, upstream.Connections);
     }
@@ -272,7 +273,7 @@ public sealed class SmtpUpstreamRelayTests
 
         var result = await relay.SendAsync("ann@acme.test", ["x@example.net"], Plain, CancellationToken.None);
 
-        Assert.Equal((RelayOutcome.TemporaryFailure, 451, "4.4.2"), (result.Outcome, result.Code, result.EnhancedCode));
+        Assert.Equal((Outcome.Deferred, 451, "4.4.2"), (result.Outcome, result.Code, result.EnhancedCode));
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using System.Text;
 using Floodgate.EndToEnd.Tests.Infrastructure;
-using Floodgate.Relay;
+using Floodgate.Core.Policy;
+using Floodgate.Doors.Relay;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Floodgate.EndToEnd.Tests.Postfix;
@@ -27,8 +28,8 @@ public sealed class PostfixUpstreamTests
         var first = await relay.SendAsync("ann@acme.test", ["x@example.net", "y@example.net"], raw, CancellationToken.None);
         var second = await relay.SendAsync("ann@acme.test", ["z@example.net"], raw, CancellationToken.None);
 
-        Assert.True(first.Outcome == RelayOutcome.Sent, $"{first.Code} {first.Text}\n{postfix.ReadMailLog()}");
-        Assert.Equal(RelayOutcome.Sent, second.Outcome);
+        Assert.True(first.Outcome == Outcome.Accepted, $"{first.Code} {first.Text}\n{postfix.ReadMailLog()}");
+        Assert.Equal(Outcome.Accepted, second.Outcome);
         Assert.Contains("queued as", first.Text);
         var delivered = new[] { await sink.WaitForMessageAsync(TimeSpan.FromSeconds(60)), await sink.WaitForMessageAsync(TimeSpan.FromSeconds(60)) };
         var both = delivered.Single(m => m.Recipients.Count == 2);
@@ -64,9 +65,9 @@ public sealed class PostfixUpstreamTests
         var result = await relay.SendAsync("ann@acme.test", ["x@example.net", "bob@refused.test"], raw, CancellationToken.None);
         var after = await relay.SendAsync("ann@acme.test", ["x@example.net"], raw, CancellationToken.None);
 
-        Assert.Equal((RelayOutcome.PermanentFailure, 554, "5.7.1"), (result.Outcome, result.Code, result.EnhancedCode));
+        Assert.Equal((Outcome.Rejected, 554, "5.7.1"), (result.Outcome, result.Code, result.EnhancedCode));
         Assert.Contains("no mail for refused.test", result.Text);
-        Assert.Equal(RelayOutcome.Sent, after.Outcome);
+        Assert.Equal(Outcome.Accepted, after.Outcome);
         var delivered = await sink.WaitForMessageAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(["x@example.net"], delivered.Recipients);
         Assert.EndsWith("\r\n\r\nbody\r\n", Encoding.ASCII.GetString(delivered.Data));

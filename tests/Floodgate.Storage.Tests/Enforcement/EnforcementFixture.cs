@@ -1,3 +1,4 @@
+using Floodgate.Core.Policy;
 using Floodgate.Core.Accounts;
 using Floodgate.Core.Detection;
 using Floodgate.Core.Enforcement;
@@ -40,9 +41,9 @@ public sealed class EnforcementFixture : IAsyncLifetime
     /// <summary>Two relayed messages of 200 recipients and one held of 200, the last one deciding.</summary>
     public static IReadOnlyList<EvidenceMessage> Evidence(DateTimeOffset at, int mailboxId) =>
     [
-        new(at.AddMinutes(-10), "<1@acme.example>", 200, 200, 0.97, MessageOutcome.Relayed, mailboxId),
-        new(at.AddMinutes(-5), "<2@acme.example>", 200, 200, 0.98, MessageOutcome.Relayed, mailboxId),
-        new(at, "<3@acme.example>", 200, 200, 1.0, MessageOutcome.Held, mailboxId),
+        new(at.AddMinutes(-10), "<1@acme.example>", 200, 200, 0.97, Outcome.Accepted, mailboxId),
+        new(at.AddMinutes(-5), "<2@acme.example>", 200, 200, 0.98, Outcome.Accepted, mailboxId),
+        new(at, "<3@acme.example>", 200, 200, 1.0, Outcome.Held, mailboxId),
     ];
 
     public static IReadOnlyList<Signal> Signals() =>

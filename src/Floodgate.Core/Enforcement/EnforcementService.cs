@@ -1,0 +1,236 @@
+using Floodgate.Core.Accounts;
+using Floodgate.Core.Detection;
+using Floodgate.Core.Policy;
+using Microsoft.Extensions.Logging;
+
+namespace Floodgate.Core.Enforcement;
+
+/// <summary>
+/// The one place a suspension happens. An offense takes the client's ladder step (its offenses in the
+/// look-back, in memory), applies the status at once to every session of the process, and is made
+/// durable through <see cref="IOffenseRecorder"/> before the verdict that announces it goes back.
+/// One detection is one offense per client: a campaign that names several mailboxes of one client
+/// is one step of that client's ladder with all of them in it; each other client of the campaign
+/// takes a step of its own.
+/// </summary>
+public sealed partial class EnforcementService : IEnforcementSink
+{
+    private readonly AccountDirectory _directory;
+    private readonly LadderOptions _ladder;
+    private readonly PolicyOptions _policy;
+    private readonly IOffenseRecorder _recorder;
+    private readonly IEnforcementObserver? _observer;
+    private readonly ILogger _logger;
+    private readonly Dictionary<int, List<DateTimeOffset>> _offenseTimes = [];
+    private readonly Lock _sync = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, Offense> _notYetStored = new();
+
+    public EnforcementService(AccountDirectory directory, LadderOptions ladder, PolicyOptions policy, IOffenseRecorder recorder, ILogger<EnforcementService> logger, IEnforcementObserver? observer = null)
+    {
+        _directory = directory;
+        _ladder = ladder;
+        _policy = policy;
+        _recorder = recorder;
+        _logger = logger;
+        _observer = observer;
+    }
+
+    public LadderOptions Ladder => _ladder;
+
+    /// <summary>The clients' earlier offenses, loaded from the database at start.</summary>
+    public void Load(IReadOnlyDictionary<int, List<DateTimeOffset>> offenseTimes)
+    {
+        lock (_sync)
+        {
+            foreach (var (clientId, times) in offenseTimes)
+            {
+                _offenseTimes[clientId] = [.. times];
+            }
+        }
+    }
+
+    public IReadOnlyList<DateTimeOffset> OffenseTimes(int clientId)
+    {
+        lock (_sync)
+        {
+            return _offenseTimes.TryGetValue(clientId, out var times) ? [.. times] : [];
+        }
+    }
+
+    public async ValueTask<Verdict> RaiseOffenseAsync(MailboxState mailbox, DetectionResult result, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var offenses = new List<Offense>(1);
+        LadderStep step = default;
+        foreach (var group in ByClient(mailbox, result))
+        {
+            var offense = Apply(group, result, now);
+            if (group[0] == mailbox)
+            {
+                step = offense.Step;
+            }
+
+            offenses.Add(offense);
+        }
+
+        // Durable before the reply: a crash after the 550 must not forget the suspension.
+        foreach (var offense in offenses)
+        {
+            await _recorder.RecordAsync(offense, cancellationToken).ConfigureAwait(false);
+        }
+
+        var target = step switch
+        {
+            LadderStep.SuspendMailbox => $"mailbox {mailbox.Address} is suspended",
+            LadderStep.SuspendDomain => $"domain {mailbox.Domain.Name} is suspended",
+            _ => $"client {mailbox.Client.Name} is terminated from the network",
+        };
+        return PolicyTexts.Offense(Summary(result), target, step, _policy.SupportContact);
+    }
+
+    public void Held(MailboxState mailbox, DetectionResult result, DateTimeOffset now)
+    {
+        _observer?.Held(result);
+        LogHeld(_logger, mailbox.Address, result.Score, Summary(result));
+    }
+
+    public void Observed(MailboxState mailbox, DetectionResult result, DateTimeOffset now)
+    {
+        _observer?.Observed(result.ObservedAction);
+        LogObserved(_logger, mailbox.Address, result.ObservedAction.ToString(), Summary(result));
+    }
+
+    /// <summary>
+    /// After a directory refresh: statuses decided in memory but not yet in the database would have
+    /// been overwritten by its older state; apply them again.
+    /// </summary>
+    public void ReapplyPending()
+    {
+        foreach (var (key, offense) in _notYetStored)
+        {
+            if (_recorder.IsStored(key))
+            {
+                _notYetStored.TryRemove(key, out _);
+                continue;
+            }
+
+            foreach (var m in offense.Mailboxes)
+            {
+                if (_directory.TryGetMailbox(m.Id, out var state))
+                {
+                    ApplyStatus(state, offense.Step, offense.Reason);
+                }
+            }
+        }
+    }
+
+    public static string Summary(DetectionResult result)
+    {
+        var parts = new List<string>(result.Signals.Count);
+        foreach (var s in result.Signals)
+        {
+            parts.Add(s.Explanation);
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    /// <summary>The offender's mailbox and those of its client in the campaign first, then each other client's.</summary>
+    private List<List<MailboxState>> ByClient(MailboxState mailbox, DetectionResult result)
+    {
+        var groups = new List<List<MailboxState>> { new() { mailbox } };
+        foreach (var id in result.CampaignMailboxIds)
+        {
+            // Every mailbox of a campaign is compromised; one already stopped needs no step.
+            if (id == mailbox.Id || !_directory.TryGetMailbox(id, out var other) || !other.Status.IsActive || !other.Domain.Status.IsActive || !other.Client.Status.IsActive)
+            {
+                continue;
+            }
+
+            var group = groups.Find(g => g[0].Client.Id == other.Client.Id);
+            if (group is null)
+            {
+                groups.Add([other]);
+            }
+            else if (!group.Contains(other))
+            {
+                group.Add(other);
+            }
+        }
+
+        return groups;
+    }
+
+    private Offense Apply(List<MailboxState> mailboxes, DetectionResult result, DateTimeOffset now)
+    {
+        var client = mailboxes[0].Client;
+        LadderStep step;
+        lock (_sync)
+        {
+            if (!_offenseTimes.TryGetValue(client.Id, out var times))
+            {
+                times = [];
+                _offenseTimes[client.Id] = times;
+            }
+
+            step = Enforcement.Ladder.StepFor(times, now, _ladder);
+            times.Add(now);
+        }
+
+        var reason = PolicyTexts.OffenseReason(now, step);
+        var named = new List<OffenseMailbox>(mailboxes.Count);
+        var ids = new HashSet<int>();
+        foreach (var m in mailboxes)
+        {
+            ApplyStatus(m, step, reason);
+            named.Add(new OffenseMailbox(m.Id, m.Domain.Id, m.Address));
+            ids.Add(m.Id);
+        }
+
+        // The evidence kept is this client's own messages: its damages are counted from them.
+        var evidence = new List<EvidenceMessage>();
+        foreach (var e in result.Evidence)
+        {
+            if (ids.Contains(e.MailboxId))
+            {
+                evidence.Add(e);
+            }
+        }
+
+        if (result.Current is { } current && ids.Contains(current.MailboxId))
+        {
+            evidence.Add(current);
+        }
+
+        evidence.Sort(static (a, b) => a.At.CompareTo(b.At));
+        var offense = new Offense(Guid.NewGuid(), now, client.Id, named, step, result.Score, result.Signals, evidence, reason);
+        _notYetStored[offense.Key] = offense;
+        _observer?.OffenseRaised(step);
+        LogOffense(_logger, mailboxes[0].Address, mailboxes.Count, Enforcement.Ladder.Describe(step), Summary(result));
+        return offense;
+    }
+
+    private static void ApplyStatus(MailboxState mailbox, LadderStep step, string reason)
+    {
+        switch (step)
+        {
+            case LadderStep.SuspendMailbox:
+                mailbox.SetStatus(AccountStatus.Suspended, reason);
+                break;
+            case LadderStep.SuspendDomain:
+                mailbox.Domain.SetStatus(AccountStatus.Suspended, reason);
+                break;
+            default:
+                mailbox.Client.SetStatus(AccountStatus.Terminated, reason);
+                break;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offense: {Mailbox} ({Count} mailbox(es) of its client): {Step}: {Signals}")]
+    private static partial void LogOffense(ILogger logger, string mailbox, int count, string step, string signals);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Held a message of {Mailbox} (score {Score:0.00}): {Signals}")]
+    private static partial void LogHeld(ILogger logger, string mailbox, double score, string signals);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Observe-only: {Mailbox} would have been {Action}: {Signals}")]
+    private static partial void LogObserved(ILogger logger, string mailbox, string action, string signals);
+}

@@ -1,0 +1,85 @@
+using Floodgate.Core.Accounts;
+using Floodgate.Core.Detection;
+using Floodgate.Core.Policy;
+
+namespace Floodgate.Core.Enforcement;
+
+public sealed record ExplainStatus(string Scope, string Name, string Status, string? Reason);
+
+/// <param name="Reserved">Of <paramref name="Used"/>, what transactions in flight hold.</param>
+public sealed record ExplainWindow(string Scope, string Name, string Measure, int Used, int Limit, int Reserved = 0);
+
+public sealed record ExplainMessage(DateTimeOffset At, string? MessageId, int Recipients, int External, string Outcome, double SimilarityToNewest);
+
+public sealed record ExplainReport(
+    string Mailbox,
+    bool MaySend,
+    IReadOnlyList<ExplainStatus> Statuses,
+    int RecipientCap,
+    IReadOnlyList<ExplainWindow> Windows,
+    double UsualHourExternal,
+    IReadOnlyList<ExplainMessage> RecentBulkMessages,
+    int OffensesInLookBack,
+    string NextOffenseStep,
+    IReadOnlyList<string> Thresholds);
+
+/// <summary>`floodgate explain`: why a mailbox stands where it stands, from the server's live state.</summary>
+public sealed class Explainer(PolicyEngine engine, MassMailDetector detector, EnforcementService enforcement, LadderOptions ladder)
+{
+    public ExplainReport? Explain(string address)
+    {
+        if (!engine.Directory.TryGetMailbox(address, out var m))
+        {
+            return null;
+        }
+
+        var now = engine.Time.GetUtcNow();
+        var limits = m.Client.Limits;
+        var windows = new List<ExplainWindow>();
+        Add(windows, "mailbox", m.Address, engine.Counters.Read(new CounterKey(CounterScope.Mailbox, m.Id), now), limits.Mailbox);
+        Add(windows, "domain", m.Domain.Name, engine.Counters.Read(new CounterKey(CounterScope.Domain, m.Domain.Id), now), limits.Domain);
+        Add(windows, "client", m.Client.Name, engine.Counters.Read(new CounterKey(CounterScope.Client, m.Client.Id), now), limits.Client);
+
+        var (recent, usual) = detector.Describe(m.Id, now);
+        var messages = new List<ExplainMessage>(recent.Count);
+        foreach (var t in recent)
+        {
+            messages.Add(new ExplainMessage(t.At, t.MessageId, t.Recipients, t.External, t.Outcome.ToString(), recent.Count > 0 ? recent[0].Fingerprint.Similarity(t.Fingerprint) : 0));
+        }
+
+        var offenses = enforcement.OffenseTimes(m.Client.Id);
+        var counted = offenses.Count(t => now - t < ladder.LookBack);
+        var o = detector.Options;
+        return new ExplainReport(
+            m.Address,
+            engine.CheckStatus(m).IsAccept,
+            [
+                new("mailbox", m.Address, m.Status.Status.ToString(), m.Status.Reason),
+                new("domain", m.Domain.Name, m.Domain.Status.Status.ToString(), m.Domain.Status.Reason),
+                new("client", m.Client.Name, m.Client.Status.Status.ToString(), m.Client.Status.Reason),
+            ],
+            limits.MaxRecipientsPerMessage,
+            windows,
+            usual,
+            messages,
+            counted,
+            Ladder.Describe(Ladder.StepFor(offenses, now, ladder)),
+            [
+                $"similar content: similarity ≥ {o.SimilarityThreshold:0.00}",
+                $"repeat: copies to ≥ {o.NearCapFraction:P0} of the cap within {o.RepeatWindow.TotalHours:0.#} h (rule {o.RepeatRule})",
+                $"volume: ≥ {o.VolumeCapMultiple} × cap external recipients of one content within {o.VolumeWindow.TotalHours:0.#} h (rule {o.VolumeRule})",
+                $"baseline: last hour ≥ {o.BaselineMultiple} × usual hour (floor {o.BaselineFloor}) adds {o.BaselineWeight} (rule {o.BaselineRule})",
+                $"campaign: same content from ≥ {o.CampaignMinMailboxes} mailboxes of ≥ {o.CampaignMinClients} clients within {o.CampaignWindow.TotalHours:0.#} h adds {o.CampaignWeight} (rule {o.CampaignRule})",
+                $"hold at score ≥ {o.HoldScore}, offense at ≥ {o.OffenseScore} or when a run goes on after {o.HoldsBeforeOffense} hold(s)",
+            ]);
+    }
+
+    private static void Add(List<ExplainWindow> windows, string scope, string name, WindowTotals t, ScopeLimits l)
+    {
+        windows.Add(new(scope, name, "messages in the last hour", t.MessagesLastHour, l.MessagesPerHour, t.ReservedMessages));
+        windows.Add(new(scope, name, "external recipients in the last hour", t.ExternalLastHour, l.ExternalRecipientsPerHour, t.ReservedExternal));
+        windows.Add(new(scope, name, "external recipients in the last 24 h", t.ExternalLastDay, l.ExternalRecipientsPerDay, t.ReservedExternal));
+        windows.Add(new(scope, name, "internal recipients in the last hour", t.InternalLastHour, l.InternalRecipientsPerHour, t.ReservedInternal));
+        windows.Add(new(scope, name, "internal recipients in the last 24 h", t.InternalLastDay, l.InternalRecipientsPerDay, t.ReservedInternal));
+    }
+}

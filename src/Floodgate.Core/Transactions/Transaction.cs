@@ -1,0 +1,299 @@
+using Floodgate.Core.Accounts;
+using Floodgate.Core.Fingerprinting;
+using Floodgate.Core.Policy;
+
+namespace Floodgate.Core.Transactions;
+
+/// <summary>Facts of a complete message: what a door read off it before asking the engine about its content.</summary>
+public sealed class MessageFacts
+{
+    public long Size { get; init; }
+
+    /// <summary>Without angle brackets (<see cref="MessageIds.Normalize"/>), or null.</summary>
+    public string? MessageId { get; init; }
+
+    /// <summary>The content fingerprint; default when the door computed none (too few external recipients, no content).</summary>
+    public ContentFingerprint Fingerprint { get; init; }
+}
+
+/// <summary>
+/// One message submission, owned by the engine and driven by a door through the same steps whatever
+/// the door: <see cref="Begin"/> (MAIL: status, sender, size, a message reserved in the windows),
+/// <see cref="AddRecipient"/> (RCPT: status, the cap, a recipient reserved in the mailbox, domain
+/// and client windows at once), <see cref="CheckContentAsync"/> (end of data: status, size, the
+/// mass-mail detector, enforcement), and <see cref="Complete"/> (what became of it: reservations
+/// become counts if it was relayed and are released otherwise; one <see cref="CompletedTransaction"/>
+/// goes to the engine's observers). <see cref="Abandon"/> releases without an outcome (RSET, a
+/// disconnect before the content). A door keeps one instance per session and reuses it; it is not
+/// thread-safe (a door drives it from one request at a time).
+/// </summary>
+public sealed class Transaction
+{
+    private readonly PolicyEngine _engine;
+    private Reservation _held;
+    private long _begun;
+    private long _contentStarted;
+
+    internal Transaction(PolicyEngine engine, Door door, bool enforces)
+    {
+        _engine = engine;
+        Door = door;
+        Enforces = enforces;
+    }
+
+    public Door Door { get; }
+
+    /// <summary>
+    /// True: the transaction reserves in the windows and its completion counts. False: it only
+    /// inspects content and feeds the detector's memory, while another door counts the same message.
+    /// </summary>
+    public bool Enforces { get; }
+
+    public MailboxState? Mailbox { get; private set; }
+
+    public bool IsOpen => Mailbox is not null;
+
+    public string EnvelopeSender { get; private set; } = string.Empty;
+
+    /// <summary>The SMTP client's address, for the log; the door sets it once per session.</summary>
+    public string? ClientAddress { get; set; }
+
+    public int Recipients { get; private set; }
+
+    public int External { get; private set; }
+
+    public int Internal { get; private set; }
+
+    /// <summary>An order-independent hash of the recipients: a retry goes to the same ones, a new copy to others.</summary>
+    public ulong RecipientsHash { get; private set; }
+
+    /// <summary>What this transaction holds in the windows now.</summary>
+    public Reservation Held => _held;
+
+    /// <summary>The facts given to <see cref="CheckContentAsync"/>, if it ran.</summary>
+    public MessageFacts? Message { get; private set; }
+
+    /// <summary>When <see cref="Begin"/> accepted, on the engine's <see cref="TimeProvider"/> timestamp scale.</summary>
+    public long BegunTimestamp => _begun;
+
+    /// <summary>
+    /// MAIL: the mailbox, its domain and its client may send, the envelope sender is the mailbox's,
+    /// the declared size fits the plan, and one message fits each messages-per-hour window (reserved).
+    /// A transaction still open is abandoned first.
+    /// </summary>
+    public Verdict Begin(MailboxState mailbox, string envelopeSender, long declaredSize)
+    {
+        Abandon();
+        var verdict = _engine.CheckStatus(mailbox);
+        if (!verdict.IsAccept)
+        {
+            return verdict;
+        }
+
+        // The null sender (bounces) is allowed: it names no address to spoof.
+        if (envelopeSender.Length != 0 && !mailbox.MaySendAs(envelopeSender))
+        {
+            return PolicyTexts.SenderNotAllowed(mailbox.Address);
+        }
+
+        var limits = mailbox.Client.Limits;
+        if (declaredSize > limits.MaxMessageSizeBytes)
+        {
+            return PolicyTexts.MessageTooLarge(limits.MaxMessageSizeBytes);
+        }
+
+        if (Enforces)
+        {
+            var request = new Reservation(mailbox.Id, mailbox.Domain.Id, mailbox.Client.Id, 1, 0, 0);
+            if (!_engine.Counters.TryReserve(in request, limits, _engine.Time.GetUtcNow(), out var refusal))
+            {
+                return _engine.RateVerdict(in refusal);
+            }
+
+            _held = request;
+        }
+
+        Mailbox = mailbox;
+        EnvelopeSender = envelopeSender;
+        _begun = _engine.Time.GetTimestamp();
+        return Verdict.Accept;
+    }
+
+    /// <summary>
+    /// RCPT: status again (a suspension made meanwhile applies at once), the plan's cap, and the
+    /// recipient reserved in the mailbox, domain and client windows (external or internal), all or none.
+    /// </summary>
+    public Verdict AddRecipient(ReadOnlySpan<char> recipient)
+    {
+        var mailbox = Mailbox ?? throw new InvalidOperationException("AddRecipient before Begin.");
+        var verdict = _engine.CheckStatus(mailbox);
+        if (!verdict.IsAccept)
+        {
+            return verdict;
+        }
+
+        var limits = mailbox.Client.Limits;
+        if (Recipients >= limits.MaxRecipientsPerMessage)
+        {
+            return PolicyTexts.RecipientCap(limits.MaxRecipientsPerMessage);
+        }
+
+        var external = _engine.Classify(mailbox, recipient, out var hash);
+        if (Enforces)
+        {
+            var request = new Reservation(mailbox.Id, mailbox.Domain.Id, mailbox.Client.Id, 0, external ? 1 : 0, external ? 0 : 1);
+            if (!_engine.Counters.TryReserve(in request, limits, _engine.Time.GetUtcNow(), out var refusal))
+            {
+                return _engine.RateVerdict(in refusal);
+            }
+
+            _held = _held.Plus(in request);
+        }
+
+        Recipients++;
+        RecipientsHash += hash;
+        if (external)
+        {
+            External++;
+        }
+        else
+        {
+            Internal++;
+        }
+
+        return Verdict.Accept;
+    }
+
+    /// <summary>Status only: DATA, or a door that checks again at the end (the milter beside policy delegation).</summary>
+    public Verdict CheckStatus() =>
+        Mailbox is { } mailbox ? _engine.CheckStatus(mailbox) : throw new InvalidOperationException("CheckStatus before Begin.");
+
+    /// <summary>
+    /// End of data: status, size, and the mass-mail detector on the fingerprint. An offense is durable
+    /// (suspension, incident, contact task) before this completes, so the reply that announces it
+    /// never outruns it.
+    /// </summary>
+    public ValueTask<Verdict> CheckContentAsync(MessageFacts message, CancellationToken cancellationToken)
+    {
+        var mailbox = Mailbox ?? throw new InvalidOperationException("CheckContentAsync before Begin.");
+        Message = message;
+        _contentStarted = _engine.Time.GetTimestamp();
+        var verdict = _engine.CheckStatus(mailbox);
+        if (!verdict.IsAccept)
+        {
+            return ValueTask.FromResult(verdict);
+        }
+
+        var limits = mailbox.Client.Limits;
+        if (message.Size > limits.MaxMessageSizeBytes)
+        {
+            return ValueTask.FromResult(PolicyTexts.MessageTooLarge(limits.MaxMessageSizeBytes));
+        }
+
+        return _engine.InspectAsync(this, message, cancellationToken);
+    }
+
+    /// <summary>
+    /// Postfix's recipient_count at END-OF-MESSAGE is what it accepted: a later restriction may have
+    /// refused recipients this transaction reserved. The surplus is released (external ones last:
+    /// which were refused is unknown, so the windows keep the stricter count).
+    /// </summary>
+    public void LimitRecipients(int accepted)
+    {
+        if (Mailbox is null || accepted < 0 || accepted >= Recipients)
+        {
+            return;
+        }
+
+        var dropInternal = Math.Min(Internal, Recipients - accepted);
+        var dropExternal = Recipients - accepted - dropInternal;
+        var release = new Reservation(_held.MailboxId, _held.DomainId, _held.ClientId, 0, Enforces ? dropExternal : 0, Enforces ? dropInternal : 0);
+        if (!release.IsEmpty)
+        {
+            _engine.Counters.Release(in release);
+            _held = _held.Minus(in release);
+        }
+
+        Internal -= dropInternal;
+        External -= dropExternal;
+        Recipients = accepted;
+    }
+
+    /// <summary>
+    /// The end of the transaction: relayed (<see cref="Outcome.Accepted"/>) turns the reservations into
+    /// counts; any other outcome releases them. Raises one <see cref="CompletedTransaction"/>.
+    /// </summary>
+    /// <param name="replyCode">What the client was told: "250", "550 5.7.1", "hold".</param>
+    /// <param name="reason">A <see cref="PolicyReasons"/> key.</param>
+    public void Complete(Outcome outcome, string? replyCode, string reason, string? upstreamReply = null, long relayMicros = 0)
+    {
+        var mailbox = Mailbox;
+        if (mailbox is null)
+        {
+            return;
+        }
+
+        var time = _engine.Time;
+        var now = time.GetUtcNow();
+        if (outcome == Outcome.Accepted)
+        {
+            _engine.Counters.Commit(in _held, now);
+        }
+        else
+        {
+            _engine.Counters.Release(in _held);
+        }
+
+        var timed = _contentStarted != 0 ? _contentStarted : _begun;
+        var total = (long)time.GetElapsedTime(timed).TotalMicroseconds;
+        var message = Message;
+        var completed = new CompletedTransaction
+        {
+            At = now,
+            Door = Door,
+            Mailbox = mailbox,
+            ClientAddress = ClientAddress,
+            EnvelopeSender = EnvelopeSender,
+            Recipients = Recipients,
+            External = External,
+            Internal = Internal,
+            RecipientsHash = RecipientsHash,
+            Size = message?.Size ?? 0,
+            MessageId = message?.MessageId,
+            Fingerprint = message?.Fingerprint ?? default,
+            Outcome = outcome,
+            ReplyCode = replyCode,
+            Reason = reason,
+            UpstreamReply = upstreamReply,
+            Counted = Enforces,
+            RelayMicros = relayMicros,
+            PolicyMicros = Math.Max(0, total - relayMicros),
+            TotalMicros = total,
+        };
+        Clear();
+        _engine.Raise(completed);
+    }
+
+    /// <summary>Ends the transaction without an outcome (RSET, HELO, a disconnect, a timeout before the content): releases what it holds.</summary>
+    public void Abandon()
+    {
+        if (Mailbox is null)
+        {
+            return;
+        }
+
+        _engine.Counters.Release(in _held);
+        Clear();
+    }
+
+    private void Clear()
+    {
+        _held = default;
+        Mailbox = null;
+        EnvelopeSender = string.Empty;
+        Recipients = External = Internal = 0;
+        RecipientsHash = 0;
+        Message = null;
+        _begun = _contentStarted = 0;
+    }
+}

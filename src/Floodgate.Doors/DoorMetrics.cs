@@ -1,0 +1,111 @@
+using Floodgate.Core.Detection;
+using Floodgate.Core.Enforcement;
+using Floodgate.Core.Policy;
+using Floodgate.Core.Transactions;
+using Prometheus;
+
+namespace Floodgate.Doors;
+
+/// <summary>Prometheus metrics of the doors and the engine, served at /metrics on the web port.</summary>
+public static class DoorMetrics
+{
+    public static readonly Counter Messages = Metrics.CreateCounter(
+        "floodgate_messages_total", "Transactions that reached a final verdict, by front door, verdict and reason.",
+        new CounterConfiguration { LabelNames = ["door", "verdict", "reason"] });
+
+    public static readonly Counter Recipients = Metrics.CreateCounter(
+        "floodgate_recipients_total", "Recipients of relayed messages, by front door and class.",
+        new CounterConfiguration { LabelNames = ["door", "class"] });
+
+    public static readonly Counter Refusals = Metrics.CreateCounter(
+        "floodgate_refusals_total", "Refusals at MAIL or RCPT, by front door and reason.",
+        new CounterConfiguration { LabelNames = ["door", "reason"] });
+
+    public static readonly Counter AuthFailures = Metrics.CreateCounter(
+        "floodgate_auth_failures_total", "Failed SMTP AUTH attempts, by result (failed, throttled).",
+        new CounterConfiguration { LabelNames = ["result"] });
+
+    public static readonly Counter UnknownLogins = Metrics.CreateCounter(
+        "floodgate_unknown_logins_total", "Authenticated logins a Postfix door was asked about that name no mailbox, by door.",
+        new CounterConfiguration { LabelNames = ["door"] });
+
+    public static readonly Histogram TransactionSeconds = Metrics.CreateHistogram(
+        "floodgate_transaction_seconds", "Time from end of DATA to the reply, by front door.",
+        new HistogramConfiguration
+        {
+            LabelNames = ["door"],
+            Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16),
+        });
+
+    public static readonly Gauge Sessions = Metrics.CreateGauge(
+        "floodgate_smtp_sessions", "Open SMTP sessions.");
+
+    public static readonly Counter Holds = Metrics.CreateCounter("floodgate_holds_total", "Messages held by the mass-mail detector.");
+
+    public static readonly Counter Offenses = Metrics.CreateCounter(
+        "floodgate_offenses_total", "Offenses raised, by ladder step.", new CounterConfiguration { LabelNames = ["step"] });
+
+    public static readonly Counter Observed = Metrics.CreateCounter(
+        "floodgate_observed_total", "Actions that observe-only rules would have taken.", new CounterConfiguration { LabelNames = ["action"] });
+
+    public static string Name(Door door) => DoorNames.Name(door);
+
+    public static void Refused(Door door, string reason) => Refusals.WithLabels(DoorNames.Name(door), reason).Inc();
+}
+
+/// <summary>The metrics' side of every completed transaction and of enforcement.</summary>
+public sealed class TransactionMetrics : ITransactionObserver, IEnforcementObserver
+{
+    // WithLabels looks the child up by a fresh label array each call: the per-message ones are kept.
+    private readonly Counter.Child[] _relayed = new Counter.Child[3];
+    private readonly Counter.Child[] _external = new Counter.Child[3];
+    private readonly Counter.Child[] _internal = new Counter.Child[3];
+    private readonly Histogram.Child[] _seconds = new Histogram.Child[3];
+
+    public TransactionMetrics()
+    {
+        foreach (var door in (Door[])[Door.Gateway, Door.Policy, Door.Milter])
+        {
+            var name = DoorNames.Name(door);
+            _relayed[(int)door] = DoorMetrics.Messages.WithLabels(name, "relayed", PolicyReasons.Relayed);
+            _external[(int)door] = DoorMetrics.Recipients.WithLabels(name, "external");
+            _internal[(int)door] = DoorMetrics.Recipients.WithLabels(name, "internal");
+            _seconds[(int)door] = DoorMetrics.TransactionSeconds.WithLabels(name);
+        }
+    }
+
+    public void Completed(CompletedTransaction t)
+    {
+        var door = (int)t.Door;
+        if (t.Outcome == Outcome.Accepted && t.Reason == PolicyReasons.Relayed)
+        {
+            _relayed[door].Inc();
+        }
+        else
+        {
+            DoorMetrics.Messages.WithLabels(DoorNames.Name(t.Door), Verdict(t.Outcome), t.Reason).Inc();
+        }
+
+        if (t.Outcome == Outcome.Accepted && t.Counted)
+        {
+            _external[door].Inc(t.External);
+            _internal[door].Inc(t.Internal);
+        }
+
+        _seconds[door].Observe(t.TotalMicros / 1e6);
+    }
+
+    public void Held(DetectionResult result) => DoorMetrics.Holds.Inc();
+
+    public void OffenseRaised(LadderStep step) => DoorMetrics.Offenses.WithLabels(((int)step).ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+
+    public void Observed(DetectionAction action) => DoorMetrics.Observed.WithLabels(action.ToString().ToLowerInvariant()).Inc();
+
+    private static string Verdict(Outcome outcome) => outcome switch
+    {
+        Outcome.Accepted => "relayed",
+        Outcome.Held => "held",
+        Outcome.Deferred => "deferred",
+        _ => "rejected",
+    };
+}

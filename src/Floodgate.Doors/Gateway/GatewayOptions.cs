@@ -1,0 +1,36 @@
+namespace Floodgate.Doors.Gateway;
+
+/// <summary>`Smtp`: the submission gateway's listeners, TLS, AUTH and limits.</summary>
+public sealed class SmtpOptions
+{
+    /// <summary>Plain listeners (STARTTLS offered when a certificate is available). Add 0.0.0.0:587 for submission.</summary>
+    public List<string> Listen { get; set; } = [];
+
+    /// <summary>Implicit-TLS listeners (RFC 8314 submissions, port 465).</summary>
+    public List<string> ImplicitTlsListen { get; set; } = [];
+
+    public string Hostname { get; set; } = System.Net.Dns.GetHostName();
+
+    /// <summary>PKCS#12 (.pfx) file. Without one, a self-signed certificate is generated into the data folder.</summary>
+    public string? CertificatePath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>AUTH without TLS from loopback clients (local tools, tests). Never from other addresses unless AllowPlaintextAuth.</summary>
+    public bool AllowPlaintextAuthOnLoopback { get; set; } = true;
+
+    public bool AllowPlaintextAuth { get; set; }
+
+    /// <summary>Networks that may submit without AUTH, naming the mailbox by the envelope sender (the provider's own MTAs, benchmarks). Empty by default.</summary>
+    public List<string> TrustedNetworks { get; set; } = [];
+
+    public int MaxConnections { get; set; } = 2000;
+
+    public int MaxConnectionsPerAddress { get; set; } = 200;
+
+    public long MaxMessageSize { get; set; } = 35 * 1024 * 1024;
+
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(10);
+}

@@ -1,0 +1,192 @@
+using System.Net;
+using Floodgate.Core.Accounts;
+using Floodgate.Core.Fingerprinting;
+using Floodgate.Core.Policy;
+using Floodgate.Core.Transactions;
+using Floodgate.Protocols.Smtp;
+
+namespace Floodgate.Doors.Gateway;
+
+/// <summary>
+/// The submission gateway's side of one SMTP session: it translates SMTP into the engine's
+/// transaction (AUTH, MAIL → Begin, RCPT → AddRecipient, end of DATA → CheckContentAsync, then the
+/// in-line relay and Complete) and the verdicts back into replies. Every decision is the engine's.
+/// </summary>
+internal sealed class GatewaySession : ISmtpSession
+{
+    private readonly GatewayServices _services;
+    private readonly IPAddress _address;
+    private readonly bool _trusted;
+    private readonly bool _loopback;
+    private readonly Transaction _transaction;
+    private readonly List<string> _recipients = new(8);
+
+    private MailboxState? _authenticated;
+
+    public GatewaySession(GatewayServices services, SmtpConnectionInfo connection)
+    {
+        _services = services;
+        _address = connection.Remote.Address.IsIPv4MappedToIPv6 ? connection.Remote.Address.MapToIPv4() : connection.Remote.Address;
+        _loopback = IPAddress.IsLoopback(_address);
+        _trusted = services.Senders.IsTrusted(_address);
+        _transaction = services.Engine.Open(Door.Gateway);
+        _transaction.ClientAddress = _address.ToString();
+        DoorMetrics.Sessions.Inc();
+    }
+
+    public bool MaySubmit => _authenticated is not null || _trusted;
+
+    public bool AuthAllowed(bool isTls) =>
+        isTls || _services.Options.AllowPlaintextAuth || (_loopback && _services.Options.AllowPlaintextAuthOnLoopback);
+
+    public async ValueTask<SmtpReply> AuthenticateAsync(string login, string password, CancellationToken cancellationToken)
+    {
+        var result = await _services.Authenticator.AuthenticateAsync(login, password, _address, cancellationToken).ConfigureAwait(false);
+        switch (result.Outcome)
+        {
+            case AuthenticationOutcome.Succeeded:
+                _authenticated = result.Mailbox;
+                return DoorReplies.AuthSucceeded;
+            case AuthenticationOutcome.Throttled:
+                DoorMetrics.AuthFailures.WithLabels("throttled").Inc();
+                return DoorReplies.AuthThrottled;
+            default:
+                DoorMetrics.AuthFailures.WithLabels("failed").Inc();
+                return DoorReplies.AuthFailed;
+        }
+    }
+
+    public SmtpReply MailFrom(string reversePath, long declaredSize)
+    {
+        Reset();
+        var mailbox = _authenticated;
+        if (mailbox is null && (!_trusted || !_services.Senders.Lookup(reversePath, out mailbox)))
+        {
+            // A trusted network names the mailbox by the envelope sender; all policy still applies.
+            DoorMetrics.Refused(Door.Gateway, PolicyReasons.UnknownSender);
+            return DoorReplies.UnknownSenderMailbox;
+        }
+
+        var verdict = _transaction.Begin(mailbox, reversePath, declaredSize);
+        return verdict.IsAccept ? DoorReplies.SenderOk : Refuse(in verdict);
+    }
+
+    public SmtpReply RcptTo(string forwardPath)
+    {
+        if (!_transaction.IsOpen)
+        {
+            return DoorReplies.NeedMail;
+        }
+
+        if (!IsMailbox(forwardPath))
+        {
+            return DoorReplies.BadRecipient;
+        }
+
+        var verdict = _transaction.AddRecipient(forwardPath);
+        if (!verdict.IsAccept)
+        {
+            return Refuse(in verdict);
+        }
+
+        _recipients.Add(forwardPath);
+        return DoorReplies.RecipientOk;
+    }
+
+    public SmtpReply DataStart()
+    {
+        if (!_transaction.IsOpen || _recipients.Count == 0)
+        {
+            return DoorReplies.NoValidRecipients;
+        }
+
+        var verdict = _transaction.CheckStatus();
+        return verdict.IsAccept ? DoorReplies.StartData : Refuse(in verdict);
+    }
+
+    public async ValueTask<SmtpReply> MessageAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        var transaction = _transaction;
+        if (!transaction.IsOpen || _recipients.Count == 0)
+        {
+            return DoorReplies.NoValidRecipients;
+        }
+
+        try
+        {
+            if (!MessageHeaders.TryRead(message.Span, out var messageId))
+            {
+                transaction.Complete(Outcome.Rejected, "554 5.6.0", PolicyReasons.Unparsable);
+                return DoorReplies.Unparsable;
+            }
+
+            var facts = new MessageFacts
+            {
+                Size = message.Length,
+                MessageId = messageId,
+                Fingerprint = transaction.External >= _services.MinTrackedRecipients ? await FingerprintAsync(message).ConfigureAwait(false) : default,
+            };
+            var verdict = await transaction.CheckContentAsync(facts, cancellationToken).ConfigureAwait(false);
+            if (!verdict.IsAccept)
+            {
+                transaction.Complete(verdict.Outcome, verdict.ReplyCode, verdict.Reason);
+                return ToReply(in verdict);
+            }
+
+            var time = _services.Engine.Time;
+            var relayStarted = time.GetTimestamp();
+            var result = await _services.Relay.SendAsync(transaction.EnvelopeSender, _recipients, message, cancellationToken).ConfigureAwait(false);
+            var relayMicros = (long)time.GetElapsedTime(relayStarted).TotalMicroseconds;
+            if (result.Outcome == Outcome.Accepted)
+            {
+                transaction.Complete(Outcome.Accepted, "250", PolicyReasons.Relayed, result.Text, relayMicros);
+                return DoorReplies.Relayed;
+            }
+
+            var reply = SmtpReply.Create(result.Code, result.EnhancedCode, result.Text);
+            transaction.Complete(result.Outcome, result.Code + " " + result.EnhancedCode,
+                result.Outcome == Outcome.Deferred ? PolicyReasons.UpstreamDeferred : PolicyReasons.UpstreamRejected, result.Text, relayMicros);
+            return reply;
+        }
+        finally
+        {
+            // Whatever happened (a throw included), the transaction holds nothing any more.
+            Reset();
+        }
+    }
+
+    public void Reset()
+    {
+        _transaction.Abandon();
+        _recipients.Clear();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        // A disconnect in the middle of a transaction gives its reservation back.
+        Reset();
+        DoorMetrics.Sessions.Dec();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Off the socket event thread: a large message's walk must not stall the other connections it serves.</summary>
+    private ValueTask<ContentFingerprint> FingerprintAsync(ReadOnlyMemory<byte> message)
+    {
+        var fingerprinter = _services.Fingerprinter;
+        return new ValueTask<ContentFingerprint>(Task.Run(() => fingerprinter.Compute(message)));
+    }
+
+    private static bool IsMailbox(string address)
+    {
+        var at = address.LastIndexOf('@');
+        return at > 0 && at < address.Length - 1 && address.Length <= 254;
+    }
+
+    private static SmtpReply Refuse(in Verdict verdict)
+    {
+        DoorMetrics.Refused(Door.Gateway, verdict.Reason);
+        return ToReply(in verdict);
+    }
+
+    internal static SmtpReply ToReply(in Verdict verdict) => SmtpReply.Create(verdict.Code, verdict.EnhancedCode, verdict.Text);
+}

@@ -1,0 +1,22 @@
+using Floodgate.Core.Policy;
+
+namespace Floodgate.Doors.Relay;
+
+/// <summary>
+/// What the upstream said, in SMTP terms, so the door can pass it back: <see cref="Outcome.Accepted"/>
+/// (sent), <see cref="Outcome.Deferred"/> (unreachable or 4xx: the client retries) or
+/// <see cref="Outcome.Rejected"/> (5xx, passed back).
+/// </summary>
+public readonly record struct RelayResult(Outcome Outcome, int Code, string EnhancedCode, string Text)
+{
+    public static RelayResult Sent(string text) => new(Outcome.Accepted, 250, "2.0.0", text);
+}
+
+/// <summary>Hands an accepted message on: to the upstream MTA, or to the outbox when none is set.</summary>
+public interface IMessageRelay : IAsyncDisposable
+{
+    string Describe();
+
+    /// <param name="received">The message as received (dot-unstuffed), valid until the call returns.</param>
+    ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken);
+}

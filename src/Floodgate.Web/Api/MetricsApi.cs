@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Prometheus;
+
+namespace Floodgate.Web.Api;
+
+/// <summary>Prometheus metrics at /metrics.</summary>
+public static class MetricsApi
+{
+    public static IEndpointRouteBuilder MapMetricsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapMetrics("/metrics");
+        return app;
+    }
+}
