@@ -9,7 +9,23 @@ namespace Floodgate.EndToEnd.Tests.Postfix;
 /// </summary>
 public sealed class PostfixFixture : IAsyncLifetime
 {
-    public static readonly string[] Mailboxes = ["cap@acme.test", "sue@acme.test", "max@acme.test", "hal@acme.test"];
+    public static readonly string[] Mailboxes = ["sue@acme.test", "max@acme.test", "hal@acme.test", "ida@acme.test", "joe@acme.test"];
+
+    /// <summary>A mailbox of client Bravo, whose plan caps a message at <see cref="SmallPlanCap"/> recipients.</summary>
+    public const string SmallPlanMailbox = "cap@bravo.test";
+
+    public const int SmallPlanCap = 50;
+
+    /// <summary>A SASL login Dovecot accepts and Floodgate has never heard of.</summary>
+    public const string UnknownLogin = "ghost@acme.test";
+
+    // Loopback may relay without a login, so that mail without one reaches the recipient restrictions
+    // (the README's, with Floodgate's policy door first) instead of stopping at the relay check.
+    private static readonly string[] LoopbackRelay =
+    [
+        "mynetworks = 127.0.0.0/8",
+        "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject",
+    ];
 
     public UpstreamSink Sink { get; private set; } = null!;
 
@@ -26,6 +42,10 @@ public sealed class PostfixFixture : IAsyncLifetime
         $"smtpd_end_of_data_restrictions = check_policy_service inet:127.0.0.1:{policyPort}",
         "smtpd_policy_service_timeout = 10s",
         "smtpd_policy_service_default_action = 451 4.3.5 Policy service unavailable, try again later",
+        // The largest plan cap: Postfix answers 452 itself beyond it, without counting an error for the
+        // first $smtpd_recipient_overshoot_limit extra recipients; the policy door's 452 would count.
+        "smtpd_recipient_limit = 200",
+        "smtpd_recipient_overshoot_limit = 1000",
         $"smtpd_milters = inet:127.0.0.1:{milterPort}",
         "non_smtpd_milters = $smtpd_milters",
         "milter_protocol = 6",
@@ -40,11 +60,15 @@ public sealed class PostfixFixture : IAsyncLifetime
         Sink = await UpstreamSink.StartAsync();
         Floodgate = new FloodgateProcess();
         await Floodgate.SeedAsync(Mailboxes);
+        await Floodgate.CliOkAsync("plan", "add", "Small", "--max-recipients", SmallPlanCap.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Floodgate.CliOkAsync("client", "add", "Bravo", "--contact-name", "Bo Brown", "--contact-phone", "+1 555 0101", "--contact-email", "bo@bravo.test", "--plan", "Small");
+        await Floodgate.CliOkAsync("domain", "add", "bravo.test", "--client", "Bravo");
+        await Floodgate.CliOkAsync("mailbox", "add", SmallPlanMailbox, "--password", "correct horse");
         await Floodgate.StartAsync("--upstream", Sink.Url, "--policy", "127.0.0.1:0", "--milter", "127.0.0.1:0");
         Assert.True(Floodgate.Policy is not null && Floodgate.Milter is not null, "serve.json lists no policy or milter endpoint:\n" + Floodgate.Output);
         Postfix = await PrivatePostfix.StartAsync(
-            ["ann@acme.test", .. Mailboxes],
-            MainCf(Floodgate.Policy!.Port, Floodgate.Milter!.Port, Sink.EndPoint.Port));
+            ["ann@acme.test", .. Mailboxes, SmallPlanMailbox, UnknownLogin],
+            [.. MainCf(Floodgate.Policy!.Port, Floodgate.Milter!.Port, Sink.EndPoint.Port), .. LoopbackRelay]);
     }
 
     public async Task DisposeAsync()

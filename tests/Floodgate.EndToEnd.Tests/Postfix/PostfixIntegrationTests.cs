@@ -8,7 +8,7 @@ namespace Floodgate.EndToEnd.Tests.Postfix;
 /// Authenticated submission to a real Postfix, so that sasl_username and {auth_authen} reach
 /// Floodgate the way they do in production.
 /// </summary>
-public sealed class PostfixIntegrationTests(PostfixFixture fixture) : IClassFixture<PostfixFixture>
+public sealed partial class PostfixIntegrationTests(PostfixFixture fixture) : IClassFixture<PostfixFixture>
 {
     // A newsletter: the same content every time, so the detector sees copies.
     private const string Body = """
@@ -20,26 +20,63 @@ public sealed class PostfixIntegrationTests(PostfixFixture fixture) : IClassFixt
         """;
 
     [Fact]
-    public async Task RecipientBeyondCapIsRefusedWith452ByPostfix()
+    public async Task RecipientBeyondAPlanCapBelowPostfixsLimitGetsThePolicyDoors452()
     {
-        await using var smtp = await LoginAsync("cap@acme.test");
-        await smtp.SendAsync("MAIL FROM:<cap@acme.test>\r\n");
+        // Recipients in the sender's own domain: internal, so the detector (which would see the other tests'
+        // newsletter from a second client as a campaign) stays out of it.
+        const string mailbox = PostfixFixture.SmallPlanMailbox;
+        await using var smtp = await LoginAsync(mailbox);
+        await smtp.SendAsync($"MAIL FROM:<{mailbox}>\r\n");
         Assert.StartsWith("250", await smtp.ReadReplyAsync());
         var replies = new List<string>();
-        for (var i = 1; i <= 201; i++)
+        for (var i = 1; i <= PostfixFixture.SmallPlanCap + 1; i++)
         {
-            await smtp.SendAsync($"RCPT TO:<r{i}@example.net>\r\n");
+            await smtp.SendAsync($"RCPT TO:<r{i}@bravo.test>\r\n");
             replies.Add(await smtp.ReadReplyAsync());
         }
 
-        Assert.All(replies.Take(200), r => Assert.StartsWith("250", r));
-        Assert.StartsWith("452 4.5.3", replies[200]);
-        Assert.Contains("Too many recipients", replies[200]);
+        Assert.All(replies.Take(PostfixFixture.SmallPlanCap), r => Assert.StartsWith("250", r));
+        Assert.StartsWith("452 4.5.3", replies[^1]);
+        Assert.Contains($"Too many recipients: at most {PostfixFixture.SmallPlanCap} per message", replies[^1]);
 
-        Assert.StartsWith("250", await SendDataAsync(smtp, "cap@acme.test", "Cap test"));
-        var delivered = await WaitForSinkAsync("cap@acme.test");
-        Assert.Equal(200, delivered.Recipients.Count);
+        Assert.StartsWith("250", await SendDataAsync(smtp, mailbox, "Cap test"));
+        var delivered = await WaitForSinkAsync(mailbox);
+        Assert.Equal(PostfixFixture.SmallPlanCap, delivered.Recipients.Count);
         Assert.Contains("X-Floodgate-Verdict: pass", Encoding.UTF8.GetString(delivered.Data));
+    }
+
+    [Fact]
+    public async Task LoginFloodgateDoesNotKnowIsDeferredWith451AtRcptAndNothingIsRelayed()
+    {
+        const string login = PostfixFixture.UnknownLogin;
+        await using var smtp = await LoginAsync(login);
+        await smtp.SendAsync($"MAIL FROM:<{login}>\r\nRCPT TO:<someone@example.net>\r\n");
+        var mail = await smtp.ReadReplyAsync();
+        var rcpt = await smtp.ReadReplyAsync();
+        var data = await SendDataAsync(smtp, login, "From a login nobody provisioned");
+
+        Assert.StartsWith("250", mail);
+        Assert.StartsWith("451 4.7.1 <someone@example.net>: Recipient address rejected: ", rcpt);
+        // Postfix queues nothing without an accepted recipient: 554 5.5.1 Error: no valid recipients.
+        Assert.StartsWith("554", data);
+        Assert.DoesNotContain(fixture.Sink.Messages, m => m.Sender == login);
+    }
+
+    [Fact]
+    public async Task MailWithoutALoginGetsDunnoSoPostfixsOwnRulesDecide()
+    {
+        // The envelope names a mailbox Floodgate knows; without a login (and from a client the policy door
+        // does not trust) that decides nothing.
+        await using var smtp = await RawSmtpClient.ConnectAsync(fixture.Postfix.EndPoint);
+        Assert.StartsWith("220", await smtp.ReadReplyAsync());
+        await smtp.SendAsync("EHLO client.test\r\n");
+        Assert.StartsWith("250", await smtp.ReadReplyAsync());
+        await smtp.SendAsync("MAIL FROM:<ann@acme.test>\r\nRCPT TO:<someone@example.net>\r\n");
+        Assert.StartsWith("250", await smtp.ReadReplyAsync());
+
+        // Loopback passes the relay check, so this is the README's recipient restrictions: Floodgate's
+        // DUNNO, then permit_sasl_authenticated (no login), then Postfix's own reject.
+        Assert.StartsWith("554 5.7.1 <someone@example.net>: Recipient address rejected: Access denied", await smtp.ReadReplyAsync());
     }
 
     [Fact]
@@ -144,7 +181,7 @@ public sealed class PostfixIntegrationTests(PostfixFixture fixture) : IClassFixt
         return await SendDataAsync(smtp, mailbox, "Spring sale: 40% off garden tools");
     }
 
-    private static async Task<string> SendDataAsync(RawSmtpClient smtp, string from, string subject)
+    private static async Task<string> SendDataAsync(RawSmtpClient smtp, string from, string subject, string? messageId = null)
     {
         await smtp.SendAsync("DATA\r\n");
         var reply = await smtp.ReadReplyAsync();
@@ -153,7 +190,7 @@ public sealed class PostfixIntegrationTests(PostfixFixture fixture) : IClassFixt
             return reply;
         }
 
-        var message = $"From: <{from}>\r\nTo: <undisclosed-recipients:;>\r\nSubject: {subject}\r\nMessage-ID: <{Guid.NewGuid():N}@acme.test>\r\nDate: {DateTimeOffset.UtcNow:r}\r\n\r\n{Body.ReplaceLineEndings("\r\n")}\r\n.\r\n";
+        var message = $"From: <{from}>\r\nTo: <undisclosed-recipients:;>\r\nSubject: {subject}\r\nMessage-ID: <{messageId ?? Guid.NewGuid().ToString("N")}@acme.test>\r\nDate: {DateTimeOffset.UtcNow:r}\r\n\r\n{Body.ReplaceLineEndings("\r\n")}\r\n.\r\n";
         await smtp.SendAsync(message);
         return await smtp.ReadReplyAsync();
     }

@@ -37,7 +37,7 @@ public sealed class PrivatePostfix : IAsyncDisposable
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
     /// <param name="mailboxes">SASL logins, each with the password "correct horse".</param>
-    /// <param name="settings">main.cf lines (name = value) that make the instance Floodgate's.</param>
+    /// <param name="settings">main.cf lines (name = value) that make the instance Floodgate's; a name given here replaces the instance's own line.</param>
     public static async Task<PrivatePostfix> StartAsync(IEnumerable<string> mailboxes, IEnumerable<string> settings)
     {
         foreach (var tool in (string[])["/usr/sbin/postfix", "/usr/sbin/postconf", "/usr/sbin/postqueue", "/usr/sbin/dovecot"])
@@ -103,7 +103,7 @@ public sealed class PrivatePostfix : IAsyncDisposable
         await RunOkAsync("chown", "postfix", Path.Combine(Root, "data"));
         await AllowConfigDirectoryAsync(ConfigDirectory);
 
-        string[] main =
+        string[] defaults =
         [
             "compatibility_level = 3.6",
             $"queue_directory = {QueueDirectory}",
@@ -126,8 +126,9 @@ public sealed class PrivatePostfix : IAsyncDisposable
             // One delivery per message, so the upstream sees the whole recipient list at once.
             "smtp_destination_recipient_limit = 1000",
             "smtp_connect_timeout = 5s",
-            .. settings,
         ];
+        var given = settings.Select(ParameterName).ToHashSet(StringComparer.Ordinal);
+        string[] main = [.. defaults.Where(d => !given.Contains(ParameterName(d))), .. settings];
         await RunOkAsync("/usr/sbin/postconf", ["-c", ConfigDirectory, "-e", .. main]);
         await RunOkAsync("/usr/sbin/postconf", "-c", ConfigDirectory, "-MX", "smtp/inet");
         await RunOkAsync("/usr/sbin/postconf", "-c", ConfigDirectory, "-M", $"127.0.0.1:{Port}/inet=127.0.0.1:{Port} inet n - n - - smtpd");
@@ -268,6 +269,8 @@ public sealed class PrivatePostfix : IAsyncDisposable
         {
         }
     }
+
+    private static string ParameterName(string line) => line[..line.IndexOf('=', StringComparison.Ordinal)].Trim();
 
     private static int FreePort()
     {
