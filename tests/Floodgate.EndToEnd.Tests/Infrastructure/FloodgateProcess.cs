@@ -138,6 +138,32 @@ public sealed class FloodgateProcess : IAsyncDisposable
 
     public bool IsRunning => _serve is { HasExited: false };
 
+    /// <summary>The process id of the running `serve` (the dotnet host runs the app in its own process).</summary>
+    public int Pid => _serve is { HasExited: false } serve ? serve.Id : throw new InvalidOperationException("serve is not running");
+
+    /// <summary>
+    /// Ends serve the way a crash or the OOM killer does: SIGKILL, no shutdown, no flush. The signal
+    /// is sent by a direct kill(2) (Process.Kill), not by forking `kill`, so it lands within
+    /// microseconds of the call.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (_serve is null)
+        {
+            return;
+        }
+
+        if (!_serve.HasExited)
+        {
+            _serve.Kill(entireProcessTree: false);
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _serve.WaitForExitAsync(cts.Token);
+        _serve.Dispose();
+        _serve = null;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();

@@ -10,14 +10,21 @@ namespace Floodgate.EndToEnd.Tests.Infrastructure;
 /// </summary>
 public sealed class RawSmtpClient : IAsyncDisposable
 {
-    private readonly TcpClient _tcp = new();
+    private readonly TcpClient _tcp;
     private NetworkStream _stream = null!;
     private readonly byte[] _buffer = new byte[64 * 1024];
     private readonly StringBuilder _pending = new();
 
-    public static async Task<RawSmtpClient> ConnectAsync(IPEndPoint endPoint)
+    private RawSmtpClient(IPAddress? localAddress)
     {
-        var c = new RawSmtpClient();
+        // Linux routes all of 127/8 to loopback: binding 127.0.0.2 makes a second client address.
+        _tcp = localAddress is null ? new TcpClient() : new TcpClient(new IPEndPoint(localAddress, 0));
+    }
+
+    /// <param name="localAddress">The client's own address (e.g. 127.0.0.2), or null for the system's choice.</param>
+    public static async Task<RawSmtpClient> ConnectAsync(IPEndPoint endPoint, IPAddress? localAddress = null)
+    {
+        var c = new RawSmtpClient(localAddress);
         await c._tcp.ConnectAsync(endPoint);
         c._stream = c._tcp.GetStream();
         c._stream.ReadTimeout = 15000;
