@@ -46,12 +46,26 @@ public readonly struct AuthenticationResult
 /// </summary>
 public sealed class Authenticator(AccountDirectory directory, LoginThrottle throttle, IPasswordVerifier passwords, TimeProvider time)
 {
+    private static readonly TimeSpan BusyPoll = TimeSpan.FromMilliseconds(20);
+
     public async ValueTask<AuthenticationResult> AuthenticateAsync(string login, string password, IPAddress clientAddress, CancellationToken cancellationToken)
     {
         // Unusable logins share one throttle key (the empty string, which no normalised login is): they never succeed, and
         // garbage must not buy a fresh budget per spelling.
         var normalized = Addresses.Normalize(login);
         var attempt = throttle.Begin(normalized ?? string.Empty, clientAddress);
+        for (var waited = TimeSpan.Zero; attempt.Decision == LoginDecision.Busy; waited += BusyPoll)
+        {
+            // Attempts still running may free their places (a correct password is refunded): wait for them, boundedly.
+            if (waited >= throttle.MaxWait)
+            {
+                return AuthenticationResult.Throttled(attempt.Refusal, null);
+            }
+
+            await Task.Delay(BusyPoll, time, cancellationToken).ConfigureAwait(false);
+            attempt = throttle.Begin(normalized ?? string.Empty, clientAddress);
+        }
+
         if (attempt.Decision == LoginDecision.Refused)
         {
             return AuthenticationResult.Throttled(attempt.Refusal, attempt.RetryAfter);

@@ -10,6 +10,13 @@ public enum LoginDecision
 
     /// <summary>Do not check the password; the attempt fails as throttled.</summary>
     Refused,
+
+    /// <summary>
+    /// Not counted yet: attempts of this login or address still running could fill its budget.
+    /// Begin again once one of them has ended (a correct password refunds its place); many parallel
+    /// sessions of an owner wait a moment, parallel guesses never pass the limit.
+    /// </summary>
+    Busy,
 }
 
 /// <summary>Which rule of the throttle refused an attempt.</summary>
@@ -69,4 +76,6 @@ public readonly struct LoginAttempt
 
     internal static LoginAttempt Refused(LoginRefusal refusal, DateTimeOffset retryAfter) =>
         new(LoginDecision.Refused, TimeSpan.Zero, refusal, retryAfter, null, default, 0);
+
+    internal static LoginAttempt Busy(LoginRefusal rule) => new(LoginDecision.Busy, TimeSpan.Zero, rule, null, null, default, 0);
 }

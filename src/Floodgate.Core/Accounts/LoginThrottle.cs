@@ -80,6 +80,9 @@ public sealed class LoginThrottle
         }
     }
 
+    /// <summary>The longest an attempt waits, slowed down or for running attempts to end.</summary>
+    public TimeSpan MaxWait => _options.MaxWait;
+
     /// <summary>
     /// Checks the rules and, unless refused, counts the attempt as a failure, atomically: of N
     /// parallel attempts of one login and address, at most the limit are allowed.
@@ -107,14 +110,28 @@ public sealed class LoginThrottle
             var pair = Touch(pairKey);
             var perAddress = Touch(addressKey);
             var login = Touch(loginKey);
-            if (pair is not null && pair.Failures.CountSince(since) >= _options.MaxFailuresPerLogin)
+            // Attempts still running count as failures, but only finished failures refuse: an attempt
+            // that could only pass the limit if the running ones fail waits for them instead.
+            var pairFailures = pair is null ? 0 : pair.Failures.CountSince(since);
+            if (pair is not null && pairFailures - pair.Pending >= _options.MaxFailuresPerLogin)
             {
                 return LoginAttempt.Refused(LoginRefusal.LoginAtAddress, At(pair.Failures.ReleaseTime(_options.MaxFailuresPerLogin, _window)));
             }
 
-            if (perAddress is not null && perAddress.Failures.CountSince(since) >= _options.MaxFailuresPerAddress)
+            var addressFailures = perAddress is null ? 0 : perAddress.Failures.CountSince(since);
+            if (perAddress is not null && addressFailures - perAddress.Pending >= _options.MaxFailuresPerAddress)
             {
                 return LoginAttempt.Refused(LoginRefusal.Address, At(perAddress.Failures.ReleaseTime(_options.MaxFailuresPerAddress, _window)));
+            }
+
+            if (pairFailures >= _options.MaxFailuresPerLogin)
+            {
+                return LoginAttempt.Busy(LoginRefusal.LoginAtAddress);
+            }
+
+            if (addressFailures >= _options.MaxFailuresPerAddress)
+            {
+                return LoginAttempt.Busy(LoginRefusal.Address);
             }
 
             long slot = 0;
@@ -140,8 +157,12 @@ public sealed class LoginThrottle
                 login.NextSlot = slot;
             }
 
-            GetOrAdd(addressKey, perAddress).Failures.Add(now, _options.MaxFailuresPerAddress);
-            GetOrAdd(pairKey, pair).Failures.Add(now, _options.MaxFailuresPerLogin);
+            perAddress = GetOrAdd(addressKey, perAddress);
+            perAddress.Failures.Add(now, _options.MaxFailuresPerAddress);
+            perAddress.Pending++;
+            pair = GetOrAdd(pairKey, pair);
+            pair.Failures.Add(now, _options.MaxFailuresPerLogin);
+            pair.Pending++;
             return LoginAttempt.Counted(normalizedLogin, client, now, TimeSpan.FromTicks(slot > 0 ? slot - now : 0));
         }
     }
@@ -153,7 +174,7 @@ public sealed class LoginThrottle
     /// </summary>
     public void End(in LoginAttempt attempt, bool succeeded)
     {
-        if (!succeeded || attempt.Login is not { } login)
+        if (attempt.Login is not { } login)
         {
             return;
         }
@@ -163,15 +184,25 @@ public sealed class LoginThrottle
         {
             // An entry evicted since Begin took this attempt's count with it; one made since under the same key can
             // only lose a count of the same instant, which is as good a one to refund.
-            if (_entries.TryGetValue(new Key(EntryKind.LoginAtAddress, login, attempt.Address), out var pair))
+            _entries.TryGetValue(new Key(EntryKind.LoginAtAddress, login, attempt.Address), out var pair);
+            _entries.TryGetValue(new Key(EntryKind.Address, null, attempt.Address), out var perAddress);
+            if (pair is not null && pair.Pending > 0)
             {
-                pair.Failures.Remove(attempt.StartedTicks);
+                pair.Pending--;
             }
 
-            if (_entries.TryGetValue(new Key(EntryKind.Address, null, attempt.Address), out var perAddress))
+            if (perAddress is not null && perAddress.Pending > 0)
             {
-                perAddress.Failures.Remove(attempt.StartedTicks);
+                perAddress.Pending--;
             }
+
+            if (!succeeded)
+            {
+                return;
+            }
+
+            pair?.Failures.Remove(attempt.StartedTicks);
+            perAddress?.Failures.Remove(attempt.StartedTicks);
 
             var loginKey = new Key(EntryKind.Login, login, default);
             var entry = GetOrAdd(loginKey, Touch(loginKey));
@@ -370,6 +401,9 @@ public sealed class LoginThrottle
 
         /// <summary>Login entries: when the last queued attempt's slot starts.</summary>
         public long NextSlot { get; set; }
+
+        /// <summary>Address and login-at-address entries: attempts begun and not yet ended.</summary>
+        public int Pending { get; set; }
 
         public bool IsKnown(UInt128 address, long since)
         {

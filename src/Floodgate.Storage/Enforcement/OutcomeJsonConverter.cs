@@ -5,8 +5,8 @@ using Floodgate.Core.Policy;
 namespace Floodgate.Storage.Enforcement;
 
 /// <summary>
-/// Outcomes in the evidence JSON, camel-cased; also reads the words evidence was written with before
-/// the outcome was one type ("relayed", "refused"), so older incidents still open.
+/// Outcomes in the evidence JSON, in the words a person reads in an incident: relayed, deferred,
+/// refused, held (the names evidence has always had, so older incidents read the same).
 /// </summary>
 internal sealed class OutcomeJsonConverter : JsonConverter<Outcome>
 {
@@ -28,5 +28,11 @@ internal sealed class OutcomeJsonConverter : JsonConverter<Outcome>
     }
 
     public override void Write(Utf8JsonWriter writer, Outcome value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(JsonNamingPolicy.CamelCase.ConvertName(value.ToString()));
+        writer.WriteStringValue(value switch
+        {
+            Outcome.Accepted => "relayed",
+            Outcome.Rejected => "refused",
+            Outcome.Held => "held",
+            _ => "deferred",
+        });
 }

@@ -20,9 +20,30 @@ public sealed class LoginThrottleTests
             Assert.Equal(LoginDecision.Allowed, f.Throttle.Begin(Ann, Guesser).Decision);
         }
 
+        // The sixth cannot pass while five run: it waits for them (Busy), it is not let through.
         var sixth = f.Throttle.Begin(Ann, Guesser);
-        Assert.Equal(LoginDecision.Refused, sixth.Decision);
+        Assert.Equal(LoginDecision.Busy, sixth.Decision);
         Assert.Equal(LoginRefusal.LoginAtAddress, sixth.Refusal);
+    }
+
+    [Fact]
+    public void OnceTheRunningAttemptsFailTheNextIsRefused()
+    {
+        var f = new AccountsFixture();
+        var running = Enumerable.Range(0, 5).Select(_ => f.Throttle.Begin(Ann, Guesser)).ToList();
+        running.ForEach(a => f.Throttle.End(in a, succeeded: false));
+
+        Assert.Equal(LoginDecision.Refused, f.Throttle.Begin(Ann, Guesser).Decision);
+    }
+
+    [Fact]
+    public void OnceTheRunningAttemptsSucceedTheNextIsAllowed()
+    {
+        var f = new AccountsFixture();
+        var running = Enumerable.Range(0, 5).Select(_ => f.Throttle.Begin(Ann, Guesser)).ToList();
+        running.ForEach(a => f.Throttle.End(in a, succeeded: true));
+
+        Assert.Equal(LoginDecision.Allowed, f.Throttle.Begin(Ann, Guesser).Decision);
     }
 
     [Fact]
