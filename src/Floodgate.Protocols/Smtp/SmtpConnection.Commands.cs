@@ -9,6 +9,7 @@ internal sealed partial class SmtpConnection
 {
     private bool _discardingLongLine;
     private int _badCommands;
+    private int _junkCommands;
 
     private enum Next : byte
     {
@@ -171,6 +172,15 @@ internal sealed partial class SmtpConnection
 
     private Next Dispatch(ReadOnlySpan<byte> line)
     {
+        if (_server.TimeProvider.GetElapsedTime(_openedAt) >= _options.MaxSessionLifetime)
+        {
+            SmtpServerLog.SessionTooLong(_server.Logger, _remote);
+            Write(_server.SessionTooLongReply);
+            _auth?.Abandon();
+            ResetIfInTransaction();
+            return Next.Close;
+        }
+
         if (_auth is { InProgress: true })
         {
             return ContinueAuth(line);
@@ -194,6 +204,12 @@ internal sealed partial class SmtpConnection
         if (!parsed)
         {
             return BadCommand(command.Error == SmtpParseError.UnknownParameter ? SmtpReplies.UnknownParameter : SmtpReplies.SyntaxError);
+        }
+
+        // Postfix's smtpd_junk_command_limit: these keep a connection busy without sending mail.
+        if (command.Verb is SmtpVerb.Noop or SmtpVerb.Rset or SmtpVerb.Help or SmtpVerb.Vrfy && IsJunkPastLimit())
+        {
+            return Next.Close;
         }
 
         var session = _session!;
@@ -272,6 +288,23 @@ internal sealed partial class SmtpConnection
             default:
                 return BadCommand(SmtpReplies.UnknownCommand);
         }
+    }
+
+    /// <summary>
+    /// Counts a command that makes no progress; past the limit, writes 421 and ends the
+    /// transaction (the caller closes). Only an accepted message starts the count again.
+    /// </summary>
+    private bool IsJunkPastLimit()
+    {
+        if (++_junkCommands <= _options.MaxJunkCommands)
+        {
+            return false;
+        }
+
+        SmtpServerLog.TooManyJunkCommands(_server.Logger, _remote, _junkCommands - 1);
+        Write(_server.TooManyJunkCommandsReply);
+        ResetIfInTransaction();
+        return true;
     }
 
     private void ResetTransaction(ISmtpSession session)

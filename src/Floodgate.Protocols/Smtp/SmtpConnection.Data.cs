@@ -1,19 +1,21 @@
-using System.Buffers;
+using System.Runtime.CompilerServices;
+using Floodgate.Protocols.Content;
 
 namespace Floodgate.Protocols.Smtp;
 
-// DATA: the content after 354, framed by SmtpDataReader, handed to the session.
+// DATA: the content after 354, framed by SmtpDataReader into a MessageWriter of the spool, handed
+// to the session as a MessageContent.
 internal sealed partial class SmtpConnection
 {
     private readonly SmtpDataReader _data = new();
-    private SmtpMessageBuffer? _message;
 
     /// <summary>Reads the message after 354. False when the client went away.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReceiveMessageAsync(ISmtpSession session)
     {
-        _message ??= new SmtpMessageBuffer();
-        _message.Clear();
-        _data.Begin(_message, _options.MaxMessageSize);
+        // Disposed on every path out: the client vanishing, a timeout, the session throwing.
+        using var writer = _server.Spool.Begin();
+        _data.Begin(writer, _options.MaxMessageSize);
         while (true)
         {
             var result = await ReadAsync(_options.DataTimeout, idle: false).ConfigureAwait(false);
@@ -44,70 +46,31 @@ internal sealed partial class SmtpConnection
             _transactionOpen = false;
             session.Reset();
         }
+        else if (writer.OverBudget)
+        {
+            // Read to the end as well, so the connection stays in step for the next transaction.
+            SmtpServerLog.SpoolFull(_server.Logger, _remote, writer.Length);
+            Write(SmtpReplies.InsufficientStorage);
+            _transactionOpen = false;
+            session.Reset();
+        }
         else
         {
-            var reply = await session.MessageAsync(_message.Memory, _server.AbortToken).ConfigureAwait(false);
-            WriteSessionReply(reply);
-        }
-
-        _message.Trim();
-        await FlushAsync().ConfigureAwait(false);
-        return true;
-    }
-
-    private void ReleaseMessageBuffer() => _message?.Release();
-}
-
-/// <summary>The message in one pooled buffer, kept with the connection for the next message.</summary>
-internal sealed class SmtpMessageBuffer
-{
-    private const int InitialSize = 16 * 1024;
-
-    // A buffer up to this size stays with the connection for the next message; a bigger one goes
-    // back to the pool so idle connections do not hold megabytes.
-    private const int KeptSize = 256 * 1024;
-
-    private byte[]? _buffer;
-    private int _length;
-
-    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
-
-    public void Clear() => _length = 0;
-
-    public void Append(ReadOnlySpan<byte> content)
-    {
-        var needed = _length + content.Length;
-        if (_buffer is null || needed > _buffer.Length)
-        {
-            var size = (int)Math.Min(Math.Max(needed, Math.Max(InitialSize, (_buffer?.Length ?? 0) * 2L)), Array.MaxLength);
-            var bigger = ArrayPool<byte>.Shared.Rent(size);
-            if (_buffer is not null)
+            SmtpReply reply;
+            using (var content = writer.Complete())
             {
-                _buffer.AsSpan(0, _length).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(_buffer);
+                reply = await session.MessageAsync(content, _server.AbortToken).ConfigureAwait(false);
             }
 
-            _buffer = bigger;
+            WriteSessionReply(reply);
+            if (reply.IsPositive)
+            {
+                // A message accepted is progress: the NOOP, RSET, HELP and VRFY count starts again.
+                _junkCommands = 0;
+            }
         }
 
-        content.CopyTo(_buffer.AsSpan(_length));
-        _length = needed;
-    }
-
-    public void Trim()
-    {
-        if (_buffer is { Length: > KeptSize })
-        {
-            Release();
-        }
-    }
-
-    public void Release()
-    {
-        if (_buffer is not null)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = null;
-        }
+        await FlushAsync().ConfigureAwait(false);
+        return true;
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 
 namespace Floodgate.Protocols.Smtp;
@@ -26,6 +27,7 @@ internal sealed partial class SmtpConnection : IThreadPoolWorkItem
     private readonly IPAddress _address;
     private readonly CancellationTokenSource _timeout;
     private readonly byte[] _lineBuffer;
+    private readonly long _openedAt;
 
     private Stream _stream;
     private PipeReader _reader;
@@ -50,6 +52,7 @@ internal sealed partial class SmtpConnection : IThreadPoolWorkItem
         _address = address;
         _timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, server.TimeProvider);
         _lineBuffer = new byte[_options.MaxLineLength];
+        _openedAt = server.TimeProvider.GetTimestamp();
         _stream = new NetworkStream(socket, ownsSocket: false);
         _reader = PipeReader.Create(_stream, ReaderOptions);
         _writer = PipeWriter.Create(_stream, WriterOptions);
@@ -188,12 +191,14 @@ internal sealed partial class SmtpConnection : IThreadPoolWorkItem
             }
         }
 
-        ReleaseMessageBuffer();
         _timeout.Dispose();
         _server.Release(this, _address);
         SmtpServerLog.ConnectionClosed(_server.Logger, _remote);
     }
 
+    // Pooled: a read that has to wait would otherwise allocate its state machine, once per command
+    // group and per DATA block.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadResult> ReadAsync(TimeSpan timeout, bool idle)
     {
         if (idle)
@@ -217,6 +222,7 @@ internal sealed partial class SmtpConnection : IThreadPoolWorkItem
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushAsync()
     {
         if (_writer.UnflushedBytes == 0)

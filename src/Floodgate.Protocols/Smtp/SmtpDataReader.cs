@@ -1,4 +1,5 @@
 using System.Buffers;
+using Floodgate.Protocols.Content;
 
 namespace Floodgate.Protocols.Smtp;
 
@@ -8,11 +9,11 @@ namespace Floodgate.Protocols.Smtp;
 /// line after a bare LF is content, so a client cannot smuggle a second message past a different
 /// parser. Content goes to the writer in runs as long as the buffer's segments (a stuffed dot
 /// splits a run), not line by line. Past the size limit the content is read on to the end line and
-/// dropped.
+/// dropped, and the writer is disposed at once, so what the message held goes back before its end.
 /// </summary>
 internal sealed class SmtpDataReader
 {
-    private SmtpMessageBuffer? _writer;
+    private MessageWriter? _writer;
     private long _maxLength;
     private long _length;
     private bool _atLineStart;
@@ -33,7 +34,7 @@ internal sealed class SmtpDataReader
     public bool TooBig { get; private set; }
 
     /// <summary>Starts a message: content goes to <paramref name="writer"/>, at most <paramref name="maxLength"/> octets.</summary>
-    public void Begin(SmtpMessageBuffer writer, long maxLength)
+    public void Begin(MessageWriter writer, long maxLength)
     {
         _writer = writer;
         _maxLength = maxLength;
@@ -144,10 +145,13 @@ internal sealed class SmtpDataReader
         if (content.Length > _maxLength - _length)
         {
             TooBig = true;
+            _writer!.Dispose();
             return;
         }
 
         _length += content.Length;
+
+        // False: the spool cannot hold the message; the writer discards from here on and says so.
         _writer!.Append(content);
     }
 }

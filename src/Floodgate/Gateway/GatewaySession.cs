@@ -5,6 +5,7 @@ using Floodgate.Core.Accounts;
 using Floodgate.Core.Detection;
 using Floodgate.Core.Fingerprinting;
 using Floodgate.Core.Policy;
+using Floodgate.Protocols.Content;
 using Floodgate.Protocols.Smtp;
 using Floodgate.Relay;
 using Floodgate.Hosting;
@@ -133,8 +134,20 @@ internal sealed class GatewaySession : ISmtpSession
         return verdict.IsAccept ? GatewayReplies.StartData : Refuse(verdict);
     }
 
-    public async ValueTask<SmtpReply> MessageAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    public async ValueTask<SmtpReply> MessageAsync(MessageContent content, CancellationToken cancellationToken)
     {
+        // Shim until this session reads MessageContent itself: a spooled message is read into one array.
+        if (!content.TryGetMemory(out var message))
+        {
+            var bytes = new byte[content.Length];
+            await using (var stream = content.OpenRead())
+            {
+                await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            message = bytes;
+        }
+
         var started = Stopwatch.GetTimestamp();
         var sender = _sender;
         if (sender is null || _recipients.Count == 0)
