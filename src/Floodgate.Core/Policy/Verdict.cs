@@ -59,4 +59,5 @@ public static class PolicyReasons
     public const string UpstreamRejected = "upstream-rejected";
     public const string NoEndOfMessage = "no-end-of-message";
     public const string Inspected = "inspected";
+    public const string SpoolFull = "spool-full";
 }

@@ -33,4 +33,10 @@ public sealed class SmtpOptions
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>NOOP, RSET, HELP and VRFY without a message accepted in between, before 421 and a close (Postfix: smtpd_junk_command_limit).</summary>
+    public int MaxJunkCommands { get; set; } = 100;
+
+    /// <summary>A session older than this is closed (421) at its next command outside DATA.</summary>
+    public TimeSpan MaxSessionLifetime { get; set; } = TimeSpan.FromHours(1);
 }

@@ -1,8 +1,8 @@
 using System.Net;
 using Floodgate.Core.Accounts;
-using Floodgate.Core.Fingerprinting;
 using Floodgate.Core.Policy;
 using Floodgate.Core.Transactions;
+using Floodgate.Protocols.Content;
 using Floodgate.Protocols.Smtp;
 
 namespace Floodgate.Doors.Gateway;
@@ -104,7 +104,7 @@ internal sealed class GatewaySession : ISmtpSession
         return verdict.IsAccept ? DoorReplies.StartData : Refuse(in verdict);
     }
 
-    public async ValueTask<SmtpReply> MessageAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    public async ValueTask<SmtpReply> MessageAsync(MessageContent message, CancellationToken cancellationToken)
     {
         var transaction = _transaction;
         if (!transaction.IsOpen || _recipients.Count == 0)
@@ -114,7 +114,8 @@ internal sealed class GatewaySession : ISmtpSession
 
         try
         {
-            if (!MessageHeaders.TryRead(message.Span, out var messageId))
+            // The header block is in the head (the first 64 KiB), which is always in memory.
+            if (!MessageHeaders.TryRead(message.Head.Span, out var messageId))
             {
                 transaction.Complete(Outcome.Rejected, "554 5.6.0", PolicyReasons.Unparsable);
                 return DoorReplies.Unparsable;
@@ -124,7 +125,9 @@ internal sealed class GatewaySession : ISmtpSession
             {
                 Size = message.Length,
                 MessageId = messageId,
-                Fingerprint = transaction.External >= _services.MinTrackedRecipients ? await FingerprintAsync(message).ConfigureAwait(false) : default,
+                Fingerprint = transaction.External >= _services.MinTrackedRecipients
+                    ? await MessageInspection.FingerprintAsync(_services.Fingerprinter, message, cancellationToken).ConfigureAwait(false)
+                    : default,
             };
             var verdict = await transaction.CheckContentAsync(facts, cancellationToken).ConfigureAwait(false);
             if (!verdict.IsAccept)
@@ -167,13 +170,6 @@ internal sealed class GatewaySession : ISmtpSession
         Reset();
         DoorMetrics.Sessions.Dec();
         return ValueTask.CompletedTask;
-    }
-
-    /// <summary>Off the socket event thread: a large message's walk must not stall the other connections it serves.</summary>
-    private ValueTask<ContentFingerprint> FingerprintAsync(ReadOnlyMemory<byte> message)
-    {
-        var fingerprinter = _services.Fingerprinter;
-        return new ValueTask<ContentFingerprint>(Task.Run(() => fingerprinter.Compute(message)));
     }
 
     private static bool IsMailbox(string address)

@@ -4,6 +4,7 @@ using Floodgate.Core.Accounts;
 using Floodgate.Core.Fingerprinting;
 using Floodgate.Core.Policy;
 using Floodgate.Core.Transactions;
+using Floodgate.Protocols.Content;
 using Floodgate.Protocols.Milter;
 using Microsoft.Extensions.Logging;
 
@@ -32,9 +33,10 @@ internal sealed partial class MilterDoor : IMilterSessionFactory
     /// <summary>Beside policy delegation, which answers MAIL and RCPT, the milter's answers there are not waited for.</summary>
     public const MilterProtocolFlags SkippedStepsBesidePolicy = SkippedSteps | MilterProtocolFlags.NoReplyMail | MilterProtocolFlags.NoReplyRcpt;
 
-    public MilterDoor(PolicyEngine engine, MilterOptions options, ILogger logger)
+    public MilterDoor(PolicyEngine engine, MilterOptions options, MessageSpool spool, ILogger logger)
     {
         Engine = engine;
+        Spool = spool;
         Options = options;
         Logger = logger;
         Counts = options.CountInWindows ?? true;
@@ -43,6 +45,9 @@ internal sealed partial class MilterDoor : IMilterSessionFactory
     }
 
     public PolicyEngine Engine { get; }
+
+    /// <summary>Where the content waits, in memory up to a threshold and then on disk; shared with the gateway.</summary>
+    public MessageSpool Spool { get; }
 
     public MilterOptions Options { get; }
 
@@ -72,7 +77,8 @@ internal sealed class MilterDoorSession : MilterSession
 {
     private readonly MilterDoor _door;
     private readonly Transaction _transaction;
-    private MilterBodyBuffer? _message;
+    private MessageWriter? _message;
+    private bool _truncated;
     private string? _clientAddress;
     private string? _lastSender;
     private string? _messageId;
@@ -164,8 +170,7 @@ internal sealed class MilterDoorSession : MilterSession
         }
 
         // Rebuild the header section as it was received: "Name: value" CRLF; folded values keep their CRLF WSP.
-        var buffer = _message ??= new MilterBodyBuffer(_door.Options.MaxBodySize);
-        _ = buffer.Append(name) && buffer.Append(": "u8) && buffer.Append(value) && buffer.Append("\r\n"u8);
+        _ = Append(name) && Append(": "u8) && Append(value) && Append("\r\n"u8);
         if (_messageId is null && name.Length == 10 && Ascii.EqualsIgnoreCase(name, "Message-ID"u8))
         {
             _messageId = MessageIds.Normalize(value);
@@ -176,7 +181,7 @@ internal sealed class MilterDoorSession : MilterSession
     {
         if (_transaction.IsOpen)
         {
-            (_message ??= new MilterBodyBuffer(_door.Options.MaxBodySize)).Append("\r\n"u8);
+            Append("\r\n"u8);
         }
 
         return MilterDecision.Continue;
@@ -184,8 +189,10 @@ internal sealed class MilterDoorSession : MilterSession
 
     public override void OnBodyChunk(ReadOnlyMemory<byte> chunk)
     {
-        // An overflowing message keeps its first MaxBodySize bytes: enough for a fingerprint.
-        _message?.Append(chunk.Span);
+        if (_transaction.IsOpen)
+        {
+            Append(chunk.Span);
+        }
     }
 
     public override async ValueTask<MilterDecision> OnEndOfMessageAsync(MilterEndOfMessage message, CancellationToken cancellationToken)
@@ -202,15 +209,24 @@ internal sealed class MilterDoorSession : MilterSession
             return MilterDecision.Continue;
         }
 
+        MessageContent? content = null;
         try
         {
-            var raw = _message is null ? ReadOnlyMemory<byte>.Empty : _message.Memory;
+            if (_message is { OverBudget: true })
+            {
+                // The spool is full: nothing judged is let through unjudged; the client retries.
+                transaction.Complete(Outcome.Deferred, "451 4.3.1", PolicyReasons.SpoolFull);
+                return MilterDecision.ReplyCode(451, "4.3.1", "Insufficient system storage; try again later");
+            }
+
+            content = _message?.Complete();
+            _message = null;
             var facts = new MessageFacts
             {
-                Size = Math.Max(message.Size, raw.Length),
+                Size = Math.Max(message.Size, content?.Length ?? 0),
                 MessageId = _messageId,
-                Fingerprint = transaction.External >= _door.Engine.Detector?.Options.MinTrackedRecipients && !raw.IsEmpty
-                    ? await FingerprintAsync(raw).ConfigureAwait(false)
+                Fingerprint = content is not null && transaction.External >= _door.Engine.Detector?.Options.MinTrackedRecipients
+                    ? await MessageInspection.FingerprintAsync(_door.Fingerprinter, content, cancellationToken).ConfigureAwait(false)
                     : default,
             };
 
@@ -238,35 +254,31 @@ internal sealed class MilterDoorSession : MilterSession
         }
         finally
         {
+            content?.Dispose();
             ResetMessage();
         }
     }
 
     public override void OnAbort() => ResetMessage();
 
-    public override void OnClose()
-    {
-        ResetMessage();
-        _message?.Dispose();
-        _message = null;
-    }
+    public override void OnClose() => ResetMessage();
 
-    /// <summary>Off the socket event thread: a large message's walk must not stall the other connections it serves.</summary>
-    private Task<ContentFingerprint> FingerprintAsync(ReadOnlyMemory<byte> raw)
+    // The content is kept up to MaxBodySize: its text (what the fingerprint reads) comes first.
+    private bool Append(ReadOnlySpan<byte> bytes)
     {
-        var fingerprinter = _door.Fingerprinter;
-        return Task.Run(() =>
+        if (_truncated)
         {
-            try
-            {
-                return fingerprinter.Compute(raw);
-            }
-            catch (FormatException)
-            {
-                // Unparsable content is judged on its envelope alone, as the detector does with no fingerprint.
-                return default;
-            }
-        });
+            return false;
+        }
+
+        var writer = _message ??= _door.Spool.Begin();
+        if (writer.Length + bytes.Length > _door.Options.MaxBodySize)
+        {
+            _truncated = true;
+            return false;
+        }
+
+        return writer.Append(bytes);
     }
 
     private SenderResolution Resolve(MilterArguments arguments, MilterMacros macros)
@@ -289,7 +301,9 @@ internal sealed class MilterDoorSession : MilterSession
         _transaction.Abandon();
         _refusal = null;
         _messageId = null;
-        _message?.Reset();
+        _truncated = false;
+        _message?.Dispose();
+        _message = null;
     }
 
     private static ReadOnlySpan<char> Decode(ReadOnlySpan<byte> utf8, Span<char> buffer) =>

@@ -1,5 +1,7 @@
 using Floodgate.Core.Policy;
 
+using Floodgate.Protocols.Content;
+
 namespace Floodgate.Doors.Relay;
 
 /// <summary>
@@ -17,6 +19,6 @@ public interface IMessageRelay : IAsyncDisposable
 {
     string Describe();
 
-    /// <param name="received">The message as received (dot-unstuffed), valid until the call returns.</param>
-    ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken);
+    /// <param name="message">The message as received (dot-unstuffed), in memory or spooled; valid until the call returns.</param>
+    ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MessageContent message, CancellationToken cancellationToken);
 }

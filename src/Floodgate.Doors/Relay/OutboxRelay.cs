@@ -1,6 +1,8 @@
 using Floodgate.Core.Policy;
 using System.Text.Json;
 
+using Floodgate.Protocols.Content;
+
 namespace Floodgate.Doors.Relay;
 
 /// <summary>
@@ -21,7 +23,7 @@ internal sealed class OutboxRelay : IMessageRelay
 
     public string Describe() => $"outbox {_directory}";
 
-    public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
+    public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MessageContent message, CancellationToken cancellationToken)
     {
         var id = $"{_time.GetUtcNow().UtcDateTime:yyyyMMddHHmmssfff}-{Guid.NewGuid():N}";
         var eml = Path.Combine(_directory, id + ".eml");
@@ -30,7 +32,15 @@ internal sealed class OutboxRelay : IMessageRelay
         {
             await using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 16384, FileOptions.Asynchronous))
             {
-                await file.WriteAsync(received, cancellationToken).ConfigureAwait(false);
+                if (message.TryGetMemory(out var received))
+                {
+                    await file.WriteAsync(received, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await using var content = message.OpenRead();
+                    await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             var envelope = JsonSerializer.Serialize(new OutboxEnvelope(sender, recipients), OutboxJson.Default.OutboxEnvelope);

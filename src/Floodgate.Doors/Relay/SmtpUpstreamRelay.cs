@@ -7,6 +7,8 @@ using MailKit.Security;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 
+using Floodgate.Protocols.Content;
+
 namespace Floodgate.Doors.Relay;
 
 /// <summary>
@@ -42,6 +44,12 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
 
     public string Describe() => $"upstream {_uri.Scheme}://{_uri.Host}:{_uri.Port}";
 
+    public ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MessageContent message, CancellationToken cancellationToken) =>
+        message.TryGetMemory(out var received)
+            ? SendAsync(sender, recipients, received, cancellationToken)
+            : SendSpooledAsync(sender, recipients, message, cancellationToken);
+
+    /// <summary>A message held in memory: as received through the pipelined client when it can go so, else MailKit.</summary>
     public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
     {
         // One look at the bytes for both clients: lines and NULs, then 8-bit octets.
@@ -59,16 +67,38 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
         return await SendWithMailKitAsync(sender, recipients, received, asReceived: relayable && !eightBit, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <param name="asReceived">7-bit with CRLF lines (<see cref="RelayFormat.IsRelayableAsReceived(ReadOnlySpan{byte})"/>): no parse.</param>
-    private async ValueTask<RelayResult> SendWithMailKitAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, bool asReceived, CancellationToken cancellationToken)
+    /// <summary>
+    /// A message too big to hold in memory: parsed from its spool file with MimeKit's persistent parser
+    /// (parts stay in the file; on the thread pool) and streamed by MailKit.
+    /// </summary>
+    private async ValueTask<RelayResult> SendSpooledAsync(string sender, IReadOnlyList<string> recipients, MessageContent content, CancellationToken cancellationToken)
     {
-        MimeMessage? message = null;
-        if (!asReceived)
+        await using var stream = content.OpenRead();
+        MimeMessage parsed;
+        try
+        {
+            parsed = await Task.Run(() => MimeMessage.Load(stream, persistent: true, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (FormatException)
+        {
+            return DoorReplies.MessageNotParsable;
+        }
+
+        return await SendWithMailKitAsync(sender, recipients, default, asReceived: false, cancellationToken, parsed).ConfigureAwait(false);
+    }
+
+    /// <param name="asReceived">7-bit with CRLF lines (<see cref="RelayFormat.IsRelayableAsReceived(ReadOnlySpan{byte})"/>): no parse.</param>
+    /// <param name="parsed">The message already parsed (a spooled one); <paramref name="received"/> is then not used.</param>
+    private async ValueTask<RelayResult> SendWithMailKitAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, bool asReceived, CancellationToken cancellationToken, MimeMessage? parsed = null)
+    {
+        var message = parsed;
+        if (message is null && !asReceived)
         {
             // MailKit's own path (BODY=8BITMIME, 7-bit downgrade, line folding) needs the parsed message.
             try
             {
-                message = ReceivedMessage.Parse(received);
+                // Off the socket event thread: a parse is MIME work of unbounded size.
+                message = await Task.Run(() => ReceivedMessage.Parse(received), cancellationToken).ConfigureAwait(false);
             }
             catch (FormatException)
             {

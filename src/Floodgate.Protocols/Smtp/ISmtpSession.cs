@@ -1,4 +1,5 @@
 using System.Net;
+using Floodgate.Protocols.Content;
 
 namespace Floodgate.Protocols.Smtp;
 
@@ -37,11 +38,16 @@ public interface ISmtpSession : IAsyncDisposable
     SmtpReply DataStart();
 
     /// <summary>
-    /// The complete message after dot-unstuffing (CRLF line ends as received). The memory is only
-    /// valid until the returned task completes.
+    /// The complete message after dot-unstuffing (line ends as received), in memory or spooled to
+    /// a file. It is valid until the returned task completes; the server disposes it afterwards, so
+    /// keep nothing of it (copy what must outlive the call). Not called for a message over SIZE or
+    /// one the spool could not hold: the server refuses those itself and calls <see cref="Reset"/>.
     /// </summary>
-    ValueTask<SmtpReply> MessageAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken);
+    ValueTask<SmtpReply> MessageAsync(MessageContent message, CancellationToken cancellationToken);
 
-    /// <summary>RSET, a new MAIL after a completed transaction, HELO/EHLO or STARTTLS.</summary>
+    /// <summary>
+    /// RSET, a new MAIL after a completed transaction, HELO/EHLO or STARTTLS, a message the server
+    /// refused itself, or the connection ending inside a transaction.
+    /// </summary>
     void Reset();
 }

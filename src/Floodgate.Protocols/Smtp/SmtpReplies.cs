@@ -43,6 +43,15 @@ internal static class SmtpReplies
     public static ReadOnlySpan<byte> ShuttingDown => "421 4.3.2 Service shutting down\r\n"u8;
     public static ReadOnlySpan<byte> InternalError => "421 4.3.0 Internal error, closing connection\r\n"u8;
 
+    // RFC 5321 3.8: 421 names the host, then the server closes. Assembled at server start.
+    public static ReadOnlySpan<byte> TooManyJunkCommandsPrefix => "421 4.7.0 "u8;
+    public static ReadOnlySpan<byte> TooManyJunkCommandsSuffix => " Too many commands without progress; closing connection\r\n"u8;
+    public static ReadOnlySpan<byte> SessionTooLongPrefix => "421 4.4.2 "u8;
+    public static ReadOnlySpan<byte> SessionTooLongSuffix => " Session lasted too long; closing connection\r\n"u8;
+
+    // RFC 3463 4.3.1, RFC 5321 4.5.3.1.9: the spool cannot hold the message now; the client retries.
+    public static ReadOnlySpan<byte> InsufficientStorage => "452 4.3.1 Insufficient system storage; try again later\r\n"u8;
+
     public static ReadOnlySpan<byte> UnknownCommand => "500 5.5.2 Command unrecognized\r\n"u8;
     public static ReadOnlySpan<byte> InvalidCharacters => "500 5.5.2 Invalid characters in command\r\n"u8;
     public static ReadOnlySpan<byte> LineTooLong => "500 5.5.2 Line too long\r\n"u8;
@@ -72,6 +81,12 @@ internal static class SmtpReplies
 
     /// <summary>"250-host", the first EHLO line.</summary>
     public static byte[] BuildEhloFirst(string hostName) => Concat(EhloFirstPrefix, hostName, LineEnd);
+
+    /// <summary>"421 4.7.0 host Too many commands without progress; closing connection".</summary>
+    public static byte[] BuildTooManyJunkCommands(string hostName) => Concat(TooManyJunkCommandsPrefix, hostName, TooManyJunkCommandsSuffix);
+
+    /// <summary>"421 4.4.2 host Session lasted too long; closing connection".</summary>
+    public static byte[] BuildSessionTooLong(string hostName) => Concat(SessionTooLongPrefix, hostName, SessionTooLongSuffix);
 
     /// <summary>"250-SIZE n" (RFC 1870).</summary>
     public static byte[] BuildEhloSize(long maxMessageSize) =>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using Floodgate.Protocols.Content;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -21,6 +22,8 @@ public sealed class SmtpServer : IAsyncDisposable
     private readonly List<Socket> _listenSockets = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly List<IPEndPoint> _endPoints = [];
+    private MessageSpool? _spool;
+    private string? _ownSpoolDirectory;
     private bool _stopping;
     private int _started;
 
@@ -69,6 +72,13 @@ public sealed class SmtpServer : IAsyncDisposable
 
     internal byte[] EhloSizeLine { get; private set; } = [];
 
+    internal byte[] TooManyJunkCommandsReply { get; private set; } = [];
+
+    internal byte[] SessionTooLongReply { get; private set; } = [];
+
+    /// <summary>Where DATA content goes: <see cref="SmtpServerOptions.Spool"/>, or the server's own.</summary>
+    internal MessageSpool Spool => _spool ?? throw new InvalidOperationException("The SMTP server has not started.");
+
     internal SslServerAuthenticationOptions? TlsOptions { get; private set; }
 
     internal ISmtpSession SessionFactoryOpen(SmtpConnectionInfo connection) => _sessionFactory.Open(connection);
@@ -87,6 +97,18 @@ public sealed class SmtpServer : IAsyncDisposable
         HeloReply = SmtpReplies.BuildHelo(Options.HostName);
         EhloFirstLine = SmtpReplies.BuildEhloFirst(Options.HostName);
         EhloSizeLine = SmtpReplies.BuildEhloSize(Options.MaxMessageSize);
+        TooManyJunkCommandsReply = SmtpReplies.BuildTooManyJunkCommands(Options.HostName);
+        SessionTooLongReply = SmtpReplies.BuildSessionTooLong(Options.HostName);
+        if (Options.Spool is { } spool)
+        {
+            _spool = spool;
+        }
+        else
+        {
+            _ownSpoolDirectory = Directory.CreateTempSubdirectory("floodgate-spool-").FullName;
+            _spool = new MessageSpool(new MessageSpoolOptions { Directory = _ownSpoolDirectory }, Logger);
+        }
+
         if (Options.Certificate is not null)
         {
             TlsOptions = new SslServerAuthenticationOptions
@@ -196,6 +218,18 @@ public sealed class SmtpServer : IAsyncDisposable
         if (Volatile.Read(ref _started) != 0)
         {
             await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (_ownSpoolDirectory is not null)
+        {
+            try
+            {
+                Directory.Delete(_ownSpoolDirectory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A connection aborted by force may still hold a file; the temporary folder is the OS's to clean.
+            }
         }
 
         _abort.Dispose();

@@ -41,4 +41,13 @@ internal static partial class SmtpServerLog
 
     [LoggerMessage(12, LogLevel.Debug, "SMTP connection {Remote} lost")]
     public static partial void ConnectionLost(ILogger logger, EndPoint remote, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Warning, "SMTP connection {Remote}: a message of {Length} octets refused with 452, the message spool is full")]
+    public static partial void SpoolFull(ILogger logger, EndPoint remote, long length);
+
+    [LoggerMessage(14, LogLevel.Information, "SMTP connection {Remote} closed after {Count} commands without progress")]
+    public static partial void TooManyJunkCommands(ILogger logger, EndPoint remote, int count);
+
+    [LoggerMessage(15, LogLevel.Information, "SMTP connection {Remote} closed: it reached the maximum session lifetime")]
+    public static partial void SessionTooLong(ILogger logger, EndPoint remote);
 }

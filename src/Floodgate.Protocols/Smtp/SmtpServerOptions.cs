@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Floodgate.Protocols.Content;
 
 namespace Floodgate.Protocols.Smtp;
 
@@ -57,6 +58,27 @@ public sealed class SmtpServerOptions
     /// <summary>Unknown, malformed or out-of-order commands before 421 and disconnect.</summary>
     public int MaxBadCommands { get; set; } = 10;
 
+    /// <summary>
+    /// NOOP, RSET, HELP and VRFY without progress before 421 4.7.0 and disconnect; a message the
+    /// session accepts starts the count again. 100 as Postfix's smtpd_junk_command_limit: a client
+    /// that keeps a connection busy without sending mail holds one of the connection slots.
+    /// </summary>
+    public int MaxJunkCommands { get; set; } = 100;
+
+    /// <summary>
+    /// How long one connection may last: at the next command after it (never inside DATA) the
+    /// server answers 421 4.4.2 and closes (RFC 5321 3.8). A client sends its next messages on a
+    /// new connection, so a slow drip cannot hold a slot for ever.
+    /// </summary>
+    public TimeSpan MaxSessionLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Where DATA content goes (memory up to a threshold, then spool files). Shared with other
+    /// doors of the process; the server does not dispose it. Null: the server makes its own with
+    /// the defaults in a temporary folder, and deletes the folder when it is disposed.
+    /// </summary>
+    public MessageSpool? Spool { get; set; }
+
     /// <summary>How long <see cref="SmtpServer.StopAsync"/> lets open transactions finish before closing them.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -86,13 +108,15 @@ public sealed class SmtpServerOptions
             throw new InvalidOperationException($"SmtpServerOptions.HostName '{HostName}' must be a plain ASCII host name.");
         }
 
-        Check(MaxMessageSize > 0 && MaxMessageSize <= Array.MaxLength, nameof(MaxMessageSize), "must be positive and fit one array (the message is handed over in one piece)");
+        Check(MaxMessageSize > 0, nameof(MaxMessageSize), "must be positive");
         Check(MaxConnections > 0, nameof(MaxConnections), "must be positive");
         Check(MaxConnectionsPerAddress > 0, nameof(MaxConnectionsPerAddress), "must be positive");
         Check(CommandTimeout > TimeSpan.Zero, nameof(CommandTimeout), "must be positive");
         Check(DataTimeout > TimeSpan.Zero, nameof(DataTimeout), "must be positive");
         Check(MaxLineLength >= 512, nameof(MaxLineLength), "must be at least 512 (RFC 5321 4.5.3.1.4)");
         Check(MaxBadCommands > 0, nameof(MaxBadCommands), "must be positive");
+        Check(MaxJunkCommands > 0, nameof(MaxJunkCommands), "must be positive");
+        Check(MaxSessionLifetime > TimeSpan.Zero, nameof(MaxSessionLifetime), "must be positive");
         Check(ShutdownTimeout >= TimeSpan.Zero, nameof(ShutdownTimeout), "must not be negative");
         Check(ListenBacklog > 0, nameof(ListenBacklog), "must be positive");
     }

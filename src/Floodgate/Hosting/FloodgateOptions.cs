@@ -108,6 +108,21 @@ public sealed class FloodgateOptions
             errors.Add("Smtp:MaxMessageSize: must be at least 1024 bytes");
         }
 
+        if (Smtp.MaxJunkCommands < 1)
+        {
+            errors.Add("Smtp:MaxJunkCommands: must be at least 1");
+        }
+
+        if (Smtp.MaxSessionLifetime <= TimeSpan.Zero)
+        {
+            errors.Add("Smtp:MaxSessionLifetime: must be positive");
+        }
+
+        if (Spool.MemoryThreshold < 0 || Spool.MaxMemoryBytes < 0 || Spool.MaxSpoolBytes < 1)
+        {
+            errors.Add("Spool: MemoryThreshold and MaxMemoryBytes must be zero or more, MaxSpoolBytes positive");
+        }
+
         if (Smtp.CommandTimeout <= TimeSpan.Zero)
         {
             errors.Add("Smtp:CommandTimeout: must be positive");

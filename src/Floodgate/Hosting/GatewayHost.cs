@@ -29,6 +29,7 @@ internal sealed partial class GatewayHost(
     Floodgate.Core.Accounts.IPasswordVerifier passwords,
     Floodgate.Core.Detection.MassMailDetector detector,
     IMessageRelay relay,
+    Floodgate.Protocols.Content.MessageSpool spool,
     ILoggerFactory loggers) : IHostedService, IHealthSource
 {
     private readonly ILogger _logger = loggers.CreateLogger("Floodgate");
@@ -59,6 +60,9 @@ internal sealed partial class GatewayHost(
             MaxConnectionsPerAddress = options.Smtp.MaxConnectionsPerAddress,
             CommandTimeout = options.Smtp.CommandTimeout,
             DataTimeout = options.Smtp.DataTimeout,
+            MaxJunkCommands = options.Smtp.MaxJunkCommands,
+            MaxSessionLifetime = options.Smtp.MaxSessionLifetime,
+            Spool = spool,
             Certificate = Certificates.LoadOrCreate(options.Smtp, options.DataDirectory, out var certificate),
         };
         foreach (var listen in options.Smtp.Listen)

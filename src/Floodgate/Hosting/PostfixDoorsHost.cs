@@ -13,7 +13,7 @@ namespace Floodgate.Hosting;
 /// Starts the Postfix doors: policy delegation (check_policy_service) and the milter (smtpd_milters).
 /// Registered after the gateway host, which loads the account directory first.
 /// </summary>
-internal sealed partial class PostfixDoorsHost(FloodgateOptions options, PolicyEngine engine, ILoggerFactory loggers) : IHostedService
+internal sealed partial class PostfixDoorsHost(FloodgateOptions options, PolicyEngine engine, Floodgate.Protocols.Content.MessageSpool spool, ILoggerFactory loggers) : IHostedService
 {
     private readonly ILogger _logger = loggers.CreateLogger("Floodgate");
     private PolicyServer? _policy;
@@ -42,7 +42,7 @@ internal sealed partial class PostfixDoorsHost(FloodgateOptions options, PolicyE
 
         if (milterOptions.Enabled)
         {
-            var door = new MilterDoor(engine, milterOptions, loggers.CreateLogger<MilterDoor>());
+            var door = new MilterDoor(engine, milterOptions, spool, loggers.CreateLogger<MilterDoor>());
             _milter = new MilterServer(
                 new MilterServerOptions { TcpEndPoints = [.. milterOptions.Listen], UnixSocketPath = milterOptions.UnixSocket, SkippedSteps = door.Steps },
                 door,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Floodgate.Protocols.Content;
 using Floodgate.Protocols.Smtp;
 
 namespace Floodgate.EndToEnd.Tests.Infrastructure;
@@ -131,15 +132,21 @@ public sealed class UpstreamSink : IAsyncDisposable, ISmtpSessionFactory
 
         public SmtpReply DataStart() => Data;
 
-        public ValueTask<SmtpReply> MessageAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+        public async ValueTask<SmtpReply> MessageAsync(MessageContent message, CancellationToken cancellationToken)
         {
             if (sink.MessageReply is { } reply)
             {
-                return ValueTask.FromResult(reply);
+                return reply;
             }
 
-            sink.Messages.Enqueue(new SinkMessage(_sender, [.. _recipients], message.ToArray()));
-            return ValueTask.FromResult(Ok);
+            var bytes = new byte[message.Length];
+            await using (var stream = message.OpenRead())
+            {
+                await stream.ReadExactlyAsync(bytes, cancellationToken);
+            }
+
+            sink.Messages.Enqueue(new SinkMessage(_sender, [.. _recipients], bytes));
+            return Ok;
         }
 
         public void Reset()

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Floodgate.Protocols.Content;
 using Floodgate.Protocols.Smtp;
 
 namespace Floodgate.Protocols.Tests.Smtp;
@@ -11,6 +12,8 @@ internal sealed class ScriptedSessionFactory : ISmtpSessionFactory
     public bool Trusted { get; set; }
 
     public bool ThrowOnMail { get; set; }
+
+    public bool ThrowOnMessage { get; set; }
 
     public ConcurrentQueue<ScriptedSession> Sessions { get; } = new();
 
@@ -43,6 +46,7 @@ internal sealed class ScriptedSession(ScriptedSessionFactory factory, SmtpConnec
     private readonly Lock _gate = new();
     private readonly List<string> _calls = [];
     private readonly List<byte[]> _messages = [];
+    private readonly List<ReceivedMessage> _received = [];
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _authenticated;
 
@@ -70,6 +74,18 @@ internal sealed class ScriptedSession(ScriptedSessionFactory factory, SmtpConnec
             lock (_gate)
             {
                 return [.. _messages];
+            }
+        }
+    }
+
+    /// <summary>Each message as it arrived: where it was kept and the facts found on the way.</summary>
+    public List<ReceivedMessage> Received
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _received];
             }
         }
     }
@@ -106,15 +122,29 @@ internal sealed class ScriptedSession(ScriptedSessionFactory factory, SmtpConnec
         return GoAhead;
     }
 
-    public ValueTask<SmtpReply> MessageAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    public async ValueTask<SmtpReply> MessageAsync(MessageContent message, CancellationToken cancellationToken)
     {
+        // Read through the stream whatever the storage, so both paths are exercised the same way.
+        var bytes = new byte[message.Length];
+        await using (var stream = message.OpenRead())
+        {
+            await stream.ReadExactlyAsync(bytes, cancellationToken);
+        }
+
+        var received = new ReceivedMessage(bytes, message.IsSpooled, message.TryGetMemory(out _), message.Head.ToArray(), message.HasBareLineFeed, message.LongestLine, message.HasEightBit);
         lock (_gate)
         {
             _calls.Add($"Message {message.Length}");
-            _messages.Add(message.ToArray());
+            _messages.Add(bytes);
+            _received.Add(received);
         }
 
-        return ValueTask.FromResult(Queued);
+        if (factory.ThrowOnMessage)
+        {
+            throw new InvalidOperationException("The policy side failed at the end of DATA.");
+        }
+
+        return Queued;
     }
 
     public void Reset() => Record("Reset");
@@ -134,3 +164,5 @@ internal sealed class ScriptedSession(ScriptedSessionFactory factory, SmtpConnec
         }
     }
 }
+
+internal sealed record ReceivedMessage(byte[] Bytes, bool IsSpooled, bool InMemory, byte[] Head, bool HasBareLineFeed, int LongestLine, bool HasEightBit);

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using Floodgate.Protocols.Content;
 using Floodgate.Protocols.Smtp;
+using Floodgate.Protocols.Tests.Content;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
@@ -402,6 +404,125 @@ public sealed class SmtpServerTests
 
         var calls = harness.Sessions.Single().Calls;
         Assert.Equal("Reset", calls[calls.IndexOf("Mail <second@example.com> 0") - 1]);
+    }
+
+    [Fact]
+    public async Task AThreeMebibyteMessageArrivesSpooledAndByteIdentical()
+    {
+        using var directory = new TemporaryDirectory();
+        var spool = new MessageSpool(new MessageSpoolOptions { Directory = directory.Path });
+        await using var harness = await SmtpServerHarness.StartAsync(o => o.Spool = spool, new ScriptedSessionFactory { Trusted = true });
+        await using var client = await StartTransactionAsync(harness);
+
+        var random = new Random(5321);
+        var body = new StringBuilder();
+        while (body.Length < 3 * 1024 * 1024)
+        {
+            body.Append(new string((char)('a' + random.Next(26)), random.Next(1, 990))).Append("\r\n");
+        }
+
+        await client.SendAsync("Subject: big\r\n\r\n" + body + ".\r\n");
+        Assert.Equal("250 2.0.0 Queued", await client.ReadLineAsync());
+
+        var received = Assert.Single(harness.Sessions.Single().Received);
+        Assert.True(received.IsSpooled);
+        Assert.False(received.InMemory);
+        Assert.Equal(Encoding.Latin1.GetBytes("Subject: big\r\n\r\n" + body), received.Bytes);
+        Assert.Equal(received.Bytes.AsSpan(0, MessageSpool.HeadSize).ToArray(), received.Head);
+        Assert.False(received.HasBareLineFeed);
+
+        // The connection disposed the content before it replied: no file, nothing held.
+        Assert.Empty(directory.Files);
+        Assert.Equal(0, spool.SpoolBytes);
+        Assert.Equal(0, spool.MemoryBytes);
+    }
+
+    [Fact]
+    public async Task AFiveKilobyteMessageArrivesInMemory()
+    {
+        await using var harness = await SmtpServerHarness.StartAsync(sessions: new ScriptedSessionFactory { Trusted = true });
+        await using var client = await StartTransactionAsync(harness);
+
+        await client.SendAsync("Subject: small\r\n\r\n" + string.Concat(Enumerable.Repeat("A line of text, as most are.\r\n", 170)) + ".\r\n");
+        Assert.Equal("250 2.0.0 Queued", await client.ReadLineAsync());
+
+        var received = Assert.Single(harness.Sessions.Single().Received);
+        Assert.True(received.InMemory);
+        Assert.False(received.IsSpooled);
+        Assert.Equal(0, harness.Server.Spool.PeakSpoolBytes);
+    }
+
+    [Fact]
+    public async Task AFullSpoolRefusesWith452AndResetsTheSessionWithoutCallingMessage()
+    {
+        using var directory = new TemporaryDirectory();
+        var spool = new MessageSpool(new MessageSpoolOptions { Directory = directory.Path, MemoryThreshold = 64 * 1024, MaxSpoolBytes = 100 * 1024 });
+        await using var harness = await SmtpServerHarness.StartAsync(o => o.Spool = spool, new ScriptedSessionFactory { Trusted = true });
+        await using var client = await StartTransactionAsync(harness);
+
+        await client.SendAsync("Subject: big\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('x', 998) + "\r\n", 200)) + ".\r\n");
+        Assert.Equal("452 4.3.1 Insufficient system storage; try again later", await client.ReadLineAsync());
+        await client.SendAsync("MAIL FROM:<alice@example.com>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n");
+        Assert.Equal("250 2.1.0 Sender OK", await client.ReadLineAsync());
+        Assert.Equal("250 2.1.5 Recipient OK", await client.ReadLineAsync());
+        Assert.Equal("354 End data with <CR><LF>.<CR><LF>", await client.ReadLineAsync());
+        await client.SendAsync("Subject: small\r\n\r\nhello\r\n.\r\n");
+        Assert.Equal("250 2.0.0 Queued", await client.ReadLineAsync());
+
+        var calls = harness.Sessions.Single().Calls;
+        Assert.Equal(["Data", "Reset", "Mail <alice@example.com> 0"], calls[calls.IndexOf("Data")..(calls.IndexOf("Data") + 3)]);
+        Assert.Equal("Message 25", Assert.Single(calls, c => c.StartsWith("Message", StringComparison.Ordinal)));
+        Assert.Equal(0, spool.SpoolBytes);
+        Assert.Empty(directory.Files);
+    }
+
+    [Fact]
+    public async Task TheContentIsDisposedWhenTheSessionThrows()
+    {
+        using var directory = new TemporaryDirectory();
+        var spool = new MessageSpool(new MessageSpoolOptions { Directory = directory.Path, MemoryThreshold = 1024 });
+        await using var harness = await SmtpServerHarness.StartAsync(o => o.Spool = spool, new ScriptedSessionFactory { Trusted = true, ThrowOnMessage = true });
+        await using var client = await StartTransactionAsync(harness);
+
+        await client.SendAsync("Subject: x\r\n\r\n" + new string('x', 5000) + "\r\n.\r\n");
+        Assert.Equal("421 4.3.0 Internal error, closing connection", await client.ReadLineAsync());
+
+        Assert.True(Assert.Single(harness.Sessions.Single().Received).IsSpooled);
+        Assert.Equal(0, spool.SpoolBytes);
+        Assert.Equal(0, spool.MemoryBytes);
+        Assert.Empty(directory.Files);
+    }
+
+    [Fact]
+    public async Task TheContentIsDisposedWhenTheClientVanishesMidData()
+    {
+        using var directory = new TemporaryDirectory();
+        var spool = new MessageSpool(new MessageSpoolOptions { Directory = directory.Path, MemoryThreshold = 1024 });
+        await using var harness = await SmtpServerHarness.StartAsync(o => o.Spool = spool, new ScriptedSessionFactory { Trusted = true });
+        var client = await StartTransactionAsync(harness);
+        await client.SendAsync("Subject: half\r\n\r\n" + new string('x', 5000) + "\r\nno end");
+        await WaitUntilAsync(() => directory.Files.Length == 1);
+
+        client.Abort();
+        await harness.Sessions.Single().Disposed.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Empty(harness.Sessions.Single().Messages);
+        Assert.Equal(0, spool.SpoolBytes);
+        Assert.Equal(0, spool.MemoryBytes);
+        Assert.Empty(directory.Files);
+    }
+
+    [Fact]
+    public async Task WithoutASpoolTheServerMakesItsOwnAndDeletesItsFolderAtDispose()
+    {
+        var harness = await SmtpServerHarness.StartAsync();
+        var folder = harness.Server.Spool.Directory;
+        Assert.True(Directory.Exists(folder));
+        Assert.Equal(1024 * 1024, harness.Server.Spool.MemoryThreshold);
+
+        await harness.DisposeAsync();
+
+        Assert.False(Directory.Exists(folder));
     }
 
     private static async Task<SmtpTestClient> StartTransactionAsync(SmtpServerHarness harness)

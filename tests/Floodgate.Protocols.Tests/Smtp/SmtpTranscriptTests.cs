@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Floodgate.Protocols.Content;
+using Floodgate.Protocols.Tests.Content;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Floodgate.Protocols.Tests.Smtp;
 
@@ -8,10 +11,13 @@ namespace Floodgate.Protocols.Tests.Smtp;
 /// Replays every file in Smtp/Transcripts against a real server. Format, one item a line:
 /// <code>
 /// # comment
-/// @ option [value]    before the first C: line: auth-requires-tls, trusted, max-message-size N, max-bad-commands N
+/// @ option [value]    before the first C: line: auth-requires-tls, trusted, max-message-size N,
+///                     max-bad-commands N, max-junk-commands N, max-session-lifetime hh:mm:ss,
+///                     spool-memory-threshold N, spool-max-bytes N (a spool of its own in a temporary folder)
 /// C: text             sent with CRLF; consecutive C: lines go out in one write (pipelining)
 /// S: text             the next reply line, compared exactly
 /// S: &lt;close&gt;          the server closes the connection
+/// T: +hh:mm:ss        the server's clock (a FakeTimeProvider, still otherwise) moves on
 /// </code>
 /// In C: lines, \xHH is a byte and {c*N} is c repeated N times.
 /// </summary>
@@ -34,7 +40,9 @@ public sealed partial class SmtpTranscriptTests
     {
         var lines = await File.ReadAllLinesAsync(Path.Combine(AppContext.BaseDirectory, "Smtp", "Transcripts", name + ".txt"));
         var sessions = new ScriptedSessionFactory();
-        await using var harness = await SmtpServerHarness.StartAsync(options => Configure(lines, options, sessions), sessions);
+        var time = new FakeTimeProvider();
+        using var spoolDirectory = new TemporaryDirectory();
+        await using var harness = await SmtpServerHarness.StartAsync(options => Configure(lines, options, sessions, spoolDirectory.Path), sessions, time);
         await using var client = await harness.ConnectAsync();
 
         var pending = new List<byte>();
@@ -55,7 +63,11 @@ public sealed partial class SmtpTranscriptTests
                 pending.Clear();
             }
 
-            if (line.StartsWith("S: ", StringComparison.Ordinal))
+            if (line.StartsWith("T: +", StringComparison.Ordinal))
+            {
+                time.Advance(TimeSpan.Parse(line[4..], CultureInfo.InvariantCulture));
+            }
+            else if (line.StartsWith("S: ", StringComparison.Ordinal))
             {
                 var expected = line[3..];
                 var actual = await client.ReadLineAsync();
@@ -76,8 +88,9 @@ public sealed partial class SmtpTranscriptTests
         }
     }
 
-    private static void Configure(string[] lines, Floodgate.Protocols.Smtp.SmtpServerOptions options, ScriptedSessionFactory sessions)
+    private static void Configure(string[] lines, Floodgate.Protocols.Smtp.SmtpServerOptions options, ScriptedSessionFactory sessions, string spoolDirectory)
     {
+        MessageSpoolOptions? spool = null;
         foreach (var line in lines)
         {
             if (!line.StartsWith("@ ", StringComparison.Ordinal))
@@ -100,9 +113,28 @@ public sealed partial class SmtpTranscriptTests
                 case "max-bad-commands":
                     options.MaxBadCommands = int.Parse(parts[1], CultureInfo.InvariantCulture);
                     break;
+                case "max-junk-commands":
+                    options.MaxJunkCommands = int.Parse(parts[1], CultureInfo.InvariantCulture);
+                    break;
+                case "max-session-lifetime":
+                    options.MaxSessionLifetime = TimeSpan.Parse(parts[1], CultureInfo.InvariantCulture);
+                    break;
+                case "spool-memory-threshold":
+                    spool ??= new MessageSpoolOptions { Directory = spoolDirectory };
+                    spool.MemoryThreshold = int.Parse(parts[1], CultureInfo.InvariantCulture);
+                    break;
+                case "spool-max-bytes":
+                    spool ??= new MessageSpoolOptions { Directory = spoolDirectory };
+                    spool.MaxSpoolBytes = long.Parse(parts[1], CultureInfo.InvariantCulture);
+                    break;
                 default:
                     throw new InvalidOperationException($"Unknown transcript option '{parts[0]}'.");
             }
+        }
+
+        if (spool is not null)
+        {
+            options.Spool = new MessageSpool(spool);
         }
     }
 
