@@ -8,7 +8,7 @@ namespace Floodgate.Storage.Enforcement;
 /// Outcomes in the evidence JSON, in the words a person reads in an incident: relayed, deferred,
 /// refused, held (the names evidence has always had, so older incidents read the same).
 /// </summary>
-internal sealed class OutcomeJsonConverter : JsonConverter<Outcome>
+public sealed class OutcomeJsonConverter : JsonConverter<Outcome>
 {
     public override Outcome Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {

@@ -140,7 +140,8 @@ public sealed partial class GatewayStateTests
         await using var fg = new FloodgateProcess();
         await fg.SeedAsync();
         await fg.StartAsync();
-        Assert.Contains("NO UPSTREAM MTA CONFIGURED", fg.Output);
+        // The console logger writes from its own queue: the line may follow serve.json by a moment.
+        Assert.True(SpinWait.SpinUntil(() => fg.Output.Contains("NO UPSTREAM MTA CONFIGURED", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), fg.Output);
         await using var c = await RawSmtpClient.ConnectAsync(fg.Smtp);
         await c.LoginAsync("ann@acme.test", Password);
         Assert.Equal(1, await SendAsync(c, 1));
