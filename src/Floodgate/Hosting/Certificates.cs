@@ -10,7 +10,7 @@ internal static class Certificates
     /// The configured PKCS#12 certificate, or a self-signed one generated into the data folder at
     /// first start (kept, so clients that pinned it keep working across restarts).
     /// </summary>
-    public static X509Certificate2 LoadOrCreate(SmtpOptions smtp, string dataDirectory, out string description)
+    public static X509Certificate2 LoadOrCreate(SmtpOptions smtp, string dataDirectory, TimeProvider time, out string description)
     {
         if (smtp.CertificatePath is { } path)
         {
@@ -23,7 +23,7 @@ internal static class Certificates
         if (File.Exists(generated))
         {
             var existing = X509CertificateLoader.LoadPkcs12FromFile(generated, password: null);
-            if (existing.NotAfter > DateTime.UtcNow.AddDays(7))
+            if (existing.NotAfter > time.GetUtcNow().UtcDateTime.AddDays(7))
             {
                 return existing;
             }
@@ -41,7 +41,7 @@ internal static class Certificates
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(2));
+        using var created = request.CreateSelfSigned(time.GetUtcNow().AddMinutes(-5), time.GetUtcNow().AddYears(2));
         var pfx = created.Export(X509ContentType.Pfx);
         File.WriteAllBytes(generated, pfx);
         if (!OperatingSystem.IsWindows())

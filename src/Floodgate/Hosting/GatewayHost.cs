@@ -63,7 +63,7 @@ internal sealed partial class GatewayHost(
             MaxJunkCommands = options.Smtp.MaxJunkCommands,
             MaxSessionLifetime = options.Smtp.MaxSessionLifetime,
             Spool = spool,
-            Certificate = Certificates.LoadOrCreate(options.Smtp, options.DataDirectory, out var certificate),
+            Certificate = Certificates.LoadOrCreate(options.Smtp, options.DataDirectory, services.Engine.Time, out var certificate),
         };
         foreach (var listen in options.Smtp.Listen)
         {
