@@ -17,6 +17,10 @@
 #              lib.sh's seed_floodgate (every window raised so none fires, all evaluated).
 #              smtp-source sends without AUTH, so the milter names the mailbox from the envelope
 #              sender ({mail_addr}) of a trusted client (Milter:TrustedNetworks = 127.0.0.1/32).
+#   floodgate-both (optional, best last) both Postfix doors as the README's main.cf has them:
+#              check_policy_service (RCPT and END-OF-MESSAGE) and smtpd_milters to one `floodgate serve`
+#              with policy delegation and the milter; the milter inspects only and, in builds that
+#              have it, asks Postfix not to wait for its MAIL and RCPT replies (SMFIP_NR_MAIL/NR_RCPT)
 #   rspamd     rspamd 3.4 (Debian package) with its proxy worker in milter mode, the ratelimit
 #              module (per authenticated user and per envelope sender, the same windows raised the
 #              same way, dynamic multipliers 1, allow_local since the client is 127.0.0.1) and
@@ -96,6 +100,19 @@ use_milter() {
     sleep 2
 }
 
+# use_policy ADDRESS: check_policy_service at RCPT and END-OF-MESSAGE, as the README's main.cf has it
+# ("" for none). With it the milter beside it only inspects (Milter:CountInWindows false).
+use_policy() {
+    if [[ -n $1 ]]; then
+        postconf -c "$POSTFIX_DIR" -e "smtpd_recipient_restrictions = check_policy_service inet:$1, permit_mynetworks, reject" \
+            "smtpd_end_of_data_restrictions = check_policy_service inet:$1" "smtpd_policy_service_default_action = 451 4.3.5 Policy service unavailable"
+    else
+        postconf -c "$POSTFIX_DIR" -e "smtpd_recipient_restrictions =" "smtpd_end_of_data_restrictions ="
+    fi
+    postfix -c "$POSTFIX_DIR" reload >/dev/null 2>&1
+    sleep 2
+}
+
 # one_message TAG: sends one 1-recipient message through Postfix; prints smtp-source's errors.
 one_message() {
     "$SMTP_SOURCE" -m 1 -s 1 -l "$SIZE" -f sender@bench.test -t "rcpt@sink.test" -S "check-$1" \
@@ -143,6 +160,19 @@ start_floodgate_milter() {
     build_floodgate || return 1
     seed_floodgate "$WORK/floodgate-data" 0 0 || { log "seeding the Floodgate account database failed"; return 1; }
     start_floodgate_milter_process
+}
+
+# Both Postfix doors, as the README recommends: policy delegation enforces RCPT and counts, the
+# milter inspects (and is not waited for at MAIL and RCPT where the build supports it).
+start_floodgate_both_process() {
+    local data=$WORK/floodgate-data smtp web
+    FLOODGATE_MILTER_PORT=$(free_port)
+    FLOODGATE_POLICY_PORT=$(free_port)
+    smtp=$(free_port)
+    web=$(free_port)
+    FLOODGATE_PolicyDelegation__TrustedNetworks__0=127.0.0.1/32 FLOODGATE_Milter__TrustedNetworks__0=127.0.0.1/32 \
+        start_floodgate "$data" "$smtp" "$web" "$SINK_PORT" --milter "127.0.0.1:$FLOODGATE_MILTER_PORT" --policy "127.0.0.1:$FLOODGATE_POLICY_PORT"
+    wait_port "$FLOODGATE_MILTER_PORT" 30 && wait_port "$FLOODGATE_POLICY_PORT" 30
 }
 
 start_floodgate_milter_process() {
@@ -334,7 +364,7 @@ check_dead_milter
 # The milters start before any point, so all modes run with the same processes resident.
 for mode in $MODES; do
     case $mode in
-        floodgate | floodgate-nospin)
+        floodgate | floodgate-nospin | floodgate-both)
             [[ -n ${FLOODGATE_PID:-} ]] || start_floodgate_milter || die "floodgate serve --milter could not be built, seeded or started" ;;
         rspamd) { start_redis && start_rspamd; } || die "rspamd did not start: $(tail -5 "$WORK/rspamd.out")" ;;
         noop) start_noop_milter same || die "the no-op milter did not start: $(tail -5 "$WORK/noop-milter-same.out")" ;;
@@ -345,8 +375,16 @@ for mode in $MODES; do
 done
 
 for mode in $MODES; do
+    if [[ $mode != floodgate-both && -n ${POLICY_SET:-} ]]; then use_policy ""; POLICY_SET=; fi
     case $mode in
         none) use_milter "" ;;
+        floodgate-both)
+            stop_pid "$FLOODGATE_PID"
+            start_floodgate_both_process || die "floodgate serve with both doors did not start"
+            use_policy "127.0.0.1:$FLOODGATE_POLICY_PORT"
+            POLICY_SET=1
+            use_milter "127.0.0.1:$FLOODGATE_MILTER_PORT"
+            check_acts floodgate-both "X-Floodgate-Verdict:" ;;
         floodgate)
             use_milter "127.0.0.1:$FLOODGATE_MILTER_PORT"
             check_acts floodgate "X-Floodgate-Verdict:" ;;

@@ -24,14 +24,16 @@ public sealed partial class DurableOffenseRecorder : IOffenseRecorder, IAsyncDis
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _writeTimeout;
+    private readonly TimeSpan _shutdownTimeout;
     private readonly SemaphoreSlim _journalLock = new(1, 1);
     private readonly ConcurrentDictionary<Guid, byte> _stored = new();
     private readonly Channel<Offense> _retry = Channel.CreateUnbounded<Offense>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
 
-    public DurableOffenseRecorder(EnforcementStore store, string journalPath, TimeProvider time, ILogger<DurableOffenseRecorder> logger, TimeSpan? writeTimeout = null)
+    public DurableOffenseRecorder(EnforcementStore store, string journalPath, TimeProvider time, ILogger<DurableOffenseRecorder> logger, TimeSpan? writeTimeout = null, TimeSpan? shutdownTimeout = null)
     {
+        _shutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(10);
         _store = store;
         _journalPath = journalPath;
         _time = time;
@@ -123,7 +125,7 @@ public sealed partial class DurableOffenseRecorder : IOffenseRecorder, IAsyncDis
         _retry.Writer.TryComplete();
         try
         {
-            await _loop.WaitAsync(TimeSpan.FromSeconds(10), _time).ConfigureAwait(false);
+            await _loop.WaitAsync(_shutdownTimeout, _time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
