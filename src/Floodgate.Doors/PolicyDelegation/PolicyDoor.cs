@@ -178,6 +178,14 @@ internal sealed partial class PolicyDoor : IPolicyHandler
                 return Refuse(in refusal);
             }
 
+            if (!t.IsOpen)
+            {
+                // Completed by the sweep between the lookup and the lock (its timeout passed): no open
+                // transaction to add to, and none may be let through uncapped. The client tries again.
+                DoorMetrics.Refused(Door.Policy, "busy");
+                return DoorReplies.PolicyBusy;
+            }
+
             var verdict = t.AddRecipient(recipient);
             if (alone)
             {

@@ -18,6 +18,7 @@ internal sealed partial class PostfixDoorsHost(FloodgateOptions options, PolicyE
     private readonly ILogger _logger = loggers.CreateLogger("Floodgate");
     private PolicyServer? _policy;
     private MilterServer? _milter;
+    private ITimer? _sweep;
 
     public PolicyDoor? PolicyDoor { get; private set; }
 
@@ -37,6 +38,9 @@ internal sealed partial class PostfixDoorsHost(FloodgateOptions options, PolicyE
                 PolicyDoor,
                 loggers.CreateLogger<PolicyServer>());
             await _policy.StartAsync(cancellationToken);
+
+            // Messages whose END-OF-MESSAGE never comes are counted at their timeout even when no other request arrives.
+            _sweep = engine.Time.CreateTimer(static state => ((PolicyDoor)state!).Sweep(), PolicyDoor, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
             LogPolicy(_logger, string.Join(", ", _policy.LocalEndPoints), policyOptions.UnknownLogin.ToString().ToLowerInvariant());
         }
 
@@ -56,6 +60,7 @@ internal sealed partial class PostfixDoorsHost(FloodgateOptions options, PolicyE
     {
         if (_policy is not null)
         {
+            _sweep?.Dispose();
             await _policy.StopAsync(cancellationToken);
             await _policy.DisposeAsync();
 
