@@ -128,26 +128,7 @@ internal sealed partial class GatewayHost(
     {
         var engine = services.Engine;
         var rows = await transactions.LoadSinceAsync(engine.Time.GetUtcNow().AddHours(-24), cancellationToken);
-        var count = 0;
-        var now = engine.Time.GetUtcNow();
-        foreach (var row in rows)
-        {
-            // The detector's memory: bulk-ish messages with their fingerprints, whatever became of them.
-            if (row.Fingerprint is { } bytes && row.MailboxId is { } mailbox && row.ClientId is { } client
-                && Floodgate.Core.Fingerprinting.ContentFingerprint.TryFromBytes(bytes, out var fingerprint))
-            {
-                detector.Remember(new Floodgate.Core.Detection.TrackedMessage(row.Time, row.MessageId, row.Recipients, row.ExternalRecipients, fingerprint, row.Verdict, mailbox, client), now);
-            }
-
-            // A door that only inspected (the milter beside policy delegation) wrote its row for the memory above.
-            if (row.Verdict == Outcome.Accepted && row.Counted && row.MailboxId is { } m && row.DomainId is { } d && row.ClientId is { } c)
-            {
-                engine.RecordSent(m, d, c, row.ExternalRecipients, row.Recipients - row.ExternalRecipients, row.Time);
-                count++;
-            }
-        }
-
-        return count;
+        return TransactionLogReplay.Apply(rows, engine, detector, engine.Time.GetUtcNow());
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Floodgate SMTP gateway listening on {EndPoints} (STARTTLS with {Certificate}); {Mailboxes} mailboxes; windows rebuilt from {Transactions} transactions of the last 24 h")]
