@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
+using Floodgate.EndToEnd.Tests.Bounds;
 using Floodgate.LoadGen.Policy;
 using Floodgate.LoadGen.Reporting;
 
@@ -21,6 +23,14 @@ internal static class Program
               A milter that reads every message and does nothing with it (bench/load/milter.sh).
               same: the steps Floodgate's milter asks for; eom-only: every step Postfix can leave
               out is left out, only end of message is sent and answered.
+          smtp-bounds --target 127.0.0.1:2525 --sender sender@bench.test [--recipient rcpt@sink.test]
+                 [--connections 2000] [--size 30000000] [--server-pid PID] [--timeout 600]
+                 [--rss-limit-mb 0]
+              Every connection one big MIME message, all in DATA at once, then streamed together
+              (bench/load/bounds.sh). One JSON line: replies by code, octets sent, times, and
+              the server's VmRSS (idle before, with every connection in DATA, sampled peak) and
+              VmHWM. The load stops when the server's VmRSS passes --rss-limit-mb (0: no limit).
+              Exit code 1 when any connection ended in neither 250 nor 452 4.3.1.
           report --in results.jsonl [--baseline postfwd] [--ceiling noop]
               Markdown table of a results file with ratios at each concurrency.
         """;
@@ -65,6 +75,7 @@ internal static class Program
                 "policy" => await RunPolicyAsync(options, stop.Token),
                 "noop" => await RunNoopAsync(options, stop.Token),
                 "noop-milter" => await RunNoopMilterAsync(options, stop.Token),
+                "smtp-bounds" => await RunSmtpBoundsAsync(options, stop.Token),
                 "report" => Report(options),
                 _ => Fail($"unknown mode '{args[0]}'\n{Usage}"),
             };
@@ -126,6 +137,68 @@ internal static class Program
         };
         await new Milter.NoopMilter(Endpoint(Required(options, "listen")), endOfMessageOnly).RunAsync(cancellationToken);
         return 0;
+    }
+
+    private static async Task<int> RunSmtpBoundsAsync(Dictionary<string, string> options, CancellationToken cancellationToken)
+    {
+        var pid = Number(options, "server-pid", 0);
+        var rssLimit = Number(options, "rss-limit-mb", 0) * 1024L;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var sampler = new ResidentMemorySampler(pid > 0 ? pid : Environment.ProcessId, TimeSpan.FromMilliseconds(50), passed: stop.Cancel);
+        if (pid > 0 && rssLimit > 0)
+        {
+            sampler.Limit(rssLimit);
+        }
+
+        long inData = 0;
+
+        // Every connection in DATA, no content yet: what the connections cost.
+        async Task LookInDataAsync()
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            inData = ResidentMemory.RssKilobytes(pid);
+        }
+
+        var load = new BigMessageLoadOptions
+        {
+            Target = Endpoint(Required(options, "target")),
+            Sender = Required(options, "sender"),
+            Recipient = options.GetValueOrDefault("recipient", "rcpt@sink.test"),
+            Connections = Number(options, "connections", 2000),
+            MessageBytes = Number(options, "size", 30_000_000),
+            Timeout = TimeSpan.FromSeconds(Number(options, "timeout", 600)),
+            AllInData = pid > 0 ? LookInDataAsync : null,
+        };
+        var idle = pid > 0 ? ResidentMemory.RssKilobytes(pid) : 0;
+        BigMessageLoadResult result;
+        try
+        {
+            result = await new BigMessageLoad(load).RunAsync(stop.Token);
+        }
+        finally
+        {
+            await sampler.DisposeAsync();
+        }
+
+        var measured = pid > 0;
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            connections = load.Connections,
+            messageBytes = load.MessageBytes,
+            replies = result.Replies,
+            examples = result.Examples,
+            inData = result.InData,
+            octetsSent = result.OctetsSent,
+            allInDataSeconds = Math.Round(result.AllInData.TotalSeconds, 2),
+            seconds = Math.Round(result.Elapsed.TotalSeconds, 2),
+            idleRssKilobytes = idle,
+            inDataRssKilobytes = inData,
+            peakRssKilobytes = measured ? sampler.PeakRssKilobytes : 0,
+            highWaterKilobytes = measured ? sampler.HighWaterKilobytes : 0,
+            peakThreads = measured ? sampler.PeakThreads : 0,
+            stoppedAtRssLimitSeconds = sampler.PassedLimitAfter is { } after ? Math.Round(after.TotalSeconds, 1) : (double?)null,
+        }));
+        return result.Count("250 2.0.0") + result.Count("452 4.3.1") == load.Connections ? 0 : 1;
     }
 
     private static int Report(Dictionary<string, string> options)

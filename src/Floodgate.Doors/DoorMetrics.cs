@@ -2,6 +2,7 @@ using Floodgate.Core.Detection;
 using Floodgate.Core.Enforcement;
 using Floodgate.Core.Policy;
 using Floodgate.Core.Transactions;
+using Floodgate.Protocols.Content;
 using Prometheus;
 
 namespace Floodgate.Doors;
@@ -51,6 +52,59 @@ public static class DoorMetrics
     public static string Name(Door door) => DoorNames.Name(door);
 
     public static void Refused(Door door, string reason) => Refusals.WithLabels(DoorNames.Name(door), reason).Inc();
+}
+
+/// <summary>
+/// The message spool at /metrics, read at each scrape: its two budgets in use now and at their
+/// peak, the octets written to spool files, and the messages it could not hold (452 4.3.1 in SMTP).
+/// </summary>
+public static class SpoolMetrics
+{
+    private static readonly Gauge Memory = Metrics.CreateGauge(
+        "floodgate_spool_memory_bytes", "Octets of message content the spool holds in memory now (buffer capacity, heads included).");
+
+    private static readonly Gauge MemoryPeak = Metrics.CreateGauge(
+        "floodgate_spool_memory_peak_bytes", "The most octets of message content the spool held in memory at once since the start.");
+
+    private static readonly Gauge Files = Metrics.CreateGauge(
+        "floodgate_spool_file_bytes", "Octets of message content in spool files now.");
+
+    private static readonly Gauge FilesPeak = Metrics.CreateGauge(
+        "floodgate_spool_file_peak_bytes", "The most octets in spool files at once since the start.");
+
+    private static readonly Counter Written = Metrics.CreateCounter(
+        "floodgate_spool_written_bytes_total", "Octets written to spool files.");
+
+    private static readonly Counter Refused = Metrics.CreateCounter(
+        "floodgate_spool_refused_total", "Messages the spool could not hold: over its budget, or a file that failed.");
+
+    private static MessageSpool? s_spool;
+    private static int s_registered;
+
+    /// <summary>Reports <paramref name="spool"/> from now on (one spool per process; a later call replaces it).</summary>
+    public static void Observe(MessageSpool spool)
+    {
+        Volatile.Write(ref s_spool, spool);
+        if (Interlocked.Exchange(ref s_registered, 1) == 0)
+        {
+            Metrics.DefaultRegistry.AddBeforeCollectCallback(Update);
+        }
+    }
+
+    private static void Update()
+    {
+        if (Volatile.Read(ref s_spool) is not { } spool)
+        {
+            return;
+        }
+
+        Memory.Set(spool.MemoryBytes);
+        MemoryPeak.Set(spool.PeakMemoryBytes);
+        Files.Set(spool.SpoolBytes);
+        FilesPeak.Set(spool.PeakSpoolBytes);
+        Written.IncTo(spool.WrittenBytes);
+        Refused.IncTo(spool.RefusedMessages);
+    }
 }
 
 /// <summary>The metrics' side of every completed transaction and of enforcement.</summary>

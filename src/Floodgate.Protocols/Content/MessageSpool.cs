@@ -23,6 +23,8 @@ public sealed class MessageSpool
     private long _spoolBytes;
     private long _peakMemoryBytes;
     private long _peakSpoolBytes;
+    private long _writtenBytes;
+    private long _refusedMessages;
 
     /// <summary>Creates the folder if needed and deletes the spool files a previous process left in it.</summary>
     public MessageSpool(MessageSpoolOptions options, ILogger? logger = null)
@@ -56,6 +58,12 @@ public sealed class MessageSpool
 
     public long PeakSpoolBytes => Volatile.Read(ref _peakSpoolBytes);
 
+    /// <summary>Octets written to spool files since the spool was created.</summary>
+    public long WrittenBytes => Volatile.Read(ref _writtenBytes);
+
+    /// <summary>Messages the spool could not hold (over its budget, or a file that failed) since it was created.</summary>
+    public long RefusedMessages => Volatile.Read(ref _refusedMessages);
+
     /// <summary>Starts one message. The writer is not thread-safe: one owner appends, then completes or disposes it.</summary>
     public MessageWriter Begin() => new(this);
 
@@ -69,6 +77,10 @@ public sealed class MessageSpool
     internal bool TryReserveSpool(long bytes) => TryReserve(ref _spoolBytes, ref _peakSpoolBytes, bytes, MaxSpoolBytes);
 
     internal void ReleaseSpool(long bytes) => Interlocked.Add(ref _spoolBytes, -bytes);
+
+    internal void Written(long bytes) => Interlocked.Add(ref _writtenBytes, bytes);
+
+    internal void Refused() => Interlocked.Increment(ref _refusedMessages);
 
     /// <summary>
     /// A new file with a random name, readable by others while it is written (FileShare.Read), and

@@ -157,6 +157,7 @@ public sealed class MessageWriter : IDisposable
             if (_buffered > 0)
             {
                 RandomAccess.Write(_file, _buffer.AsSpan(0, _buffered), fileOffset: 0);
+                _spool.Written(_buffered);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -197,6 +198,7 @@ public sealed class MessageWriter : IDisposable
         try
         {
             RandomAccess.Write(_file!, bytes, _length);
+            _spool.Written(bytes.Length);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -223,6 +225,7 @@ public sealed class MessageWriter : IDisposable
 
     private bool GiveUp()
     {
+        _spool.Refused();
         Release();
         _state = State.OverBudget;
         return false;

@@ -99,15 +99,20 @@ internal static partial class ServeHost
         services.AddSingleton(sp => new DurableOffenseRecorder(
             sp.GetRequiredService<EnforcementStore>(), Path.Combine(options.DataDirectory, "offenses.journal"), time, sp.GetRequiredService<ILogger<DurableOffenseRecorder>>()));
         services.AddSingleton<AccountDirectory>();
-        services.AddSingleton(sp => new Floodgate.Protocols.Content.MessageSpool(
-            new Floodgate.Protocols.Content.MessageSpoolOptions
-            {
-                Directory = Path.Combine(options.DataDirectory, "spool"),
-                MemoryThreshold = options.Spool.MemoryThreshold,
-                MaxMemoryBytes = options.Spool.MaxMemoryBytes,
-                MaxSpoolBytes = options.Spool.MaxSpoolBytes,
-            },
-            sp.GetRequiredService<ILogger<Floodgate.Protocols.Content.MessageSpool>>()));
+        services.AddSingleton(sp =>
+        {
+            var spool = new Floodgate.Protocols.Content.MessageSpool(
+                new Floodgate.Protocols.Content.MessageSpoolOptions
+                {
+                    Directory = Path.Combine(options.DataDirectory, "spool"),
+                    MemoryThreshold = options.Spool.MemoryThreshold,
+                    MaxMemoryBytes = options.Spool.MaxMemoryBytes,
+                    MaxSpoolBytes = options.Spool.MaxSpoolBytes,
+                },
+                sp.GetRequiredService<ILogger<Floodgate.Protocols.Content.MessageSpool>>());
+            SpoolMetrics.Observe(spool);
+            return spool;
+        });
         services.AddSingleton<ICounterStore, InProcessCounterStore>();
         services.AddSingleton(options.Policy);
         services.AddSingleton(options.Ladder);

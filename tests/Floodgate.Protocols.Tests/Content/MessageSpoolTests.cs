@@ -134,6 +134,40 @@ public sealed class MessageSpoolTests : IDisposable
     }
 
     [Fact]
+    public void WrittenBytesCountWhatReachedFilesAndRefusedMessagesWhatDidNotFit()
+    {
+        var spool = Spool(o =>
+        {
+            o.MemoryThreshold = 64 * 1024;
+            o.MaxSpoolBytes = 256 * 1024;
+        });
+
+        using (Write(spool, RandomBytes(10_000, seed: 8), chunk: 1000))
+        {
+            // In memory: nothing written.
+        }
+
+        using (Write(spool, RandomBytes(200 * 1024, seed: 9), chunk: 16 * 1024))
+        {
+        }
+
+        using (var writer = spool.Begin())
+        {
+            var data = RandomBytes(512 * 1024, seed: 10);
+            for (var offset = 0; offset < data.Length; offset += 16 * 1024)
+            {
+                writer.Append(data.AsSpan(offset, 16 * 1024));
+            }
+
+            Assert.True(writer.OverBudget);
+        }
+
+        // The second message whole, the third up to the budget (then refused and its file deleted).
+        Assert.Equal((200 + 256) * 1024, spool.WrittenBytes);
+        Assert.Equal(1, spool.RefusedMessages);
+    }
+
+    [Fact]
     public void FilesAreDeletedOnDispose()
     {
         var spool = Spool(o => o.MemoryThreshold = 1024);
