@@ -84,12 +84,12 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
             return DoorReplies.MessageNotParsable;
         }
 
-        return await SendWithMailKitAsync(sender, recipients, default, asReceived: false, cancellationToken, parsed).ConfigureAwait(false);
+        return await SendWithMailKitAsync(sender, recipients, default, asReceived: false, cancellationToken, parsed, content.Length).ConfigureAwait(false);
     }
 
     /// <param name="asReceived">7-bit with CRLF lines (<see cref="RelayFormat.IsRelayableAsReceived(ReadOnlySpan{byte})"/>): no parse.</param>
     /// <param name="parsed">The message already parsed (a spooled one); <paramref name="received"/> is then not used.</param>
-    private async ValueTask<RelayResult> SendWithMailKitAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, bool asReceived, CancellationToken cancellationToken, MimeMessage? parsed = null)
+    private async ValueTask<RelayResult> SendWithMailKitAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, bool asReceived, CancellationToken cancellationToken, MimeMessage? parsed = null, long spooledLength = 0)
     {
         var message = parsed;
         if (message is null && !asReceived)
@@ -122,7 +122,7 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.Timeout);
+        timeout.CancelAfter(Deadline(parsed is null ? received.Length : spooledLength));
         if (!await _slots.WaitAsync(_options.Timeout, cancellationToken).ConfigureAwait(false))
         {
             return Busy;
@@ -221,7 +221,7 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
     private async ValueTask<RelayResult?> SendPipelinedAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, bool eightBit, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.Timeout);
+        timeout.CancelAfter(Deadline(received.Length));
         if (!await _slots.WaitAsync(_options.Timeout, cancellationToken).ConfigureAwait(false))
         {
             return Busy;
@@ -303,6 +303,12 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
             _slots.Release();
         }
     }
+
+    /// <summary>
+    /// The whole exchange's deadline: Upstream:Timeout, plus the time the content takes at 100 KB/s, so a
+    /// 30 MB message on a busy link is not cut off at 30 s while a stalled upstream still is.
+    /// </summary>
+    private TimeSpan Deadline(long contentLength) => _options.Timeout + TimeSpan.FromSeconds(contentLength / (100.0 * 1024));
 
     public async ValueTask DisposeAsync()
     {
