@@ -194,13 +194,25 @@ wait_delivered() {
 }
 
 # measure LABEL PORT RCPTS MODE MESSAGES: one smtp-source run; sets RATE_MSGS, DELIVERED, SOURCE_SECONDS, E2E_SECONDS.
+# cpu_ticks PID: user + system CPU of every thread of PID so far, in clock ticks (0 if it is gone).
+cpu_ticks() {
+    [[ -n ${1:-} && -r /proc/$1/stat ]] || { echo 0; return; }
+    # Fields after the ")" of the command name: utime and stime are the 12th and 13th.
+    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
 measure() {
     local label=$1 port=$2 rcpts=$3 mode=$4 messages=$5 before started finished delivered_at flags=()
+    local sink_before fg_before fg_pid=""
     [[ $mode == kept-open ]] && flags+=(-d)
+    [[ $label == floodgate* ]] && fg_pid=${FLOODGATE_PID:-}
     before=$(sink_count)
+    sink_before=$(cpu_ticks "${SINK_PID:-}")
+    fg_before=$(cpu_ticks "$fg_pid")
     started=$(now)
-    # Bounded: at most 4 x the data point's target length plus a minute.
-    if ! timeout $((POINT_SECONDS * 4 + 60)) "$SMTP_SOURCE" "${flags[@]}" -s "$SESSIONS" -m "$messages" -r "$rcpts" \
+    # Bounded: at most 4 x the data point's target length plus a minute. /usr/bin/time gives
+    # smtp-source's own CPU; smtp-sink's and Floodgate's come from /proc (all their threads).
+    if ! timeout $((POINT_SECONDS * 4 + 60)) /usr/bin/time -f "%U %S" -o "$WORK/source.cpu" "$SMTP_SOURCE" "${flags[@]}" -s "$SESSIONS" -m "$messages" -r "$rcpts" \
         -l "$SIZE" -f sender@bench.test -t "$(recipient_for "$rcpts")" "127.0.0.1:$port" 2>"$WORK/source.err"; then
         log "$label: smtp-source failed: $(tail -2 "$WORK/source.err")"
         SOURCE_ERRORS=1
@@ -208,6 +220,17 @@ measure() {
     finished=$(now)
     delivered_at=$(wait_delivered $((before + messages))) || log "$label: smtp-sink stopped short of $messages messages"
     DELIVERED=$(($(sink_count) - before))
+    # CPU microseconds per delivered message: the load generator's, the sink's and (for a
+    # Floodgate point) Floodgate's. On cores shared by all three, throughput × limit is about
+    # (source + sink) / (source + sink + Floodgate): 0.5 is Floodgate costing what the other two do.
+    local hz ticks_sink ticks_fg
+    hz=$(getconf CLK_TCK)
+    ticks_sink=$(( $(cpu_ticks "${SINK_PID:-}") - sink_before ))
+    ticks_fg=0
+    [[ -n $fg_pid ]] && ticks_fg=$(( $(cpu_ticks "$fg_pid") - fg_before ))
+    CPU_SOURCE_US=$(awk -v n="$DELIVERED" 'NR == 1 && n > 0 { printf "%.1f", ($1 + $2) * 1e6 / n; exit } END { if (NR == 0 || n == 0) print 0 }' "$WORK/source.cpu" 2>/dev/null || echo 0)
+    CPU_SINK_US=$(awk -v t="$ticks_sink" -v hz="$hz" -v n="$DELIVERED" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+    CPU_FLOODGATE_US=$(awk -v t="$ticks_fg" -v hz="$hz" -v n="$DELIVERED" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
     SOURCE_SECONDS=$(awk -v a="$started" -v b="$finished" 'BEGIN { printf "%.3f", b - a }')
     E2E_SECONDS=$(awk -v a="$started" -v b="$delivered_at" 'BEGIN { printf "%.3f", b - a }')
     RATE_MSGS=$(awk -v n="$DELIVERED" -v s="$E2E_SECONDS" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }')
@@ -224,8 +247,8 @@ run_point() {
     SOURCE_ERRORS=0
     measure "$label" "$port" "$rcpts" "$mode" "$messages"
     log "$label, $rcpts recipient(s), $mode: $DELIVERED of $messages delivered in $E2E_SECONDS s (smtp-source done after $SOURCE_SECONDS s): $RATE_MSGS messages/s"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rcpts" "$mode" "$messages" "$DELIVERED" \
-        "$SOURCE_SECONDS" "$E2E_SECONDS" "$RATE_MSGS" "$SOURCE_ERRORS" >>"$ROWS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rcpts" "$mode" "$messages" "$DELIVERED" \
+        "$SOURCE_SECONDS" "$E2E_SECONDS" "$RATE_MSGS" "$SOURCE_ERRORS" "$CPU_SOURCE_US" "$CPU_SINK_US" "$CPU_FLOODGATE_US" >>"$ROWS"
 }
 
 run_target() {

@@ -454,7 +454,7 @@ order = ["none", "libmilter-eom", "noop-eom", "libmilter", "noop", "floodgate", 
 print(f"| Milter | Recipients | {sys.argv[2]} sessions | Messages sent | Delivered | Seconds | Messages/s | Recipients/s | × none | × rspamd | smtp-source alone, s |")
 print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 for r in sorted(rows, key=lambda r: (int(r[1]), r[2], order.index(r[0]) if r[0] in order else 9)):
-    label, rcpts, mode, sent, delivered, src, e2e, rate, err = r
+    label, rcpts, mode, sent, delivered, src, e2e, rate, err = r[:9]
     rate = float(rate)
     ratio = lambda table: f"{rate / table[(rcpts, mode)]:.2f}" if table.get((rcpts, mode)) else "–"
     flag = " (smtp-source error)" if err != "0" else ""

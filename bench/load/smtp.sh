@@ -43,7 +43,8 @@ done
 # One smtp-sink for the whole run; -c makes it print "sess=N quit=N mesg=N" counters.
 SINK_PORT=$(free_port)
 "$SMTP_SINK" -u nobody -c "127.0.0.1:$SINK_PORT" 1024 >"$WORK/sink.out" 2>&1 &
-BENCH_PIDS+=("$!")
+SINK_PID=$!
+BENCH_PIDS+=("$SINK_PID")
 wait_port "$SINK_PORT" || die "smtp-sink did not start"
 
 ROWS=$WORK/rows.tsv
@@ -129,22 +130,28 @@ TABLE=$WORK/table.md
     echo "smtp-source's start until smtp-sink has counted every message (end to end, Postfix's queue included);"
     echo "each point sized by a pilot run to about ${POINT_SECONDS} s; Floodgate warmed up with $WARMUP_MESSAGES messages first."
     echo "1 recipient: rcpt@sink.test (external); 50: Nrcpt@bench-internal.test (internal to the sender's client; bench/README.md says why)."
-    echo "Ratios are to the limit (smtp-source → smtp-sink) in the same run."
+    echo "Ratios are to the limit (smtp-source → smtp-sink) in the same run. CPU per delivered message:"
+    echo "smtp-source's (/usr/bin/time), smtp-sink's and Floodgate's (/proc, every thread) over the point;"
+    echo "on cores all three share, × limit ≈ 1 / (1 + Floodgate ÷ (source + sink)), so a share ≤ 1.00 is × limit ≥ 0.5."
     echo
     python3 - "$ROWS" "$SESSIONS" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 limit = {(r[1], r[2]): float(r[7]) for r in rows if r[0] == "limit"}
 ORDER = ["limit", "floodgate", "floodgate-mailkit", "postfix+postfwd"]
-print(f"| Path | Recipients | {sys.argv[2]} sessions | Messages sent | Delivered | Seconds | Messages/s | Recipients/s | × limit (messages) | × limit (recipients) | smtp-source alone, s |")
-print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+print(f"| Path | Recipients | {sys.argv[2]} sessions | Messages sent | Delivered | Seconds | Messages/s | Recipients/s | × limit (messages) | × limit (recipients) | smtp-source alone, s | CPU µs/msg: smtp-source + smtp-sink | CPU µs/msg: Floodgate | Floodgate ÷ (source + sink) |")
+print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 for r in sorted(rows, key=lambda r: (int(r[1]), r[2], ORDER.index(r[0]) if r[0] in ORDER else 9)):
-    label, rcpts, mode, sent, delivered, src, e2e, rate, err = r
+    label, rcpts, mode, sent, delivered, src, e2e, rate, err = r[:9]
+    cpu_source, cpu_sink, cpu_fg = (float(x) for x in (r[9:12] if len(r) >= 12 else ("0", "0", "0")))
     rate = float(rate)
     ref = limit.get((rcpts, mode))
     ratio = f"{rate / ref:.2f}" if ref else "–"
     flag = " (smtp-source error)" if err != "0" else ""
-    print(f"| {label}{flag} | {rcpts} | {mode} | {int(sent):,} | {int(delivered):,} | {float(e2e):.1f} | {rate:,.0f} | {rate * int(rcpts):,.0f} | {ratio} | {ratio} | {float(src):.1f} |")
+    others = cpu_source + cpu_sink
+    fg = f"{cpu_fg:.0f}" if label.startswith("floodgate") else "–"
+    share = f"{cpu_fg / others:.2f}" if label.startswith("floodgate") and others > 0 else "–"
+    print(f"| {label}{flag} | {rcpts} | {mode} | {int(sent):,} | {int(delivered):,} | {float(e2e):.1f} | {rate:,.0f} | {rate * int(rcpts):,.0f} | {ratio} | {ratio} | {float(src):.1f} | {others:.0f} | {fg} | {share} |")
 PY
     for note in "${NOTES[@]}"; do echo; echo "- $note"; done
 } >"$TABLE"

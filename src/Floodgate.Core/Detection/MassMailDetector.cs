@@ -74,7 +74,7 @@ public sealed class MassMailDetector : ITransactionObserver
     {
         if (transaction.Counted && transaction.Outcome == Outcome.Accepted && transaction.External > 0)
         {
-            var p = _profiles.GetOrAdd(transaction.Mailbox.Id, _ => new MailboxProfile(_options.HistoryPerMailbox));
+            var p = _profiles.GetOrAdd(transaction.Mailbox.Id, static (_, history) => new MailboxProfile(history), _options.HistoryPerMailbox);
             lock (p.Sync)
             {
                 p.CountRelayed(transaction.External, transaction.At);
@@ -93,7 +93,7 @@ public sealed class MassMailDetector : ITransactionObserver
     /// <summary>Adds a message from the transaction log at start (the detector's memory survives a restart).</summary>
     public void Remember(TrackedMessage message, DateTimeOffset now)
     {
-        var p = _profiles.GetOrAdd(message.MailboxId, _ => new MailboxProfile(_options.HistoryPerMailbox));
+        var p = _profiles.GetOrAdd(message.MailboxId, static (_, history) => new MailboxProfile(history), _options.HistoryPerMailbox);
         lock (p.Sync)
         {
             p.Remember(message);

@@ -5,7 +5,7 @@ namespace Floodgate.Doors.Relay;
 internal static class RelayFormat
 {
     /// <summary>RFC 5321 4.5.3.1.6: a text line is at most 998 octets plus CRLF.</summary>
-    private const int MaxLineLength = 998;
+    internal const int MaxLineLength = 998;
 
     /// <summary>
     /// A relay passes the message on as it was received: no header is hidden (MailKit hides Bcc

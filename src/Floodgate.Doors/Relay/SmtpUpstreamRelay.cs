@@ -44,17 +44,28 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
 
     public string Describe() => $"upstream {_uri.Scheme}://{_uri.Host}:{_uri.Port}";
 
-    public ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MessageContent message, CancellationToken cancellationToken) =>
-        message.TryGetMemory(out var received)
-            ? SendAsync(sender, recipients, received, cancellationToken)
-            : SendSpooledAsync(sender, recipients, message, cancellationToken);
+    public ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, MessageContent message, CancellationToken cancellationToken)
+    {
+        if (!message.TryGetMemory(out var received))
+        {
+            return SendSpooledAsync(sender, recipients, message, cancellationToken);
+        }
+
+        // The facts the SMTP reader found while the message arrived: no second look at the bytes.
+        var relayable = message.Length > 0 && !message.HasBareLineFeed && !message.HasNul && message.LongestLine <= RelayFormat.MaxLineLength;
+        return SendAsync(sender, recipients, received, relayable, relayable && message.HasEightBit, cancellationToken);
+    }
 
     /// <summary>A message held in memory: as received through the pipelined client when it can go so, else MailKit.</summary>
-    public async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
+    public ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
     {
         // One look at the bytes for both clients: lines and NULs, then 8-bit octets.
         var relayable = RelayFormat.IsRelayableAsReceived(received.Span, allowEightBit: true);
-        var eightBit = relayable && RelayFormat.HasEightBit(received.Span);
+        return SendAsync(sender, recipients, received, relayable, relayable && RelayFormat.HasEightBit(received.Span), cancellationToken);
+    }
+
+    private async ValueTask<RelayResult> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> received, bool relayable, bool eightBit, CancellationToken cancellationToken)
+    {
         if (relayable && Volatile.Read(ref _pipelining) != PipeliningUnavailable && ArePlainAddresses(sender, recipients))
         {
             var pipelined = await SendPipelinedAsync(sender, recipients, received, eightBit, cancellationToken).ConfigureAwait(false);
