@@ -43,8 +43,24 @@ internal static class HotStateMemory
         }
 
         var (heap2, rss2) = Measure();
+
+        // The detector's state for a mailbox that has sent one external message: its profile (and,
+        // since issue 11, its recipient memory), driven through a transaction as a door drives it.
+        var detector = new Floodgate.Core.Detection.MassMailDetector(new Floodgate.Core.Detection.DetectionOptions());
+        var detecting = new PolicyEngine(directory, counters, TimeProvider.System, new PolicyOptions { SupportContact = "abuse@provider.test" }, detector);
+        var transaction = detecting.Open(Floodgate.Core.Transactions.Door.Gateway);
+        for (var id = 1; id <= mailboxes; id++)
+        {
+            directory.TryGetMailbox(id, out var mailbox);
+            transaction.Begin(mailbox, mailbox.Address, 0);
+            transaction.AddRecipient(string.Create(CultureInfo.InvariantCulture, $"r{id}@example{id % 97}.net"));
+            transaction.Complete(Outcome.Accepted, "250", PolicyReasons.Relayed);
+        }
+
+        var (heap3, rss3) = Measure();
         GC.KeepAlive(directory);
         GC.KeepAlive(counters);
+        GC.KeepAlive(detector);
 
         // RSS after the directory step still holds pages the GC kept from the input entities, so the
         // RSS column is the windows step alone (heap and RSS should then agree) and the total.
@@ -52,6 +68,9 @@ internal static class HotStateMemory
         Console.WriteLine("|--:|--:|--:|--:|--:|--:|--:|");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {mailboxes:N0} | {counters.Count:N0} | {(heap1 - heap0) / (double)mailboxes:F0} | {(heap2 - heap1) / (double)mailboxes:F0} | {(heap2 - heap0) / (double)mailboxes:F0} | {(rss2 - rss1) / (double)mailboxes:F0} | {rss2 / 1048576.0:F0} |"));
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"detector state of a mailbox that sent one external message: {(heap3 - heap2) / (double)mailboxes:F0} B/mailbox (heap), {(rss3 - rss2) / (double)mailboxes:F0} B/mailbox (RSS); {detector.ProfileCount:N0} profiles; RSS at end {rss3 / 1048576.0:F0} MiB"));
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"heap: {heap0 / 1048576.0:F1} MiB at start, {heap1 / 1048576.0:F1} MiB with the directory, {heap2 / 1048576.0:F1} MiB with the windows; RSS {rss0 / 1048576.0:F1} → {rss1 / 1048576.0:F1} → {rss2 / 1048576.0:F1} MiB"));

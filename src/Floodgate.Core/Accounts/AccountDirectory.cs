@@ -136,10 +136,17 @@ public sealed class ClientState(int id)
 
     public PlanLimits Limits { get; private set; } = new();
 
+    /// <summary>
+    /// Hashes of the registrable domains of the client's domains: the client's own links and addresses
+    /// are in every message it sends and are no payload of a run.
+    /// </summary>
+    public ulong[] OwnDomainHashes { get; private set; } = [];
+
     public StatusInfo Status => _status;
 
     internal void Update(Client c, PlanLimits limits)
     {
+        OwnDomainHashes = c.Domains.Select(d => Fingerprinting.ContentFingerprint.DomainHash(d.Name)).Distinct().ToArray();
         Name = c.Name;
         ContactName = c.ContactName;
         ContactPhone = c.ContactPhone;

@@ -68,10 +68,72 @@ public sealed class DetectionOptions
     /// <summary>A run that goes on after this many holds of the same content becomes an offense.</summary>
     public int HoldsBeforeOffense { get; set; } = 1;
 
+    /// <summary>
+    /// Containment: two messages share at least this many anchors (each a content-chosen four-word
+    /// shingle, about one in four) of identical text, about 24 shingles or 27 words in order, whatever
+    /// filler surrounds them. Counted like a repeat: copies near the cap within the repeat window.
+    /// </summary>
+    public int ContainmentMinAnchors { get; set; } = 6;
+
+    /// <summary>
+    /// Hidden text: at least this many words a reader does not see (display:none, tiny, coloured like
+    /// the background, off-screen)...
+    /// </summary>
+    public int HiddenTextMinWords { get; set; } = 100;
+
+    /// <summary>...making at least this share of the message's words...</summary>
+    public double HiddenTextMinShare { get; set; } = 0.25;
+
+    /// <summary>...scores this much: weak alone (a preheader or a responsive duplicate is hidden too), it adds to the others.</summary>
+    public double HiddenTextWeight { get; set; } = 0.5;
+
+    /// <summary>
+    /// Bytes of each mailbox's memory of its external recipients (two Bloom filter generations; 1 KiB
+    /// remembers the last 409 to 818 distinct recipients at about 1 % false "known"). 0 turns the
+    /// memory and the burst signal off.
+    /// </summary>
+    public int RecipientMemoryBytes { get; set; } = 1024;
+
+    /// <summary>Burst: first-contact external recipients within the last hour, as a multiple of the cap (1.5 × 200 = 300)...</summary>
+    public double BurstCapMultiple { get; set; } = 1.5;
+
+    /// <summary>...making at least this share of the hour's external recipients...</summary>
+    public double BurstMinShare { get; set; } = 0.8;
+
+    /// <summary>...and at least this multiple of the mailbox's usual hour of first contacts.</summary>
+    public double BurstMultiple { get; set; } = 5;
+
+    /// <summary>
+    /// The memory must have learned this long before a burst counts: every recipient of a mailbox is
+    /// new to a memory that has just started (a new deployment, a migrated customer).
+    /// </summary>
+    public TimeSpan BurstLearningPeriod { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// A mailing that carries List-Unsubscribe to at least this share of recipients the mailbox has
+    /// written to before (its subscribers, each confirmed one to one when joining) is a list doing its
+    /// job: copies of it in batches are not a run (repeat, contained, payload and volume are not scored).
+    /// A bought list is all first contacts and gets no such pass; 0 turns the exemption off.
+    /// </summary>
+    public double ListKnownShare { get; set; } = 0.9;
+
+    /// <summary>Score of a burst: holds on its own, an offense only if the mailbox goes on after a hold.</summary>
+    public double BurstWeight { get; set; } = 1.0;
+
     /// <summary>Where senders are pointed for legitimate bulk mail.</summary>
     public string ListService { get; set; } = "the provider's mailing-list service";
 
     public RuleMode RepeatRule { get; set; } = RuleMode.Enforce;
+
+    /// <summary>Near-cap copies that contain the same text (<see cref="ContainmentMinAnchors"/>) amid different filler.</summary>
+    public RuleMode ContainedRule { get; set; } = RuleMode.Enforce;
+
+    /// <summary>Near-cap copies of different wording that carry the same payload (link domain, address, phone, attachment).</summary>
+    public RuleMode PayloadRule { get; set; } = RuleMode.Enforce;
+
+    public RuleMode HiddenTextRule { get; set; } = RuleMode.Enforce;
+
+    public RuleMode BurstRule { get; set; } = RuleMode.Enforce;
 
     public RuleMode VolumeRule { get; set; } = RuleMode.Enforce;
 

@@ -19,7 +19,11 @@ public sealed record TrackedMessage(
     ulong RecipientsHash = 0);
 
 /// <summary>A message in the evidence, with its similarity to the message that decided.</summary>
-public sealed record EvidenceMessage(DateTimeOffset At, string? MessageId, int Recipients, int External, double Similarity, Outcome Outcome, int MailboxId);
+public sealed record EvidenceMessage(DateTimeOffset At, string? MessageId, int Recipients, int External, double Similarity, Outcome Outcome, int MailboxId)
+{
+    /// <summary>How it matched when not by similarity: "contains 9 anchors of the same text", "the same link domain".</summary>
+    public string? Match { get; init; }
+}
 
 public enum DetectionAction
 {

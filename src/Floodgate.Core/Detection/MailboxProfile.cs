@@ -3,11 +3,24 @@ using Floodgate.Core.Fingerprinting;
 namespace Floodgate.Core.Detection;
 
 /// <summary>
-/// What the detector remembers of one mailbox: its recent bulk-ish messages (a ring) and its
-/// usual hour of external recipients. Created only for mailboxes that send such messages.
+/// What the detector remembers of one mailbox: its recent bulk-ish messages (a ring), its usual hour of
+/// external recipients, the external recipients it has written to (<see cref="RecipientMemory"/>) and
+/// its first contacts of the last hour. Created only for mailboxes that send external mail.
 /// </summary>
-internal sealed class MailboxProfile(int capacity)
+internal sealed class MailboxProfile(int capacity, int recipientMemoryBytes = 0)
 {
+    // First contacts and external recipients in five-minute buckets over the last hour.
+    private const int Buckets = 12;
+    private static readonly long BucketTicks = TimeSpan.FromMinutes(5).Ticks;
+
+    private readonly long[] _bucketStamps = new long[Buckets];
+    private readonly int[] _bucketFirst = new int[Buckets];
+    private readonly int[] _bucketExternal = new int[Buckets];
+    private RecipientMemory? _recipients;
+    private long _firstHourStamp;
+    private int _firstHour;
+    private double _usualFirstContacts;
+
     // One day's memory: the usual hour follows the last day or so of activity.
     private const double Alpha = 1.0 / 24;
 
@@ -20,6 +33,130 @@ internal sealed class MailboxProfile(int capacity)
     public Lock Sync { get; } = new();
 
     public double UsualHour => _usualHour;
+
+    /// <summary>First contacts in a usual hour (a moving average like <see cref="UsualHour"/>).</summary>
+    public double UsualFirstContacts => _usualFirstContacts;
+
+    /// <summary>When the recipient memory began learning; default while it has learned nothing.</summary>
+    public DateTimeOffset LearningSince { get; private set; }
+
+    public RecipientMemory? Recipients => _recipients;
+
+    /// <summary>How many of <paramref name="recipients"/> the mailbox has never written to (all of them without a memory).</summary>
+    public int CountFirstContacts(ReadOnlySpan<ulong> recipients)
+    {
+        if (_recipients is null)
+        {
+            return recipients.Length;
+        }
+
+        var first = 0;
+        foreach (var r in recipients)
+        {
+            if (!_recipients.Contains(r))
+            {
+                first++;
+            }
+        }
+
+        return first;
+    }
+
+    /// <summary>First contacts and external recipients relayed within the last hour (by five-minute buckets).</summary>
+    public (int FirstContacts, int External) LastHour(DateTimeOffset now)
+    {
+        var bucket = now.UtcTicks / BucketTicks;
+        int first = 0, external = 0;
+        for (var i = 0; i < Buckets; i++)
+        {
+            if (bucket - _bucketStamps[i] < Buckets && _bucketStamps[i] <= bucket)
+            {
+                first += _bucketFirst[i];
+                external += _bucketExternal[i];
+            }
+        }
+
+        return (first, external);
+    }
+
+    /// <summary>Learns the external recipients of a relayed message; counts its first contacts.</summary>
+    public void LearnRecipients(ReadOnlySpan<ulong> recipients, int external, DateTimeOffset at)
+    {
+        if (recipientMemoryBytes <= 0)
+        {
+            return;
+        }
+
+        if (_recipients is null)
+        {
+            _recipients = new RecipientMemory(recipientMemoryBytes);
+            LearningSince = at;
+        }
+
+        var first = 0;
+        foreach (var r in recipients)
+        {
+            if (_recipients.Add(r))
+            {
+                first++;
+            }
+        }
+
+        var bucket = at.UtcTicks / BucketTicks;
+        var slot = (int)(bucket % Buckets);
+        if (_bucketStamps[slot] != bucket)
+        {
+            _bucketStamps[slot] = bucket;
+            _bucketFirst[slot] = 0;
+            _bucketExternal[slot] = 0;
+        }
+
+        _bucketFirst[slot] += first;
+        _bucketExternal[slot] += external;
+        CountFirstContacts(first, at);
+    }
+
+    /// <summary>Restores a snapshot of the recipient memory (<see cref="RecipientMemory.CopyTo"/>).</summary>
+    public bool RestoreRecipients(DateTimeOffset learningSince, double usualFirstContacts, ReadOnlySpan<ulong> words, int count)
+    {
+        var memory = new RecipientMemory(recipientMemoryBytes);
+        if (recipientMemoryBytes <= 0 || !memory.TryRestore(words, count))
+        {
+            return false;
+        }
+
+        _recipients = memory;
+        LearningSince = learningSince;
+        _usualFirstContacts = usualFirstContacts;
+        return true;
+    }
+
+    private void CountFirstContacts(int first, DateTimeOffset at)
+    {
+        var hour = at.UtcTicks / TimeSpan.TicksPerHour;
+        if (_firstHourStamp == 0)
+        {
+            _firstHourStamp = hour;
+        }
+
+        if (hour > _firstHourStamp)
+        {
+            _usualFirstContacts = Alpha * _firstHour + (1 - Alpha) * _usualFirstContacts;
+            var idle = Math.Min(hour - _firstHourStamp - 1, 24 * 30);
+            if (idle > 0)
+            {
+                _usualFirstContacts *= Math.Pow(1 - Alpha, idle);
+            }
+
+            _firstHourStamp = hour;
+            _firstHour = 0;
+        }
+
+        if (hour == _firstHourStamp)
+        {
+            _firstHour += first;
+        }
+    }
 
     /// <summary>
     /// Adds a message; a retry of one that was held or deferred (same Message-ID, same content)

@@ -42,13 +42,21 @@ public sealed class NoReputation : IReputationSource
 /// its evidence; thresholds decide allow, hold or offense.
 /// <list type="bullet">
 /// <item>repeat: the same e-mail again within the repeat window, each time to most of the cap (the policy's example);</item>
+/// <item>contained: the same, judged by the text one copy contains of another (anchors), so filler added
+/// around the pitch does not dilute it;</item>
+/// <item>payload: the same, judged by what a run cannot vary (a link's registrable domain, an address, a
+/// phone number, an attachment), so spun wording and rotated links are one run;</item>
 /// <item>volume: the external recipients of one content over the volume window, so a run split
 /// under the cap or spread under the rate windows is still seen;</item>
 /// <item>baseline: the last hour far above the mailbox's usual hour (weak alone);</item>
+/// <item>hidden-text: hundreds of words a reader does not see (weak alone);</item>
+/// <item>burst: most of the last hour's external recipients are first contacts, far more than the
+/// mailbox's usual hour (a stolen account, whatever it sends);</item>
 /// <item>campaign: the same content from several mailboxes of several clients (compromised accounts);</item>
 /// <item>reputation: bounces and complaints, from <see cref="IReputationSource"/>.</item>
 /// </list>
-/// The two content signals measure one thing twice, so the larger counts, not their sum.
+/// The content signals (repeat, contained, payload, volume) measure one thing several ways, so the
+/// largest counts, not their sum.
 /// <see cref="Evaluate"/> judges; the engine acts on the result; <see cref="Completed"/> is the memory,
 /// fed by every door's completed transactions.
 /// </summary>
@@ -74,7 +82,7 @@ public sealed class MassMailDetector : ITransactionObserver
     {
         if (transaction.Counted && transaction.Outcome == Outcome.Accepted && transaction.External > 0)
         {
-            var p = _profiles.GetOrAdd(transaction.Mailbox.Id, static (_, history) => new MailboxProfile(history), _options.HistoryPerMailbox);
+            var p = Profile(transaction.Mailbox.Id);
             lock (p.Sync)
             {
                 p.CountRelayed(transaction.External, transaction.At);
@@ -87,13 +95,128 @@ public sealed class MassMailDetector : ITransactionObserver
         }
 
         var m = transaction.Mailbox;
-        Remember(new TrackedMessage(transaction.At, transaction.MessageId, transaction.Recipients, transaction.External, transaction.Fingerprint, transaction.Outcome, m.Id, m.Client.Id, transaction.RecipientsHash), transaction.At);
+        Remember(new TrackedMessage(transaction.At, transaction.MessageId, transaction.Recipients, transaction.External, transaction.Fingerprint, transaction.Outcome, m.Id, m.Client.Id, transaction.RecipientsHash), transaction.At,
+            m.Client.Limits.MaxRecipientsPerMessage);
     }
 
-    /// <summary>Adds a message from the transaction log at start (the detector's memory survives a restart).</summary>
-    public void Remember(TrackedMessage message, DateTimeOffset now)
+    /// <summary>
+    /// A relayed message's external recipients become known to the mailbox (called by the transaction
+    /// that counts the message, from its own buffer, before it is reused).
+    /// </summary>
+    public void LearnRecipients(MailboxState mailbox, ReadOnlySpan<ulong> externalRecipients, DateTimeOffset at)
     {
-        var p = _profiles.GetOrAdd(message.MailboxId, static (_, history) => new MailboxProfile(history), _options.HistoryPerMailbox);
+        if (_options.RecipientMemoryBytes <= 0 || externalRecipients.IsEmpty)
+        {
+            return;
+        }
+
+        var p = Profile(mailbox.Id);
+        lock (p.Sync)
+        {
+            p.LearnRecipients(externalRecipients, externalRecipients.Length, at);
+        }
+    }
+
+    private const uint SnapshotMagic = 0x4D52_4746; // "FGRM"
+    private const int SnapshotVersion = 1;
+
+    /// <summary>
+    /// Writes every mailbox's recipient memory: a restart must not make every recipient a first contact
+    /// (nor restart the learning period). Returns how many mailboxes were written.
+    /// </summary>
+    public int WriteRecipients(Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(SnapshotMagic);
+        writer.Write(SnapshotVersion);
+        writer.Write(_options.RecipientMemoryBytes);
+        var words = new ulong[Math.Max(0, _options.RecipientMemoryBytes / 8)];
+        var written = 0;
+        foreach (var (id, p) in _profiles)
+        {
+            DateTimeOffset since;
+            double usual;
+            int count;
+            lock (p.Sync)
+            {
+                if (p.Recipients is not { } memory || memory.Bytes != words.Length * 8)
+                {
+                    continue;
+                }
+
+                memory.CopyTo(words, out count);
+                since = p.LearningSince;
+                usual = p.UsualFirstContacts;
+            }
+
+            writer.Write(id);
+            writer.Write(since.UtcTicks);
+            writer.Write(usual);
+            writer.Write(count);
+            foreach (var w in words)
+            {
+                writer.Write(w);
+            }
+
+            written++;
+        }
+
+        writer.Write(-1);
+        return written;
+    }
+
+    /// <summary>Reads <see cref="WriteRecipients"/>; a snapshot of another size or version is ignored (the memory starts learning again).</summary>
+    public int ReadRecipients(Stream stream)
+    {
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        if (reader.ReadUInt32() != SnapshotMagic || reader.ReadInt32() != SnapshotVersion || reader.ReadInt32() != _options.RecipientMemoryBytes || _options.RecipientMemoryBytes <= 0)
+        {
+            return 0;
+        }
+
+        var words = new ulong[_options.RecipientMemoryBytes / 8];
+        var read = 0;
+        while (reader.ReadInt32() is var id and >= 0)
+        {
+            var since = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
+            var usual = reader.ReadDouble();
+            var count = reader.ReadInt32();
+            for (var i = 0; i < words.Length; i++)
+            {
+                words[i] = reader.ReadUInt64();
+            }
+
+            var p = Profile(id);
+            lock (p.Sync)
+            {
+                if (p.RestoreRecipients(since, usual, words, count))
+                {
+                    read++;
+                }
+            }
+        }
+
+        return read;
+    }
+
+    private int NearCap(int cap) => Math.Max(1, (int)Math.Ceiling(cap * _options.NearCapFraction));
+
+    private MailboxProfile Profile(int mailboxId) =>
+        _profiles.GetOrAdd(mailboxId, static (_, o) => new MailboxProfile(o.HistoryPerMailbox, o.RecipientMemoryBytes), _options);
+
+    /// <summary>
+    /// Adds a message (from the transaction log at start: the detector's memory survives a restart).
+    /// Its anchors are kept only if it went to most of <paramref name="cap"/>: containment is judged
+    /// between such copies only, and anchors are the larger part of a fingerprint.
+    /// </summary>
+    public void Remember(TrackedMessage message, DateTimeOffset now, int cap = 200)
+    {
+        if (message.External < NearCap(cap) && !message.Fingerprint.Anchors.IsEmpty)
+        {
+            message = message with { Fingerprint = message.Fingerprint.WithoutAnchors() };
+        }
+
+        var p = Profile(message.MailboxId);
         lock (p.Sync)
         {
             p.Remember(message);
@@ -119,19 +242,46 @@ public sealed class MassMailDetector : ITransactionObserver
         }
     }
 
+    /// <summary>The mailbox's recipient memory, for `floodgate explain`; null when it has none.</summary>
+    public Enforcement.ExplainRecipients? DescribeRecipients(int mailboxId, DateTimeOffset now)
+    {
+        if (!_profiles.TryGetValue(mailboxId, out var p))
+        {
+            return null;
+        }
+
+        lock (p.Sync)
+        {
+            if (p.Recipients is not { } memory)
+            {
+                return null;
+            }
+
+            var (first, external) = p.LastHour(now);
+            return new Enforcement.ExplainRecipients(now - p.LearningSince < _options.BurstLearningPeriod, p.LearningSince, first, external, p.UsualFirstContacts, memory.Bytes);
+        }
+    }
+
     /// <summary>Scores one message against the mailbox's memory. Pure: remembers nothing.</summary>
     public DetectionResult Evaluate(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now)
     {
         var o = _options;
         var cap = mailbox.Client.Limits.MaxRecipientsPerMessage;
-        var nearCap = Math.Max(1, (int)Math.Ceiling(cap * o.NearCapFraction));
+        var nearCap = NearCap(cap);
         var fingerprint = message.Fingerprint;
         var signals = new List<Signal>(4);
         var evidence = new List<EvidenceMessage>();
 
-        int repeats = 0, priorHolds = 0;
+        int repeats = 0, contained = 0, payloads = 0, priorHolds = 0, maxShared = 0;
+        var payloadKinds = new HashSet<PayloadKind>();
+        bool heldRecently = false;
         var similarExternal = tally.External;
+        var nearCapNow = tally.External >= nearCap;
+        var ownDomains = mailbox.Client.OwnDomainHashes;
         var window = o.VolumeWindow > o.RepeatWindow ? o.VolumeWindow : o.RepeatWindow;
+        int firstContacts = 0, knownRecipients = 0, hourFirstContacts = 0, hourExternal = 0;
+        double usualFirstContacts = 0;
+        var learned = false;
         if (_profiles.TryGetValue(mailbox.Id, out var profile))
         {
             lock (profile.Sync)
@@ -145,36 +295,132 @@ public sealed class MassMailDetector : ITransactionObserver
                         continue;
                     }
 
+                    var inRepeatWindow = now - m.At <= o.RepeatWindow;
+                    heldRecently |= inRepeatWindow && m.Outcome == Outcome.Held;
                     var similarity = fingerprint.Similarity(m.Fingerprint);
-                    if (similarity < o.SimilarityThreshold)
+                    var match = similarity >= o.SimilarityThreshold ? Match.Similar : Match.None;
+                    var nearCapCopy = inRepeatWindow && nearCapNow && m.External >= nearCap;
+                    var shared = 0;
+                    if (match == Match.None && nearCapCopy)
+                    {
+                        // Containment and payload only among copies near the cap: a footer or a
+                        // signature is shared by every message a mailbox sends, a run's text and
+                        // payload by copies each sent to most of the cap.
+                        shared = o.ContainedRule == RuleMode.Off ? 0 : fingerprint.SharedAnchors(m.Fingerprint);
+                        if (shared >= o.ContainmentMinAnchors)
+                        {
+                            match = Match.Contained;
+                        }
+                        else if (o.PayloadRule != RuleMode.Off && fingerprint.SharedPayload(m.Fingerprint, ownDomains) is var key and not 0)
+                        {
+                            match = Match.Payload;
+                            payloadKinds.Add(ContentFingerprint.KindOf(key));
+                        }
+                    }
+
+                    if (match == Match.None)
                     {
                         continue;
                     }
 
-                    evidence.Add(new EvidenceMessage(m.At, m.MessageId, m.Recipients, m.External, similarity, m.Outcome, m.MailboxId));
-                    var inRepeatWindow = now - m.At <= o.RepeatWindow;
-                    if (inRepeatWindow && m.External >= nearCap && tally.External >= nearCap)
+                    evidence.Add(new EvidenceMessage(m.At, m.MessageId, m.Recipients, m.External, similarity, m.Outcome, m.MailboxId)
                     {
-                        repeats++;
+                        Match = match switch
+                        {
+                            Match.Contained => string.Create(CultureInfo.InvariantCulture, $"contains {shared} anchors of the same text"),
+                            Match.Payload => "the same " + Describe(payloadKinds),
+                            _ => null,
+                        },
+                    });
+                    if (nearCapCopy)
+                    {
+                        switch (match)
+                        {
+                            case Match.Similar:
+                                repeats++;
+                                break;
+                            case Match.Contained:
+                                contained++;
+                                maxShared = Math.Max(maxShared, shared);
+                                break;
+                            default:
+                                payloads++;
+                                break;
+                        }
                     }
 
-                    if (inRepeatWindow && m.Outcome == Outcome.Held)
+                    if (inRepeatWindow && m.Outcome == Outcome.Held && (match == Match.Similar || nearCapCopy))
                     {
                         priorHolds++;
                     }
 
-                    if (now - m.At <= o.VolumeWindow)
+                    if (match == Match.Similar && now - m.At <= o.VolumeWindow)
                     {
                         similarExternal += m.External;
                     }
                 }
+
+                if (profile.Recipients is not null && !tally.ExternalRecipients.IsEmpty)
+                {
+                    firstContacts = profile.CountFirstContacts(tally.ExternalRecipients.Span);
+                    knownRecipients = tally.ExternalRecipients.Length - firstContacts;
+                    (hourFirstContacts, hourExternal) = profile.LastHour(now);
+                    usualFirstContacts = profile.UsualFirstContacts;
+                    learned = o.BurstRule != RuleMode.Off && now - profile.LearningSince >= o.BurstLearningPeriod;
+                }
             }
+        }
+
+        var list = fingerprint.IsListMail && o.ListKnownShare > 0 && knownRecipients > 0 &&
+            knownRecipients >= o.ListKnownShare * tally.ExternalRecipients.Length;
+        if (list && (repeats > 0 || contained > 0 || payloads > 0 || similarExternal >= o.VolumeCapMultiple * cap))
+        {
+            signals.Add(new Signal("list", 0, RuleMode.Enforce, string.Create(CultureInfo.InvariantCulture,
+                $"a mailing with List-Unsubscribe to {knownRecipients} of {tally.ExternalRecipients.Length} recipients written to before: its batches are not counted as a run")));
+            repeats = contained = payloads = 0;
+            similarExternal = 0;
+            priorHolds = 0;
         }
 
         if (repeats > 0)
         {
             signals.Add(new Signal("repeat", repeats, o.RepeatRule, string.Create(CultureInfo.InvariantCulture,
                 $"the same e-mail (similarity ≥ {o.SimilarityThreshold:0.00}) sent {repeats + 1} times within {Hours(o.RepeatWindow)}, each to at least {nearCap} external recipients (cap {cap})")));
+        }
+
+        if (contained > 0)
+        {
+            signals.Add(new Signal("contained", contained, o.ContainedRule, string.Create(CultureInfo.InvariantCulture,
+                $"the same text (up to {maxShared} shared anchors, at least {o.ContainmentMinAnchors}: about {maxShared * 4} four-word shingles) inside {contained + 1} different-looking copies within {Hours(o.RepeatWindow)}, each to at least {nearCap} external recipients")));
+        }
+
+        if (payloads > 0)
+        {
+            signals.Add(new Signal("payload", payloads, o.PayloadRule, string.Create(CultureInfo.InvariantCulture,
+                $"{payloads + 1} differently worded copies within {Hours(o.RepeatWindow)} carrying the same {Describe(payloadKinds)}, each to at least {nearCap} external recipients")));
+        }
+
+        var words = fingerprint.HiddenWords + fingerprint.FeatureCount;
+        if (o.HiddenTextRule != RuleMode.Off && fingerprint.HiddenWords >= o.HiddenTextMinWords && fingerprint.HiddenWords >= o.HiddenTextMinShare * words)
+        {
+            signals.Add(new Signal("hidden-text", o.HiddenTextWeight, o.HiddenTextRule, string.Create(CultureInfo.InvariantCulture,
+                $"{fingerprint.HiddenWords} words a reader does not see ({100.0 * fingerprint.HiddenWords / Math.Max(1, words):0}% of the text): hidden by style, tiny, off-screen or coloured like the background")));
+        }
+
+        if (learned)
+        {
+            var burstFirst = hourFirstContacts + firstContacts;
+            var burstExternal = hourExternal + tally.External;
+            var burstThreshold = o.BurstCapMultiple * cap;
+            if (burstFirst >= burstThreshold && burstFirst >= o.BurstMinShare * burstExternal && burstFirst >= o.BurstMultiple * Math.Max(usualFirstContacts, 1))
+            {
+                signals.Add(new Signal("burst", o.BurstWeight, o.BurstRule, string.Create(CultureInfo.InvariantCulture,
+                    $"{burstFirst} of the last hour's {burstExternal} external recipients are first contacts (this message: {firstContacts} of {tally.External}), against a usual {usualFirstContacts:0.#} an hour (threshold {burstThreshold:0})")));
+                if (heldRecently)
+                {
+                    priorHolds++;
+                }
+            }
         }
 
         var volumeThreshold = o.VolumeCapMultiple * cap;
@@ -276,7 +522,7 @@ public sealed class MassMailDetector : ITransactionObserver
                 continue;
             }
 
-            if (s.Rule is "repeat" or "volume")
+            if (s.Rule is "repeat" or "contained" or "payload" or "volume")
             {
                 content = Math.Max(content, s.Score);
             }
@@ -288,6 +534,24 @@ public sealed class MassMailDetector : ITransactionObserver
 
         return content + other;
     }
+
+    private enum Match
+    {
+        None,
+        Similar,
+        Contained,
+        Payload,
+    }
+
+    /// <summary>The kinds of payload the copies share, in words (the keys are hashes: the kinds are what can be said).</summary>
+    private static string Describe(HashSet<PayloadKind> kinds) => string.Join(" or ", kinds.Order().Select(k => k switch
+    {
+        PayloadKind.LinkDomain => "link domain",
+        PayloadKind.Address => "reply address",
+        PayloadKind.Phone => "phone number",
+        PayloadKind.Attachment => "attachment",
+        _ => "payload",
+    }));
 
     private static string Hours(TimeSpan t) =>
         t.TotalHours >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{t.TotalHours:0.#} h") : string.Create(CultureInfo.InvariantCulture, $"{t.TotalMinutes:0} min");

@@ -9,7 +9,14 @@ public sealed record ExplainStatus(string Scope, string Name, string Status, str
 /// <param name="Reserved">Of <paramref name="Used"/>, what transactions in flight hold.</param>
 public sealed record ExplainWindow(string Scope, string Name, string Measure, int Used, int Limit, int Reserved = 0);
 
-public sealed record ExplainMessage(DateTimeOffset At, string? MessageId, int Recipients, int External, string Outcome, double SimilarityToNewest);
+/// <param name="SharedAnchorsWithNewest">Anchors of identical text shared with the newest message (containment).</param>
+/// <param name="HiddenWords">Words of the message a reader does not see.</param>
+/// <param name="PayloadKinds">What its payload keys name: "link domain", "phone number"...</param>
+public sealed record ExplainMessage(DateTimeOffset At, string? MessageId, int Recipients, int External, string Outcome, double SimilarityToNewest,
+    int SharedAnchorsWithNewest = 0, int HiddenWords = 0, IReadOnlyList<string>? PayloadKinds = null);
+
+/// <summary>The mailbox's memory of its external recipients, and its first contacts of the last hour.</summary>
+public sealed record ExplainRecipients(bool Learning, DateTimeOffset? LearningSince, int FirstContactsLastHour, int ExternalLastHour, double UsualFirstContactsPerHour, int MemoryBytes);
 
 public sealed record ExplainReport(
     string Mailbox,
@@ -21,7 +28,8 @@ public sealed record ExplainReport(
     IReadOnlyList<ExplainMessage> RecentBulkMessages,
     int OffensesInLookBack,
     string NextOffenseStep,
-    IReadOnlyList<string> Thresholds);
+    IReadOnlyList<string> Thresholds,
+    ExplainRecipients? Recipients = null);
 
 /// <summary>`floodgate explain`: why a mailbox stands where it stands, from the server's live state.</summary>
 public sealed class Explainer(PolicyEngine engine, MassMailDetector detector, EnforcementService enforcement, LadderOptions ladder)
@@ -44,7 +52,15 @@ public sealed class Explainer(PolicyEngine engine, MassMailDetector detector, En
         var messages = new List<ExplainMessage>(recent.Count);
         foreach (var t in recent)
         {
-            messages.Add(new ExplainMessage(t.At, t.MessageId, t.Recipients, t.External, t.Outcome.ToString(), recent.Count > 0 ? recent[0].Fingerprint.Similarity(t.Fingerprint) : 0));
+            var newest = recent[0].Fingerprint;
+            var kinds = new List<string>();
+            foreach (var key in t.Fingerprint.Payload)
+            {
+                kinds.Add(Fingerprinting.ContentFingerprint.KindOf(key).ToString());
+            }
+
+            messages.Add(new ExplainMessage(t.At, t.MessageId, t.Recipients, t.External, t.Outcome.ToString(), newest.Similarity(t.Fingerprint),
+                newest.SharedAnchors(t.Fingerprint), t.Fingerprint.HiddenWords, kinds));
         }
 
         var offenses = enforcement.OffenseTimes(m.Client.Id);
@@ -70,8 +86,13 @@ public sealed class Explainer(PolicyEngine engine, MassMailDetector detector, En
                 $"volume: ≥ {o.VolumeCapMultiple} × cap external recipients of one content within {o.VolumeWindow.TotalHours:0.#} h (rule {o.VolumeRule})",
                 $"baseline: last hour ≥ {o.BaselineMultiple} × usual hour (floor {o.BaselineFloor}) adds {o.BaselineWeight} (rule {o.BaselineRule})",
                 $"campaign: same content from ≥ {o.CampaignMinMailboxes} mailboxes of ≥ {o.CampaignMinClients} clients within {o.CampaignWindow.TotalHours:0.#} h adds {o.CampaignWeight} (rule {o.CampaignRule})",
+                $"contained: near-cap copies sharing ≥ {o.ContainmentMinAnchors} anchors of identical text within {o.RepeatWindow.TotalHours:0.#} h (rule {o.ContainedRule})",
+                $"payload: near-cap copies sharing a link domain, reply address, phone number or attachment (the client's own domains aside) within {o.RepeatWindow.TotalHours:0.#} h (rule {o.PayloadRule})",
+                $"hidden-text: ≥ {o.HiddenTextMinWords} hidden words and ≥ {o.HiddenTextMinShare:P0} of the text adds {o.HiddenTextWeight} (rule {o.HiddenTextRule})",
+                $"burst: ≥ {o.BurstCapMultiple} × cap first contacts in the last hour, ≥ {o.BurstMinShare:P0} of its external recipients and ≥ {o.BurstMultiple} × the usual hour, after {o.BurstLearningPeriod.TotalDays:0.#} days of learning, adds {o.BurstWeight} (rule {o.BurstRule})",
                 $"hold at score ≥ {o.HoldScore}, offense at ≥ {o.OffenseScore} or when a run goes on after {o.HoldsBeforeOffense} hold(s)",
-            ]);
+            ],
+            detector.DescribeRecipients(m.Id, now));
     }
 
     private static void Add(List<ExplainWindow> windows, string scope, string name, WindowTotals t, ScopeLimits l)

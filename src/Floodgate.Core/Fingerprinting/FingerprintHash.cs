@@ -23,6 +23,12 @@ internal static class FingerprintHash
     public const ulong AttachmentSalt = 0x4154544143480004;
     public const ulong ExactSeed = 0x4558414354000005;
 
+    // Payload keys: what a run must carry whatever its wording.
+    public const ulong PayloadLinkSalt = 0x504C494E4B000006;
+    public const ulong PayloadEmailSalt = 0x50454D4149000007;
+    public const ulong PayloadPhoneSalt = 0x5050484F4E000008;
+    public const ulong PayloadFileSalt = 0x5046494C45000009;
+
     /// <summary>murmur3's fmix64 finaliser: full avalanche in five operations.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Mix(ulong h)

@@ -44,6 +44,8 @@ public sealed class Fingerprinter
                 AddSubject(subject, accumulator);
             }
 
+            AddReplyTo(message.ReplyTo, accumulator);
+            accumulator.ListMail = message.Headers.Contains("List-Unsubscribe");
             if (message.Body is not null)
             {
                 Walk(message.Body, accumulator, 0);
@@ -98,6 +100,31 @@ public sealed class Fingerprinter
         accumulator.EndParagraph();
     }
 
+    internal static void AddReplyTo(InternetAddressList replyTo, FingerprintAccumulator accumulator)
+    {
+        foreach (var mailbox in replyTo.Mailboxes)
+        {
+            TextNormalizer.AddEmailPayload(mailbox.Address, accumulator);
+        }
+    }
+
+    /// <summary>Attachment bytes hashed: the first 64 KiB of the encoded content and its length, trailing white space aside.</summary>
+    public const int ContentHashBytes = 64 * 1024;
+
+    internal static ulong ContentHash(ReadOnlySpan<byte> encoded)
+    {
+        int length = encoded.Length;
+        while (length > 0 && encoded[length - 1] is (byte)'\r' or (byte)'\n' or (byte)' ' or (byte)'\t')
+        {
+            length--;
+        }
+
+        return length == 0 ? 0 : ContentHash(encoded[..Math.Min(length, ContentHashBytes)], length);
+    }
+
+    private static ulong ContentHash(ReadOnlySpan<byte> head, long length) =>
+        FingerprintHash.Combine(System.IO.Hashing.XxHash3.HashToUInt64(head), (ulong)length);
+
     private static void Walk(MimeEntity entity, FingerprintAccumulator accumulator, int depth)
     {
         if (depth > MaxDepth)
@@ -129,7 +156,7 @@ public sealed class Fingerprinter
                 AddPartStructure(part, accumulator);
                 break;
             default:
-                // message/rfc822 and the like: counted as an attachment of unknown size.
+                // message/rfc822 and the like: counted as an attachment of unknown size, no payload.
                 accumulator.AddStructure(FingerprintHash.Combine(FingerprintHash.AttachmentSalt,
                     FingerprintHash.LowerWord(entity.ContentType.MimeType)));
                 break;
@@ -170,15 +197,69 @@ public sealed class Fingerprinter
 
     private static void AddPartStructure(MimePart part, FingerprintAccumulator accumulator)
     {
-        long size = part.Content?.Stream is { CanSeek: true } stream ? stream.Length : 0;
+        long size = 0;
+        ulong contentHash = 0;
+        if (part.Content?.Stream is { CanSeek: true } stream)
+        {
+            size = stream.Length;
+            contentHash = ContentHash(stream);
+        }
+
         string? name = part.FileName;
         ulong nameHash = string.IsNullOrEmpty(name) ? 0 : TextNormalizer.NameHash(name);
         AddPartStructure(FingerprintHash.LowerWord(part.ContentType.MimeType), size, nameHash,
-            part.ContentType.IsMimeType("image", "*"), accumulator);
+            part.ContentType.IsMimeType("image", "*"), contentHash, accumulator);
     }
 
-    internal static void AddPartStructure(ulong mimeTypeHash, long size, ulong nameHash, bool image, FingerprintAccumulator accumulator)
+    /// <summary><see cref="ContentHash(ReadOnlySpan{byte})"/> of a part's encoded stream, as the raw walker sees the same bytes.</summary>
+    private static ulong ContentHash(Stream stream)
     {
+        long length = stream.Length;
+        Span<byte> tail = stackalloc byte[64];
+        while (length > 0)
+        {
+            int n = (int)Math.Min(tail.Length, length);
+            stream.Position = length - n;
+            stream.ReadExactly(tail[..n]);
+            int kept = n;
+            while (kept > 0 && tail[kept - 1] is (byte)'\r' or (byte)'\n' or (byte)' ' or (byte)'\t')
+            {
+                kept--;
+            }
+
+            length -= n - kept;
+            if (kept > 0)
+            {
+                break;
+            }
+        }
+
+        if (length == 0)
+        {
+            return 0;
+        }
+
+        int head = (int)Math.Min(length, ContentHashBytes);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(head);
+        try
+        {
+            stream.Position = 0;
+            stream.ReadExactly(buffer, 0, head);
+            return ContentHash(buffer.AsSpan(0, head), length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    internal static void AddPartStructure(ulong mimeTypeHash, long size, ulong nameHash, bool image, ulong contentHash, FingerprintAccumulator accumulator)
+    {
+        if (contentHash != 0)
+        {
+            accumulator.AddPayload(ContentFingerprint.PayloadKey(PayloadKind.Attachment, FingerprintHash.Combine(FingerprintHash.PayloadFileSalt, contentHash)), 0);
+        }
+
         // Encoded size in KiB: identical images have identical sizes; a re-encoded one usually lands near.
         ulong kind = FingerprintHash.Combine(mimeTypeHash, (ulong)(size >> 10));
         if (image)

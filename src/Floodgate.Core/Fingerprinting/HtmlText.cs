@@ -1,15 +1,17 @@
 namespace Floodgate.Core.Fingerprinting;
 
 /// <summary>
-/// HTML to visible text, in place: tags dropped (block tags become line breaks), script, style and
-/// title content skipped, entities decoded, link targets written where the link stands (as a plain-text
-/// version of the same mail would show them), remote image sources recorded as structure. The output
+/// HTML to the text a reader sees, in place: tags dropped (block tags become line breaks), script,
+/// style and title content skipped, entities decoded, link targets written where the link stands (as a
+/// plain-text version of the same mail would show them), remote image sources recorded as structure.
+/// Text the reader does not see (<see cref="HiddenText"/>) is dropped and its words counted. The output
 /// is never longer than the input already read, so it overwrites the buffer it reads.
 /// </summary>
 internal static class HtmlText
 {
     public static int ToText(Span<char> html, FingerprintAccumulator accumulator)
     {
+        accumulator.ResetHtml();
         int read = 0;
         int write = 0;
         while (read < html.Length)
@@ -18,6 +20,10 @@ internal static class HtmlText
             if (c == '<')
             {
                 read = Tag(html, read, ref write, accumulator);
+            }
+            else if (accumulator.HiddenDepth > 0 || accumulator.ColourHidden)
+            {
+                read = Hidden(html, read, accumulator);
             }
             else if (c == '&')
             {
@@ -33,6 +39,40 @@ internal static class HtmlText
         return write;
     }
 
+    /// <summary>Reads hidden text up to the next tag, counting its words and writing nothing.</summary>
+    private static int Hidden(ReadOnlySpan<char> html, int read, FingerprintAccumulator accumulator)
+    {
+        while (read < html.Length && html[read] != '<')
+        {
+            char c = html[read];
+            if (c == '&')
+            {
+                // An entity is one character: "&nbsp;" is a space, not a word.
+                int semicolon = html.Slice(read, Math.Min(12, html.Length - read)).IndexOf(';');
+                read += semicolon > 0 ? semicolon + 1 : 1;
+                accumulator.InHiddenWord = false;
+                continue;
+            }
+
+            if (char.IsLetterOrDigit(c))
+            {
+                if (!accumulator.InHiddenWord)
+                {
+                    accumulator.HiddenWords++;
+                    accumulator.InHiddenWord = true;
+                }
+            }
+            else if (!TextNormalizer.IsIgnorable(c))
+            {
+                accumulator.InHiddenWord = false;
+            }
+
+            read++;
+        }
+
+        return read;
+    }
+
     private static int Tag(Span<char> html, int start, ref int write, FingerprintAccumulator accumulator)
     {
         var rest = html[(start + 1)..];
@@ -42,6 +82,7 @@ internal static class HtmlText
             return close < 0 ? html.Length : start + 1 + 3 + close + 3;
         }
 
+        bool hidden = accumulator.HiddenDepth > 0;
         bool closing = rest.Length > 0 && rest[0] == '/';
         int nameStart = start + 1 + (closing ? 1 : 0);
         int nameEnd = nameStart;
@@ -53,7 +94,15 @@ internal static class HtmlText
         if (nameEnd == nameStart && !(rest.Length > 0 && rest[0] is '!' or '?'))
         {
             // "a < b" or "<3": not a tag.
-            html[write++] = '<';
+            if (hidden || accumulator.ColourHidden)
+            {
+                accumulator.InHiddenWord = false;
+            }
+            else
+            {
+                html[write++] = '<';
+            }
+
             return start + 1;
         }
 
@@ -61,11 +110,25 @@ internal static class HtmlText
         ReadOnlySpan<char> name = html[nameStart..nameEnd];
         ReadOnlySpan<char> attributes = html[nameEnd..end];
         int next = end < html.Length ? end + 1 : html.Length;
+        ulong element = FingerprintHash.LowerWord(name);
 
         if (closing)
         {
+            if (hidden)
+            {
+                if (element == accumulator.HiddenElement && --accumulator.HiddenDepth == 0 && IsBlock(name))
+                {
+                    html[write++] = '\n';
+                }
+
+                accumulator.InHiddenWord &= !IsBlock(name);
+                return next;
+            }
+
+            accumulator.PopColours(element);
             if (IsBlock(name))
             {
+                accumulator.InHiddenWord = false;
                 html[write++] = '\n';
             }
 
@@ -79,12 +142,69 @@ internal static class HtmlText
 
         if (name.Equals("style", StringComparison.OrdinalIgnoreCase))
         {
+            int found = html[next..].IndexOf("</style", StringComparison.OrdinalIgnoreCase);
+            HiddenText.ReadStyleSheet(found < 0 ? html[next..] : html.Slice(next, found), accumulator);
             return SkipTo(html, next, "</style");
         }
 
         if (name.Equals("title", StringComparison.OrdinalIgnoreCase))
         {
             return SkipTo(html, next, "</title");
+        }
+
+        bool empty = IsVoid(name) || (attributes.Length > 0 && attributes[^1] == '/');
+        if (hidden)
+        {
+            if (element != accumulator.HiddenElement || empty)
+            {
+                accumulator.InHiddenWord &= !IsBlock(name);
+                return next;
+            }
+
+            if (!ClosesItsNamesake(name) || accumulator.HiddenDepth > 1)
+            {
+                accumulator.HiddenDepth++;
+                return next;
+            }
+
+            // A new <p> (or <li>, <td>...) ends the hidden one, as a browser reads it; this one is read afresh.
+            accumulator.HiddenDepth = 0;
+            accumulator.InHiddenWord = false;
+        }
+
+        if (!empty)
+        {
+            bool hides = Hides(attributes, accumulator, out int colour, out int background);
+            if (hides)
+            {
+                accumulator.HiddenElement = element;
+                accumulator.HiddenDepth = 1;
+                accumulator.InHiddenWord = false;
+                if (IsBlock(name))
+                {
+                    html[write++] = '\n';
+                }
+
+                return next;
+            }
+
+            if (colour != HiddenText.NoColour || background != HiddenText.NoColour)
+            {
+                accumulator.PushColours(element, colour, background);
+            }
+        }
+
+        if (accumulator.ColourHidden)
+        {
+            // Inside text coloured like its background: a link or an image there is as hidden as the
+            // text; a block still ends the paragraph, so the visible text around it breaks where it would.
+            if (IsBlock(name))
+            {
+                accumulator.InHiddenWord = false;
+                html[write++] = '\n';
+            }
+
+            return next;
         }
 
         if (name.Equals("a", StringComparison.OrdinalIgnoreCase))
@@ -99,18 +219,32 @@ internal static class HtmlText
                 write += href.Length;
                 html[write++] = ' ';
             }
+            else if (href.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
+            {
+                TextNormalizer.AddEmailPayload(href, accumulator);
+            }
+            else if (href.StartsWith("tel:", StringComparison.OrdinalIgnoreCase))
+            {
+                TextNormalizer.AddPhonePayload(href[4..], accumulator);
+            }
 
             return next;
         }
 
         if (name.Equals("img", StringComparison.OrdinalIgnoreCase))
         {
+            if (Hides(attributes, accumulator, out _, out _))
+            {
+                return next;
+            }
+
             var source = Attribute(attributes, "src", out _);
             if (source.Contains("://", StringComparison.Ordinal))
             {
                 ulong host = TextNormalizer.HashUrl(source, FingerprintHash.ImageSalt, out ulong url);
                 accumulator.AddStructure(host);
                 accumulator.AddStructure(url);
+                TextNormalizer.AddLinkPayload(TextNormalizer.HostOf(source, out _), accumulator);
             }
 
             accumulator.AddStructure(FingerprintHash.ImageSalt);
@@ -127,6 +261,63 @@ internal static class HtmlText
         }
 
         return next;
+    }
+
+    /// <summary>
+    /// Whether an element's attributes hide what it holds (the <c>hidden</c> attribute, its inline style,
+    /// a class or id the style sheet hides), and the text colour and background it sets.
+    /// </summary>
+    private static bool Hides(ReadOnlySpan<char> attributes, FingerprintAccumulator accumulator, out int colour, out int background)
+    {
+        colour = HiddenText.NoColour;
+        background = HiddenText.NoColour;
+        int attributeColour = HiddenText.NoColour, attributeBackground = HiddenText.NoColour;
+        bool hides = false;
+        int i = 0;
+        while (NextAttribute(attributes, ref i, out var name, out var value, out _))
+        {
+            if (name.Equals("style", StringComparison.OrdinalIgnoreCase))
+            {
+                hides |= HiddenText.Hides(value, out colour, out background);
+            }
+            else if (name.Equals("hidden", StringComparison.OrdinalIgnoreCase))
+            {
+                hides = true;
+            }
+            else if (name.Equals("bgcolor", StringComparison.OrdinalIgnoreCase))
+            {
+                attributeBackground = HiddenText.Colour(value);
+            }
+            else if (name.Equals("color", StringComparison.OrdinalIgnoreCase))
+            {
+                attributeColour = HiddenText.Colour(value);
+            }
+            else if (accumulator.HasHiddenSelectors && name.Equals("class", StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var range in value.SplitAny(" \t\r\n"))
+                {
+                    var token = value[range];
+                    hides |= !token.IsEmpty && accumulator.IsHiddenSelector(HiddenText.SelectorKey(token, isId: false));
+                }
+            }
+            else if (accumulator.HasHiddenSelectors && name.Equals("id", StringComparison.OrdinalIgnoreCase))
+            {
+                hides |= accumulator.IsHiddenSelector(HiddenText.SelectorKey(value, isId: true));
+            }
+        }
+
+        // An inline style wins over the presentational attributes.
+        if (colour == HiddenText.NoColour)
+        {
+            colour = attributeColour;
+        }
+
+        if (background == HiddenText.NoColour)
+        {
+            background = attributeBackground;
+        }
+
+        return hides;
     }
 
     /// <summary>The index of the '>' that ends a tag, skipping quoted attribute values.</summary>
@@ -171,8 +362,27 @@ internal static class HtmlText
     /// <summary>The value of an attribute, unquoted; empty when absent.</summary>
     private static ReadOnlySpan<char> Attribute(ReadOnlySpan<char> attributes, ReadOnlySpan<char> wanted, out int offset)
     {
-        offset = 0;
         int i = 0;
+        while (NextAttribute(attributes, ref i, out var name, out var value, out offset))
+        {
+            if (name.Equals(wanted, StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        offset = 0;
+        return [];
+    }
+
+    /// <summary>
+    /// The next attribute from <paramref name="i"/>: its name and its value, unquoted and trimmed (empty
+    /// for a bare attribute like <c>hidden</c>), and the value's offset in <paramref name="attributes"/>.
+    /// </summary>
+    private static bool NextAttribute(ReadOnlySpan<char> attributes, scoped ref int i, out ReadOnlySpan<char> name, out ReadOnlySpan<char> value, out int offset)
+    {
+        value = [];
+        offset = 0;
         while (i < attributes.Length)
         {
             while (i < attributes.Length && (char.IsWhiteSpace(attributes[i]) || attributes[i] == '/'))
@@ -186,7 +396,7 @@ internal static class HtmlText
                 i++;
             }
 
-            var name = attributes[nameStart..i];
+            name = attributes[nameStart..i];
             while (i < attributes.Length && char.IsWhiteSpace(attributes[i]))
             {
                 i++;
@@ -197,9 +407,10 @@ internal static class HtmlText
                 if (name.IsEmpty)
                 {
                     i++;
+                    continue;
                 }
 
-                continue;
+                return true;
             }
 
             i++;
@@ -229,25 +440,49 @@ internal static class HtmlText
                 valueEnd = i;
             }
 
-            if (name.Equals(wanted, StringComparison.OrdinalIgnoreCase))
+            while (valueStart < valueEnd && char.IsWhiteSpace(attributes[valueStart]))
             {
-                while (valueStart < valueEnd && char.IsWhiteSpace(attributes[valueStart]))
-                {
-                    valueStart++;
-                }
-
-                while (valueEnd > valueStart && char.IsWhiteSpace(attributes[valueEnd - 1]))
-                {
-                    valueEnd--;
-                }
-
-                offset = valueStart;
-                return attributes[valueStart..valueEnd];
+                valueStart++;
             }
+
+            while (valueEnd > valueStart && char.IsWhiteSpace(attributes[valueEnd - 1]))
+            {
+                valueEnd--;
+            }
+
+            offset = valueStart;
+            value = attributes[valueStart..valueEnd];
+            return true;
         }
 
-        return [];
+        name = [];
+        return false;
     }
+
+    /// <summary>Elements with no content.</summary>
+    private static bool IsVoid(ReadOnlySpan<char> name) => name.Length switch
+    {
+        2 => name.Equals("br", StringComparison.OrdinalIgnoreCase) || name.Equals("hr", StringComparison.OrdinalIgnoreCase),
+        3 => name.Equals("img", StringComparison.OrdinalIgnoreCase) || name.Equals("wbr", StringComparison.OrdinalIgnoreCase) ||
+             name.Equals("col", StringComparison.OrdinalIgnoreCase),
+        4 => name.Equals("meta", StringComparison.OrdinalIgnoreCase) || name.Equals("link", StringComparison.OrdinalIgnoreCase) ||
+             name.Equals("area", StringComparison.OrdinalIgnoreCase) || name.Equals("base", StringComparison.OrdinalIgnoreCase),
+        5 => name.Equals("input", StringComparison.OrdinalIgnoreCase) || name.Equals("embed", StringComparison.OrdinalIgnoreCase) ||
+             name.Equals("track", StringComparison.OrdinalIgnoreCase) || name.Equals("param", StringComparison.OrdinalIgnoreCase),
+        6 => name.Equals("source", StringComparison.OrdinalIgnoreCase),
+        _ => false,
+    };
+
+    /// <summary>Elements a new one of the same name closes (HTML's optional end tags).</summary>
+    private static bool ClosesItsNamesake(ReadOnlySpan<char> name) => name.Length switch
+    {
+        1 => name[0] is 'p' or 'P',
+        2 => name.Equals("li", StringComparison.OrdinalIgnoreCase) || name.Equals("td", StringComparison.OrdinalIgnoreCase) ||
+             name.Equals("th", StringComparison.OrdinalIgnoreCase) || name.Equals("tr", StringComparison.OrdinalIgnoreCase) ||
+             name.Equals("dt", StringComparison.OrdinalIgnoreCase) || name.Equals("dd", StringComparison.OrdinalIgnoreCase),
+        6 => name.Equals("option", StringComparison.OrdinalIgnoreCase),
+        _ => false,
+    };
 
     private static bool IsBlock(ReadOnlySpan<char> name) => name.Length switch
     {

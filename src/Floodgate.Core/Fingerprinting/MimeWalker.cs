@@ -47,6 +47,15 @@ internal static class MimeWalker
             AddSubject(data, headers.SubjectStart, headers.SubjectEnd, options, accumulator);
         }
 
+        accumulator.ListMail = headers.ListUnsubscribe;
+
+        // Rare, so MimeKit's address parser (which allocates) is fine here.
+        if (headers.ReplyToStart != NoValue &&
+            InternetAddressList.TryParse(options, data, headers.ReplyToStart, headers.ReplyToEnd - headers.ReplyToStart, out var replyTo))
+        {
+            Fingerprinter.AddReplyTo(replyTo, accumulator);
+        }
+
         Entity(data, in headers, end, end, end, options, accumulator, 0, digest: false);
         return true;
     }
@@ -63,6 +72,9 @@ internal static class MimeWalker
         public int EncodingEnd;
         public int SubjectStart;
         public int SubjectEnd;
+        public int ReplyToStart;
+        public int ReplyToEnd;
+        public bool ListUnsubscribe;
     }
 
     private enum Kind
@@ -101,6 +113,7 @@ internal static class MimeWalker
         headers.DispositionStart = NoValue;
         headers.EncodingStart = NoValue;
         headers.SubjectStart = NoValue;
+        headers.ReplyToStart = NoValue;
         bool first = true;
         bool mbox = false;
         while (true)
@@ -197,6 +210,14 @@ internal static class MimeWalker
             else if (top && name.Length == 7 && Ascii.EqualsIgnoreCase(name, "Subject"u8) && headers.SubjectStart == NoValue)
             {
                 (headers.SubjectStart, headers.SubjectEnd) = (valueStart, valueEnd);
+            }
+            else if (top && name.Length == 16 && Ascii.EqualsIgnoreCase(name, "List-Unsubscribe"u8))
+            {
+                headers.ListUnsubscribe = true;
+            }
+            else if (top && name.Length == 8 && Ascii.EqualsIgnoreCase(name, "Reply-To"u8) && headers.ReplyToStart == NoValue)
+            {
+                (headers.ReplyToStart, headers.ReplyToEnd) = (valueStart, valueEnd);
             }
 
             first = false;
@@ -837,7 +858,8 @@ internal static class MimeWalker
             }
         }
 
-        Fingerprinter.AddPartStructure(MimeTypeHash(in type), size, nameHash, Ascii.EqualsIgnoreCase(type.Type, "image"u8), accumulator);
+        ulong contentHash = headers.BodyStart < 0 ? 0 : Fingerprinter.ContentHash(data.AsSpan(headers.BodyStart, Math.Max(0, end - headers.BodyStart)));
+        Fingerprinter.AddPartStructure(MimeTypeHash(in type), size, nameHash, Ascii.EqualsIgnoreCase(type.Type, "image"u8), contentHash, accumulator);
     }
 
     private static void AddText(byte[] data, in Headers headers, int end, in MediaType type, FingerprintAccumulator accumulator)

@@ -36,6 +36,11 @@ internal static class TextNormalizer
                 continue;
             }
 
+            if ((c is '+' or '(' || char.IsAsciiDigit(c)) && (i == 0 || !IsPhoneChar(text[i - 1])))
+            {
+                AddPhone(text, i, accumulator);
+            }
+
             int start = i;
             while (i < text.Length && !char.IsWhiteSpace(text[i]) && !char.IsControl(text[i]))
             {
@@ -120,12 +125,14 @@ internal static class TextNormalizer
             accumulator.AddToken(url);
             accumulator.AddStructure(host);
             accumulator.AddStructure(url);
+            AddLinkPayload(HostOf(word), accumulator);
             return;
         }
 
         if ((colon && word.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase)) || (at && IsEmailAddress(word)))
         {
             accumulator.AddToken(FingerprintHash.Email);
+            AddEmailPayload(word, accumulator);
             return;
         }
 
@@ -195,39 +202,7 @@ internal static class TextNormalizer
     /// </summary>
     public static ulong HashUrl(ReadOnlySpan<char> value, ulong salt, out ulong url)
     {
-        int scheme = value.IndexOf("://", StringComparison.Ordinal);
-        if (scheme >= 0)
-        {
-            value = value[(scheme + 3)..];
-        }
-
-        int query = value.IndexOfAny('?', '#');
-        if (query >= 0)
-        {
-            value = value[..query];
-        }
-
-        int slash = value.IndexOf('/');
-        var host = slash < 0 ? value : value[..slash];
-        var path = slash < 0 ? [] : value[(slash + 1)..];
-        int at = host.LastIndexOf('@');
-        if (at >= 0)
-        {
-            host = host[(at + 1)..];
-        }
-
-        int colon = host.IndexOf(':');
-        if (colon >= 0)
-        {
-            host = host[..colon];
-        }
-
-        if (host.StartsWith("www.", StringComparison.OrdinalIgnoreCase))
-        {
-            host = host[4..];
-        }
-
-        host = host.TrimEnd('.');
+        var host = HostOf(value, out var path);
         ulong hostHash = FingerprintHash.Combine(salt, FingerprintHash.LowerWord(host));
         ulong h = hostHash;
         int i = 0;
@@ -256,6 +231,138 @@ internal static class TextNormalizer
         url = h;
         return hostHash;
     }
+
+    /// <summary>The host of a URL (no scheme, user info, port or "www."), and the path after it without query or fragment.</summary>
+    public static ReadOnlySpan<char> HostOf(ReadOnlySpan<char> value, out ReadOnlySpan<char> path)
+    {
+        int scheme = value.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0)
+        {
+            value = value[(scheme + 3)..];
+        }
+
+        int query = value.IndexOfAny('?', '#');
+        if (query >= 0)
+        {
+            value = value[..query];
+        }
+
+        int slash = value.IndexOf('/');
+        var host = slash < 0 ? value : value[..slash];
+        path = slash < 0 ? [] : value[(slash + 1)..];
+        int at = host.LastIndexOf('@');
+        if (at >= 0)
+        {
+            host = host[(at + 1)..];
+        }
+
+        int colon = host.IndexOf(':');
+        if (colon >= 0)
+        {
+            host = host[..colon];
+        }
+
+        if (host.StartsWith("www.", StringComparison.OrdinalIgnoreCase))
+        {
+            host = host[4..];
+        }
+
+        return host.TrimEnd('.');
+    }
+
+    private static ReadOnlySpan<char> HostOf(ReadOnlySpan<char> value) => HostOf(value, out _);
+
+    /// <summary>A link's payload is its registrable domain: subdomains and paths rotate, the domain a run bought does not.</summary>
+    internal static void AddLinkPayload(ReadOnlySpan<char> host, FingerprintAccumulator accumulator)
+    {
+        if (host.IsEmpty)
+        {
+            return;
+        }
+
+        ulong domain = FingerprintHash.LowerWord(PublicSuffixList.Shared.RegistrableDomain(host));
+        accumulator.AddPayload(ContentFingerprint.PayloadKey(PayloadKind.LinkDomain, FingerprintHash.Combine(FingerprintHash.PayloadLinkSalt, domain)), domain);
+    }
+
+    /// <summary>An address in the text or in Reply-To: where the replies of a run go.</summary>
+    internal static void AddEmailPayload(ReadOnlySpan<char> word, FingerprintAccumulator accumulator)
+    {
+        if (word.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
+        {
+            word = word[7..];
+        }
+
+        int query = word.IndexOf('?');
+        if (query >= 0)
+        {
+            word = word[..query];
+        }
+
+        word = word.Trim().Trim('<').TrimEnd('>');
+        int at = word.LastIndexOf('@');
+        if (at <= 0 || at == word.Length - 1)
+        {
+            return;
+        }
+
+        ulong domain = FingerprintHash.LowerWord(PublicSuffixList.Shared.RegistrableDomain(word[(at + 1)..]));
+        accumulator.AddPayload(ContentFingerprint.PayloadKey(PayloadKind.Address, FingerprintHash.Combine(FingerprintHash.PayloadEmailSalt, FingerprintHash.LowerWord(word))), domain);
+    }
+
+    /// <summary>
+    /// A phone number starting at <paramref name="start"/>: 9 to 15 digits, written with a leading "+"
+    /// or in at least three groups ("555.201.7788", "(555) 201-7788"). Its key is its last nine digits,
+    /// which every way of writing one number shares (with or without the country code or a trunk 0).
+    /// The words themselves are still tokenized as numbers.
+    /// </summary>
+    private static void AddPhone(ReadOnlySpan<char> text, int start, FingerprintAccumulator accumulator, bool certain = false)
+    {
+        int digits = 0, groups = 0, separators = 0;
+        bool plus = text[start] == '+', inGroup = false, parenthesis = false;
+        ulong last = 0;
+        int end = start;
+        for (int i = plus ? start + 1 : start; i < text.Length && digits <= 15; i++)
+        {
+            char c = text[i];
+            if (char.IsAsciiDigit(c))
+            {
+                digits++;
+                last = (last * 10 + (ulong)(c - '0')) % 1_000_000_000;
+                groups += inGroup ? 0 : 1;
+                inGroup = true;
+                separators = 0;
+                end = i + 1;
+                continue;
+            }
+
+            // At most two separators in a row: ") " and " (" and "- " join groups, anything more ends the number.
+            if (c is ' ' or '-' or '.' or '/' or '(' or ')' && ++separators <= 2)
+            {
+                parenthesis |= c == '(';
+                inGroup = false;
+                continue;
+            }
+
+            break;
+        }
+
+        if (digits is >= 9 and <= 15 && (certain || plus || parenthesis || groups >= 3) && end > start)
+        {
+            accumulator.AddPayload(ContentFingerprint.PayloadKey(PayloadKind.Phone, FingerprintHash.Combine(FingerprintHash.PayloadPhoneSalt, last)), 0);
+        }
+    }
+
+    /// <summary>A tel: link's number: a phone number however it is written.</summary>
+    internal static void AddPhonePayload(ReadOnlySpan<char> number, FingerprintAccumulator accumulator)
+    {
+        number = number.Trim();
+        if (!number.IsEmpty)
+        {
+            AddPhone(number, 0, accumulator, certain: true);
+        }
+    }
+
+    private static bool IsPhoneChar(char c) => char.IsAsciiDigit(c) || c is '+' or '-' or '.' or '/' or '(' or ')' || char.IsLetter(c);
 
     /// <summary>Hashes a file name the way words are: numbers and random parts become placeholders.</summary>
     public static ulong NameHash(ReadOnlySpan<char> name)

@@ -166,7 +166,8 @@ public sealed class PolicyEngine
         // The mailbox's window already holds this message: reserved (the enforcing door) or counted
         // (policy delegation, before the milter inspects).
         var tally = new TransactionTally(transaction.Recipients, transaction.External, transaction.Internal,
-            _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour, transaction.RecipientsHash);
+            _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour, transaction.RecipientsHash,
+            transaction.ExternalRecipients);
         var result = _detector.Evaluate(mailbox, in tally, message, now);
         if (result.ObservedAction != result.Action)
         {
@@ -217,5 +218,8 @@ public sealed class PolicyEngine
     }
 }
 
-/// <summary>What the detector needs of a transaction: its recipients and the mailbox's last hour of external recipients, this message included.</summary>
-public readonly record struct TransactionTally(int Recipients, int External, int Internal, int MailboxExternalLastHour, ulong RecipientsHash = 0);
+/// <summary>
+/// What the detector needs of a transaction: its recipients, the mailbox's last hour of external
+/// recipients (this message included), and the hashes of its external recipients (empty when unknown).
+/// </summary>
+public readonly record struct TransactionTally(int Recipients, int External, int Internal, int MailboxExternalLastHour, ulong RecipientsHash = 0, ReadOnlyMemory<ulong> ExternalRecipients = default);

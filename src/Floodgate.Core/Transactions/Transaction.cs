@@ -31,6 +31,7 @@ public sealed class Transaction
 {
     private readonly PolicyEngine _engine;
     private Reservation _held;
+    private ulong[] _externalRecipients = [];
     private long _begun;
     private long _contentStarted;
 
@@ -66,6 +67,9 @@ public sealed class Transaction
 
     /// <summary>An order-independent hash of the recipients: a retry goes to the same ones, a new copy to others.</summary>
     public ulong RecipientsHash { get; private set; }
+
+    /// <summary>The hashes of the external recipients accepted so far, in order: the detector's new-recipient memory.</summary>
+    public ReadOnlyMemory<ulong> ExternalRecipients => _externalRecipients.AsMemory(0, External);
 
     /// <summary>What this transaction holds in the windows now.</summary>
     public Reservation Held => _held;
@@ -154,7 +158,13 @@ public sealed class Transaction
         RecipientsHash += hash;
         if (external)
         {
-            External++;
+            if (External == _externalRecipients.Length)
+            {
+                // Grown once per session up to the cap, then reused.
+                Array.Resize(ref _externalRecipients, Math.Max(8, Math.Min(External * 2, Math.Max(limits.MaxRecipientsPerMessage, External + 1))));
+            }
+
+            _externalRecipients[External++] = hash;
         }
         else
         {
@@ -238,6 +248,11 @@ public sealed class Transaction
         if (outcome == Outcome.Accepted)
         {
             _engine.Counters.Commit(in _held, now);
+            if (Enforces && External > 0)
+            {
+                // The recipients become known only once relayed; learned here, from the reused buffer.
+                _engine.Detector?.LearnRecipients(mailbox, _externalRecipients.AsSpan(0, External), now);
+            }
         }
         else
         {

@@ -20,7 +20,8 @@ public static class TransactionLogReplay
             if (detector is not null && row.Fingerprint is { } bytes && row.MailboxId is { } mailbox && row.ClientId is { } client
                 && ContentFingerprint.TryFromBytes(bytes, out var fingerprint))
             {
-                detector.Remember(new TrackedMessage(row.Time, row.MessageId, row.Recipients, row.ExternalRecipients, fingerprint, row.Verdict, mailbox, client), now);
+                var cap = engine.Directory.TryGetMailbox(mailbox, out var state) ? state.Client.Limits.MaxRecipientsPerMessage : 200;
+                detector.Remember(new TrackedMessage(row.Time, row.MessageId, row.Recipients, row.ExternalRecipients, fingerprint, row.Verdict, mailbox, client), now, cap);
             }
 
             if (row.Verdict == Outcome.Accepted && row.Counted && row.MailboxId is { } m && row.DomainId is { } d && row.ClientId is { } c)

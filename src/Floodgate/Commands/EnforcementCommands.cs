@@ -250,10 +250,11 @@ internal static class EnforcementCommands
             o.Signals.Select(s => new[] { s.Rule, s.Score.ToString("0.##", CultureInfo.InvariantCulture), s.Mode.ToString(), s.Explanation }));
 
         Section(output, "Evidence");
-        Table.Write(output, ["TIME", "RECIPIENTS", "EXTERNAL", "SIMILARITY", "OUTCOME", "MESSAGE-ID"],
+        Table.Write(output, ["TIME", "RECIPIENTS", "EXTERNAL", "SIMILARITY", "MATCH", "OUTCOME", "MESSAGE-ID"],
             o.Evidence.OrderBy(e => e.At).Select(e => new[]
             {
                 Format.Time(e.At), Id(e.Recipients), Id(e.External), e.Similarity.ToString("0.00", CultureInfo.InvariantCulture),
+                e.Match ?? "similar",
                 e.Outcome.ToString().ToLowerInvariant(), e.MessageId ?? "(none)",
             }));
 

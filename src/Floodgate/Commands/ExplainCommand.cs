@@ -65,7 +65,16 @@ internal static class ExplainCommand
             await output.WriteLineAsync($"Recent bulk messages (newest first; similarity to the newest):");
             foreach (var m in r.RecentBulkMessages)
             {
-                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {m.At.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {m.Recipients,4} rcpt ({m.External} ext)  {m.Outcome,-8} sim {m.SimilarityToNewest:0.00}  {m.MessageId}"));
+                var payload = m.PayloadKinds is { Count: > 0 } kinds ? " payload " + string.Join(",", kinds) : "";
+                var hidden = m.HiddenWords > 0 ? string.Create(CultureInfo.InvariantCulture, $" hidden {m.HiddenWords} words") : "";
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {m.At.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {m.Recipients,4} rcpt ({m.External} ext)  {m.Outcome,-8} sim {m.SimilarityToNewest:0.00} anchors {m.SharedAnchorsWithNewest,2}{hidden}{payload}  {m.MessageId}"));
+            }
+
+            if (r.Recipients is { } rc)
+            {
+                await output.WriteLineAsync();
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"Recipients: {rc.FirstContactsLastHour} first contacts of {rc.ExternalLastHour} external recipients in the last hour; usual {rc.UsualFirstContactsPerHour:0.#} an hour; memory {rc.MemoryBytes} B{(rc.Learning ? $", still learning (since {rc.LearningSince:yyyy-MM-dd HH:mm} UTC): bursts not judged yet" : "")}"));
             }
 
             await output.WriteLineAsync();

@@ -34,6 +34,7 @@ internal sealed partial class GatewayHost(
 {
     private readonly ILogger _logger = loggers.CreateLogger("Floodgate");
     private SmtpServer? _smtp;
+    private RecipientMemoryFile? _recipients;
 
     public IReadOnlyList<IPEndPoint> SmtpEndPoints => _smtp?.EndPoints ?? [];
 
@@ -50,6 +51,9 @@ internal sealed partial class GatewayHost(
         // The hash unknown logins are checked against, made now on the pool: never on a socket thread.
         await Task.Run(() => passwords.DummyHash, cancellationToken);
         var rebuilt = await RebuildWindowsAsync(cancellationToken);
+        _recipients = new RecipientMemoryFile(Path.Combine(options.DataDirectory, "recipients.bin"), detector, _logger);
+        _recipients.Load();
+        _recipients.Start();
         enforcement.Load(await offenses.LoadAllOffenseTimesAsync(services.Engine.Time.GetUtcNow() - options.Ladder.LookBack, cancellationToken));
 
         var smtpOptions = new SmtpServerOptions
@@ -106,6 +110,11 @@ internal sealed partial class GatewayHost(
         }
 
         // Sessions have ended: what they wrote goes to the database before the process does.
+        if (_recipients is not null)
+        {
+            await _recipients.DisposeAsync();
+        }
+
         await writer.DisposeAsync();
         await recorder.DisposeAsync();
         await relay.DisposeAsync();

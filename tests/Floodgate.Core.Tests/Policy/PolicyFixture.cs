@@ -14,7 +14,11 @@ internal sealed class PolicyFixture
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero));
         var acme = new Client
         {
-            Id = 1, Name = "Acme", ContactName = "Ann", ContactPhone = "+1 555 0100", ContactEmail = "ann@acme.test",
+            Id = 1,
+            Name = "Acme",
+            ContactName = "Ann",
+            ContactPhone = "+1 555 0100",
+            ContactEmail = "ann@acme.test",
             Plan = new Plan { Id = 1, Name = "test", Limits = Limits },
             Domains =
             [
@@ -32,7 +36,11 @@ internal sealed class PolicyFixture
         };
         var other = new Client
         {
-            Id = 2, Name = "Other", ContactName = "Olga", ContactPhone = "+1 555 0200", ContactEmail = "olga@other.test",
+            Id = 2,
+            Name = "Other",
+            ContactName = "Olga",
+            ContactPhone = "+1 555 0200",
+            ContactEmail = "olga@other.test",
             Domains = [new Domain { Id = 20, ClientId = 2, Name = "other.test", Mailboxes = [new Mailbox { Id = 200, DomainId = 20, Address = "olga@other.test" }] }],
         };
         Clients = [acme, other];

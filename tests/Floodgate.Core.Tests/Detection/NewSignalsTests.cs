@@ -1,0 +1,139 @@
+using Floodgate.Core.Detection;
+using Floodgate.Core.Policy;
+using MimeKit;
+
+namespace Floodgate.Core.Tests.Detection;
+
+/// <summary>The burst and hidden-text signals, and observe mode for the new rules.</summary>
+public sealed class NewSignalsTests
+{
+    [Fact]
+    public void AStolenAccountWritingToStrangersIsHeldThenAnOffense()
+    {
+        var t = new DetectorHarness();
+        History(t, days: 8);
+        var random = new Random(21);
+        var before = t.RelayedExternal;
+
+        // Every message different, no shared payload: only the recipients give it away.
+        var verdicts = new List<Verdict>();
+        for (int i = 0; i < 5; i++)
+        {
+            verdicts.Add(t.Send(Message(RandomText(random, 120)), Strangers(i * 150, 150)));
+            t.Time.Advance(TimeSpan.FromMinutes(2));
+        }
+
+        // 150, 300 (less the memory's false "known"), 450 first contacts: held at the third.
+        Assert.True(verdicts[2].Reason == PolicyReasons.Held, string.Join(",", verdicts.Select(v => v.Reason)));
+        Assert.Contains(t.Sink.Holds[0].Signals, s => s.Rule == "burst");
+        Assert.Equal(PolicyReasons.Offense, verdicts[3].Reason);
+        Assert.InRange(t.RelayedBeforeFirstStop - before, 1, 400);
+    }
+
+    [Fact]
+    public void NoBurstWhileTheMemoryIsLearning()
+    {
+        var t = new DetectorHarness();
+        History(t, days: 3);
+        var random = new Random(22);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.True(t.Send(Message(RandomText(random, 120)), Strangers(i * 100, 100)).IsAccept);
+            t.Time.Advance(TimeSpan.FromMinutes(2));
+        }
+    }
+
+    [Fact]
+    public void KnownRecipientsAreNoBurst()
+    {
+        var t = new DetectorHarness();
+        History(t, days: 8);
+        var random = new Random(23);
+        // 400 different recipients, all written to during the history.
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.True(t.Send(Message(RandomText(random, 120)), Contacts(i * 100, 100)).IsAccept);
+            t.Time.Advance(TimeSpan.FromMinutes(2));
+        }
+    }
+
+    [Fact]
+    public void AnObservedBurstLetsMailThroughAndIsLogged()
+    {
+        var t = new DetectorHarness(o => o.BurstRule = RuleMode.Observe);
+        History(t, days: 8);
+        var random = new Random(24);
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.True(t.Send(Message(RandomText(random, 120)), Strangers(i * 100, 100)).IsAccept);
+            t.Time.Advance(TimeSpan.FromMinutes(2));
+        }
+
+        Assert.Contains(t.Sink.Observations, r => r.Signals.Any(s => s.Rule == "burst" && s.Mode == RuleMode.Observe));
+    }
+
+    [Fact]
+    public void HundredsOfHiddenWordsAreASignalButNotAHoldAlone()
+    {
+        var t = new DetectorHarness();
+        var random = new Random(25);
+        var html = "<html><body><p>" + RandomText(random, 60) + "</p><div style=\"display:none\">" + RandomText(random, 300) + "</div></body></html>";
+        var message = Message("");
+        message.Body = new TextPart("html") { Text = html };
+
+        Assert.True(t.Send(message, Strangers(0, 20)).IsAccept);
+        var result = t.Detector.Evaluate(t.Mailbox("ann@acme.test"), new TransactionTally(20, 20, 0, 20), new Floodgate.Core.Transactions.MessageFacts { Fingerprint = Floodgate.Core.Fingerprinting.Fingerprinter.Shared.Compute(message) }, t.Time.GetUtcNow());
+        var hidden = Assert.Single(result.Signals, s => s.Rule == "hidden-text");
+        Assert.Contains("300 words", hidden.Explanation);
+        Assert.Equal(DetectionAction.Allow, result.Action);
+    }
+
+    /// <summary>Ordinary days: 30 one-to-one messages a day to a pool of 400 contacts.</summary>
+    internal static void History(DetectorHarness t, int days)
+    {
+        var random = new Random(days);
+        for (int day = 0; day < days; day++)
+        {
+            for (int i = 0; i < 30; i++)
+            {
+                t.Send(Message(RandomText(random, 40)), Contacts((day * 30) + i, 1));
+                // The pool is covered in the first days, then revisited.
+                t.Time.Advance(TimeSpan.FromMinutes(16));
+            }
+
+            t.Time.Advance(TimeSpan.FromHours(16));
+        }
+
+        // The contacts not reached by the daily mail got a newsletter-style mail each, a week ago.
+        for (int i = 0; i < 400; i += 20)
+        {
+            t.Send(Message(RandomText(random, 40)), Contacts(i, 20));
+        }
+
+        t.Time.Advance(TimeSpan.FromHours(2));
+    }
+
+    internal static IEnumerable<string> Contacts(int start, int count) =>
+        Enumerable.Range(start, count).Select(i => $"contact{i % 400}@customer{i % 400 % 37}.example");
+
+    internal static IEnumerable<string> Strangers(int start, int count) =>
+        Enumerable.Range(start, count).Select(i => $"target{i}@victim{i % 53}.example");
+
+    internal static MimeMessage Message(string text)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("ann@acme.test"));
+        message.To.Add(MailboxAddress.Parse("undisclosed@example.net"));
+        message.Subject = text.Split(' ').FirstOrDefault() ?? "Hello";
+        message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("acme.test");
+        message.Body = new TextPart("plain") { Text = text };
+        return message;
+    }
+
+    internal static string RandomText(Random random, int words)
+    {
+        const string Letters = "abcdefghijklmnopqrstuvwxyz";
+        return string.Join(' ', Enumerable.Range(0, words).Select(_ =>
+            new string(Enumerable.Range(0, random.Next(3, 7)).Select(_ => Letters[random.Next(Letters.Length)]).ToArray())));
+    }
+}
