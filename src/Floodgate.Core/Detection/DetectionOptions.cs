@@ -142,4 +142,46 @@ public sealed class DetectionOptions
     public RuleMode CampaignRule { get; set; } = RuleMode.Enforce;
 
     public RuleMode ReputationRule { get; set; } = RuleMode.Enforce;
+
+    /// <summary>What is wrong with these settings, one line each, named as in the configuration.</summary>
+    public List<string> Validate()
+    {
+        var errors = new List<string>();
+        if (SimilarityThreshold is <= 0 or > 1)
+        {
+            errors.Add("Detection:SimilarityThreshold: must be in (0, 1]");
+        }
+
+        if (HoldScore <= 0 || OffenseScore < HoldScore)
+        {
+            errors.Add("Detection:HoldScore/OffenseScore: need 0 < HoldScore <= OffenseScore");
+        }
+
+        if (ContainmentMinAnchors < 1)
+        {
+            errors.Add("Detection:ContainmentMinAnchors: must be at least 1 (one anchor is about four shingles of identical text)");
+        }
+
+        if (HiddenTextMinWords < 1 || HiddenTextMinShare is < 0 or > 1)
+        {
+            errors.Add("Detection:HiddenTextMinWords/HiddenTextMinShare: need at least 1 word and a share in [0, 1]");
+        }
+
+        if (RecipientMemoryBytes != 0 && (RecipientMemoryBytes < 64 || RecipientMemoryBytes > 1024 * 1024 || RecipientMemoryBytes % 16 != 0))
+        {
+            errors.Add("Detection:RecipientMemoryBytes: 0 (off) or a multiple of 16 from 64 to 1048576");
+        }
+
+        if (BurstCapMultiple <= 0 || BurstMinShare is < 0 or > 1 || BurstMultiple < 0 || BurstLearningPeriod < TimeSpan.Zero)
+        {
+            errors.Add("Detection:Burst*: need BurstCapMultiple > 0, BurstMinShare in [0, 1], BurstMultiple >= 0, BurstLearningPeriod >= 0");
+        }
+
+        if (ListKnownShare is < 0 or > 1)
+        {
+            errors.Add("Detection:ListKnownShare: must be in [0, 1] (0 turns the list exemption off)");
+        }
+
+        return errors;
+    }
 }

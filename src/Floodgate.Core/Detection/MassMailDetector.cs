@@ -273,7 +273,7 @@ public sealed class MassMailDetector : ITransactionObserver
         var evidence = new List<EvidenceMessage>();
 
         int repeats = 0, contained = 0, payloads = 0, priorHolds = 0, maxShared = 0;
-        var payloadKinds = new HashSet<PayloadKind>();
+        HashSet<PayloadKind>? payloadKinds = null;
         bool heldRecently = false;
         var similarExternal = tally.External;
         var nearCapNow = tally.External >= nearCap;
@@ -314,7 +314,7 @@ public sealed class MassMailDetector : ITransactionObserver
                         else if (o.PayloadRule != RuleMode.Off && fingerprint.SharedPayload(m.Fingerprint, ownDomains) is var key and not 0)
                         {
                             match = Match.Payload;
-                            payloadKinds.Add(ContentFingerprint.KindOf(key));
+                            (payloadKinds ??= []).Add(ContentFingerprint.KindOf(key));
                         }
                     }
 
@@ -328,7 +328,7 @@ public sealed class MassMailDetector : ITransactionObserver
                         Match = match switch
                         {
                             Match.Contained => string.Create(CultureInfo.InvariantCulture, $"contains {shared} anchors of the same text"),
-                            Match.Payload => "the same " + Describe(payloadKinds),
+                            Match.Payload => "the same " + Describe(payloadKinds!),
                             _ => null,
                         },
                     });
@@ -397,7 +397,7 @@ public sealed class MassMailDetector : ITransactionObserver
         if (payloads > 0)
         {
             signals.Add(new Signal("payload", payloads, o.PayloadRule, string.Create(CultureInfo.InvariantCulture,
-                $"{payloads + 1} differently worded copies within {Hours(o.RepeatWindow)} carrying the same {Describe(payloadKinds)}, each to at least {nearCap} external recipients")));
+                $"{payloads + 1} differently worded copies within {Hours(o.RepeatWindow)} carrying the same {Describe(payloadKinds!)}, each to at least {nearCap} external recipients")));
         }
 
         var words = fingerprint.HiddenWords + fingerprint.FeatureCount;

@@ -156,15 +156,7 @@ public sealed class FloodgateOptions
             errors.Add($"Web:Url: '{Web.Url}' must look like http://127.0.0.1:8025");
         }
 
-        if (Detection.SimilarityThreshold is <= 0 or > 1)
-        {
-            errors.Add("Detection:SimilarityThreshold: must be in (0, 1]");
-        }
-
-        if (Detection.HoldScore <= 0 || Detection.OffenseScore < Detection.HoldScore)
-        {
-            errors.Add("Detection:HoldScore/OffenseScore: need 0 < HoldScore <= OffenseScore");
-        }
+        errors.AddRange(Detection.Validate());
 
         if (Ladder.LookBack <= TimeSpan.Zero)
         {

@@ -187,7 +187,9 @@ public sealed class EvasionTests(ITestOutputHelper output)
             harness.Send(copy.Message, copy.Recipients);
         }
 
-        var figures = $"{run}: relayed before first stop {harness.RelayedBeforeFirstStop}, relayed {harness.RelayedExternal}, held {harness.Held}, offenses {harness.Offenses}, refused recipients {harness.RefusedRecipients} ({why})";
+        var first = harness.Sink.Holds.Concat(harness.Sink.Offenses).FirstOrDefault();
+        var by = first is null ? "nothing" : string.Join("+", first.Signals.Where(s => s.Score > 0).Select(s => s.Rule));
+        var figures = $"{run}: relayed before first stop {harness.RelayedBeforeFirstStop}, relayed {harness.RelayedExternal}, held {harness.Held}, offenses {harness.Offenses}, refused recipients {harness.RefusedRecipients}, first stopped by {by} ({why})";
         output.WriteLine(figures);
         Assert.True(harness.RelayedBeforeFirstStop is >= 0 and <= MaxRelayedBeforeStop, "not stopped within 2 × cap: " + figures);
         Assert.True(harness.Offenses >= 1, "no offense by the end of the run: " + figures);

@@ -61,4 +61,28 @@ public sealed class RecipientMemoryTests
         Assert.True(restored.Contains(7919 * 50));
         Assert.False(new RecipientMemory(1024).TryRestore(words, count));
     }
+
+    [Fact]
+    public void TheDetectorsRecipientMemorySurvivesARestart()
+    {
+        var t = new DetectorHarness();
+        NewSignalsTests.History(t, days: 8);
+        var mailbox = t.Mailbox("ann@acme.test");
+        var before = t.Detector.DescribeRecipients(mailbox.Id, t.Time.GetUtcNow())!;
+        var snapshot = new MemoryStream();
+        Assert.Equal(1, t.Detector.WriteRecipients(snapshot));
+
+        var restarted = new MassMailDetector(new DetectionOptions());
+        snapshot.Position = 0;
+        Assert.Equal(1, restarted.ReadRecipients(snapshot));
+
+        var after = restarted.DescribeRecipients(mailbox.Id, t.Time.GetUtcNow())!;
+        Assert.Equal(before.LearningSince, after.LearningSince);
+        Assert.False(after.Learning);
+        Assert.Equal(before.UsualFirstContactsPerHour, after.UsualFirstContactsPerHour);
+
+        // Another memory size: the snapshot is ignored rather than misread.
+        snapshot.Position = 0;
+        Assert.Equal(0, new MassMailDetector(new DetectionOptions { RecipientMemoryBytes = 2048 }).ReadRecipients(snapshot));
+    }
 }

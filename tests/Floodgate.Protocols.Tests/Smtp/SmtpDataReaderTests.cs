@@ -124,14 +124,20 @@ public sealed class SmtpDataReaderTests : IDisposable
             memory = ReadOnce(reader, wire); // warm: JIT, the pool's arrays
         }
 
+        // The least of five rounds: a pool array trimmed by a gen-2 collection that other tests in the
+        // process caused is allocated again once, which is not what this measures.
         const int Messages = 1000;
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Messages; i++)
+        var perMessage = long.MaxValue;
+        for (var round = 0; round < 5; round++)
         {
-            memory = ReadOnce(reader, wire);
-        }
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < Messages; i++)
+            {
+                memory = ReadOnce(reader, wire);
+            }
 
-        var perMessage = (GC.GetAllocatedBytesForCurrentThread() - before) / Messages;
+            perMessage = Math.Min(perMessage, (GC.GetAllocatedBytesForCurrentThread() - before) / Messages);
+        }
 
         // The writer and the content, 96 bytes each on x64; the content's buffer comes from the pool.
         Assert.InRange(perMessage, 1, 192);
