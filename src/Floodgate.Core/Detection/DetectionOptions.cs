@@ -76,6 +76,14 @@ public sealed class DetectionOptions
     public int ContainmentMinAnchors { get; set; } = 6;
 
     /// <summary>
+    /// Once a mailbox's recipient memory has learned (<see cref="BurstLearningPeriod"/>), containment and
+    /// payload matches count only for a copy whose external recipients are at least this share first
+    /// contacts: a business writing again to its customers shares its footer and links with its other
+    /// mail, a stolen account's run goes to strangers. 0 counts them always.
+    /// </summary>
+    public double RunMinFirstContactShare { get; set; } = 0.5;
+
+    /// <summary>
     /// Hidden text: at least this many words a reader does not see (display:none, tiny, coloured like
     /// the background, off-screen)...
     /// </summary>
@@ -175,6 +183,11 @@ public sealed class DetectionOptions
         if (BurstCapMultiple <= 0 || BurstMinShare is < 0 or > 1 || BurstMultiple < 0 || BurstLearningPeriod < TimeSpan.Zero)
         {
             errors.Add("Detection:Burst*: need BurstCapMultiple > 0, BurstMinShare in [0, 1], BurstMultiple >= 0, BurstLearningPeriod >= 0");
+        }
+
+        if (RunMinFirstContactShare is < 0 or > 1)
+        {
+            errors.Add("Detection:RunMinFirstContactShare: must be in [0, 1]");
         }
 
         if (ListKnownShare is < 0 or > 1)

@@ -281,11 +281,26 @@ public sealed class MassMailDetector : ITransactionObserver
         var window = o.VolumeWindow > o.RepeatWindow ? o.VolumeWindow : o.RepeatWindow;
         int firstContacts = 0, knownRecipients = 0, hourFirstContacts = 0, hourExternal = 0;
         double usualFirstContacts = 0;
-        var learned = false;
+        bool learned = false, memoryLearned = false;
         if (_profiles.TryGetValue(mailbox.Id, out var profile))
         {
             lock (profile.Sync)
             {
+                if (profile.Recipients is not null && !tally.ExternalRecipients.IsEmpty)
+                {
+                    firstContacts = profile.CountFirstContacts(tally.ExternalRecipients.Span);
+                    knownRecipients = tally.ExternalRecipients.Length - firstContacts;
+                    (hourFirstContacts, hourExternal) = profile.LastHour(now);
+                    usualFirstContacts = profile.UsualFirstContacts;
+                    memoryLearned = now - profile.LearningSince >= o.BurstLearningPeriod;
+                    learned = o.BurstRule != RuleMode.Off && memoryLearned;
+                }
+
+                // Containment and payload are weaker evidence than similarity: a business's footer and
+                // links are shared by all its mail. Once the memory knows the mailbox's correspondents,
+                // they count only for copies that go mostly to strangers, as a stolen account's do.
+                var weakMatches = !memoryLearned || tally.ExternalRecipients.IsEmpty ||
+                    firstContacts >= o.RunMinFirstContactShare * tally.ExternalRecipients.Length;
                 foreach (var m in profile.Recent(now, window))
                 {
                     // A retry of a message that did not go out is not a new copy; a relayed copy
@@ -301,7 +316,7 @@ public sealed class MassMailDetector : ITransactionObserver
                     var match = similarity >= o.SimilarityThreshold ? Match.Similar : Match.None;
                     var nearCapCopy = inRepeatWindow && nearCapNow && m.External >= nearCap;
                     var shared = 0;
-                    if (match == Match.None && nearCapCopy)
+                    if (match == Match.None && nearCapCopy && weakMatches)
                     {
                         // Containment and payload only among copies near the cap: a footer or a
                         // signature is shared by every message a mailbox sends, a run's text and
@@ -360,14 +375,6 @@ public sealed class MassMailDetector : ITransactionObserver
                     }
                 }
 
-                if (profile.Recipients is not null && !tally.ExternalRecipients.IsEmpty)
-                {
-                    firstContacts = profile.CountFirstContacts(tally.ExternalRecipients.Span);
-                    knownRecipients = tally.ExternalRecipients.Length - firstContacts;
-                    (hourFirstContacts, hourExternal) = profile.LastHour(now);
-                    usualFirstContacts = profile.UsualFirstContacts;
-                    learned = o.BurstRule != RuleMode.Off && now - profile.LearningSince >= o.BurstLearningPeriod;
-                }
             }
         }
 

@@ -88,6 +88,44 @@ public sealed class NewSignalsTests
         Assert.Equal(DetectionAction.Allow, result.Action);
     }
 
+    [Theory]
+    [InlineData(0.5, false)]
+    [InlineData(0.0, true)]
+    public void TwoAnnouncementsToKnownCustomersSharingAFooterAreNoRun(double firstContactShare, bool held)
+    {
+        // With the guard off (0), the shared footer alone makes the second mailing a run: the guard is what passes it.
+        var t = new DetectorHarness(o => o.RunMinFirstContactShare = firstContactShare);
+        History(t, days: 8);
+        var random = new Random(26);
+        const string Footer = "Acme Ltd, 14 Harbour Street, Springfield. Call us on +1 (555) 201-7788, Monday to Friday from nine to five. " +
+            "Follow us at https://www.facebook.com/acme-example and read our terms at https://legal.example-terms.net/acme. " +
+            "You receive this because you are an Acme customer; reply to this message to change how we contact you.";
+
+        // Two different mailings near the cap within the morning, the same footer, to customers written to before.
+        t.Send(Message(RandomText(random, 150) + "\n\n" + Footer), Contacts(0, 180));
+        t.Time.Advance(TimeSpan.FromHours(2));
+        t.Send(Message(RandomText(random, 150) + "\n\n" + Footer), Contacts(200, 180));
+        Assert.Equal(held, t.Sink.Holds.Count > 0);
+    }
+
+    [Fact]
+    public void TheSameMailboxsFillerRunToStrangersIsStillARun()
+    {
+        var t = new DetectorHarness();
+        History(t, days: 8);
+        var generator = new SpamRunGenerator(new SpamRunOptions { Seed = 27, FillerWords = 300, Vocabulary = FillerVocabulary.News });
+        var before = t.RelayedExternal;
+        for (int i = 0; i < 3; i++)
+        {
+            t.Time.Advance(TimeSpan.FromSeconds(60));
+            var copy = generator.Next(t.Time.GetUtcNow());
+            t.Send(copy.Message, copy.Recipients);
+        }
+
+        Assert.InRange(t.RelayedBeforeFirstStop - before, 0, 400);
+        Assert.Contains(t.Sink.Holds.Concat(t.Sink.Offenses), r => r.Signals.Any(s => s.Rule == "contained"));
+    }
+
     /// <summary>Ordinary days: 30 one-to-one messages a day to a pool of 400 contacts.</summary>
     internal static void History(DetectorHarness t, int days)
     {
