@@ -160,8 +160,12 @@ public sealed class Transaction
         {
             if (External == _externalRecipients.Length)
             {
-                // Grown once per session up to the cap, then reused.
-                Array.Resize(ref _externalRecipients, Math.Max(8, Math.Min(External * 2, Math.Max(limits.MaxRecipientsPerMessage, External + 1))));
+                // From the pool, sized for the cap, given back when the transaction ends: a door that
+                // opens a transaction per message (the policy door) allocates nothing for it.
+                var larger = System.Buffers.ArrayPool<ulong>.Shared.Rent(Math.Max(External + 1, limits.MaxRecipientsPerMessage));
+                _externalRecipients.AsSpan(0, External).CopyTo(larger);
+                ReturnExternalRecipients();
+                _externalRecipients = larger;
             }
 
             _externalRecipients[External++] = hash;
@@ -308,7 +312,17 @@ public sealed class Transaction
         EnvelopeSender = string.Empty;
         Recipients = External = Internal = 0;
         RecipientsHash = 0;
+        ReturnExternalRecipients();
         Message = null;
         _begun = _contentStarted = 0;
+    }
+
+    private void ReturnExternalRecipients()
+    {
+        if (_externalRecipients.Length > 0)
+        {
+            System.Buffers.ArrayPool<ulong>.Shared.Return(_externalRecipients);
+            _externalRecipients = [];
+        }
     }
 }
