@@ -36,8 +36,11 @@ public readonly struct ContentFingerprint : IEquatable<ContentFingerprint>
     /// </summary>
     public const int MaxAnchors = 256;
 
-    /// <summary>Payload keys kept per message.</summary>
-    public const int MaxPayload = 8;
+    /// <summary>
+    /// Payload keys kept per message, the first distinct ones: enough that a run cannot push its real
+    /// link out with a handful of decoy domains before it (each decoy a new domain per copy).
+    /// </summary>
+    public const int MaxPayload = 32;
 
     private readonly uint[]? _values;
     private readonly uint[]? _anchors;

@@ -104,7 +104,13 @@ internal static class HiddenText
             }
             else if (Is(property, "color"))
             {
+                // Transparent text is invisible on any background.
+                hidden |= IsTransparent(value);
                 colour = Colour(value);
+            }
+            else if (Is(property, "transform"))
+            {
+                hidden |= ScalesToNothing(value);
             }
             else if (Is(property, "background-color") || Is(property, "background"))
             {
@@ -113,6 +119,67 @@ internal static class HiddenText
         }
 
         return hidden || (collapsed && overflowHidden) || (positioned && shifted);
+    }
+
+    /// <summary>"transparent", or rgba()/hsla() (or the four-value forms) with an alpha of at most 0.05.</summary>
+    internal static bool IsTransparent(ReadOnlySpan<char> value)
+    {
+        value = value.Trim();
+        if (Is(value, "transparent"))
+        {
+            return true;
+        }
+
+        int open = value.IndexOf('(');
+        int close = value.LastIndexOf(')');
+        if (open < 0 || close < open || !(value.StartsWith("rgb", StringComparison.OrdinalIgnoreCase) || value.StartsWith("hsl", StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        // The alpha is the fourth value: after a comma or a slash.
+        var inner = value[(open + 1)..close];
+        int separator = inner.LastIndexOfAny(",/");
+        if (separator < 0 || (inner[separator] == ',' && inner[..separator].Count(',') < 2))
+        {
+            return false;
+        }
+
+        var alpha = inner[(separator + 1)..].Trim();
+        bool percent = alpha.EndsWith("%");
+        return double.TryParse(percent ? alpha[..^1] : alpha, NumberStyles.Float, CultureInfo.InvariantCulture, out var a) &&
+            (percent ? a / 100 : a) <= 0.05;
+    }
+
+    /// <summary>scale(0), scaleX(0.01) and the like: the element is drawn at no size.</summary>
+    private static bool ScalesToNothing(ReadOnlySpan<char> value)
+    {
+        int at = value.IndexOf("scale", StringComparison.OrdinalIgnoreCase);
+        while (at >= 0)
+        {
+            var rest = value[(at + 5)..];
+            int open = rest.IndexOf('(');
+            int close = rest.IndexOf(')');
+            if (open is >= 0 and <= 1 && close > open)
+            {
+                var first = rest[(open + 1)..close];
+                int comma = first.IndexOf(',');
+                if (comma >= 0)
+                {
+                    first = first[..comma];
+                }
+
+                if (double.TryParse(first.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var factor) && Math.Abs(factor) <= 0.05)
+                {
+                    return true;
+                }
+            }
+
+            int next = value[(at + 5)..].IndexOf("scale", StringComparison.OrdinalIgnoreCase);
+            at = next < 0 ? -1 : at + 5 + next;
+        }
+
+        return false;
     }
 
     /// <summary>True when a reader cannot tell the text from its background.</summary>

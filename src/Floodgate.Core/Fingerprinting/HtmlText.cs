@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace Floodgate.Core.Fingerprinting;
 
 /// <summary>
@@ -47,10 +48,14 @@ internal static class HtmlText
             char c = html[read];
             if (c == '&')
             {
-                // An entity is one character: "&nbsp;" is a space, not a word.
+                // An entity is one character: "&nbsp;" is a space, not a word; a zero-width one joins.
                 int semicolon = html.Slice(read, Math.Min(12, html.Length - read)).IndexOf(';');
+                if (semicolon <= 0 || !IsZeroWidthEntity(html.Slice(read + 1, semicolon - 1)))
+                {
+                    accumulator.InHiddenWord = false;
+                }
+
                 read += semicolon > 0 ? semicolon + 1 : 1;
-                accumulator.InHiddenWord = false;
                 continue;
             }
 
@@ -71,6 +76,24 @@ internal static class HtmlText
         }
 
         return read;
+    }
+
+    /// <summary>&amp;shy;, &amp;zwj;, &amp;zwnj; and numeric references to the characters words ignore (<see cref="TextNormalizer.IsIgnorable"/>).</summary>
+    private static bool IsZeroWidthEntity(ReadOnlySpan<char> name)
+    {
+        if (name.Equals("shy", StringComparison.OrdinalIgnoreCase) || name.Equals("zwj", StringComparison.OrdinalIgnoreCase) || name.Equals("zwnj", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (name.Length < 2 || name[0] != '#')
+        {
+            return false;
+        }
+
+        bool hex = name[1] is 'x' or 'X';
+        return int.TryParse(hex ? name[2..] : name[1..], hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out int code) &&
+            code is <= char.MaxValue and >= 0 && TextNormalizer.IsIgnorable((char)code);
     }
 
     private static int Tag(Span<char> html, int start, ref int write, FingerprintAccumulator accumulator)

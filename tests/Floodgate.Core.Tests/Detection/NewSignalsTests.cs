@@ -126,6 +126,24 @@ public sealed class NewSignalsTests
         Assert.Contains(t.Sink.Holds.Concat(t.Sink.Offenses), r => r.Signals.Any(s => s.Rule == "contained"));
     }
 
+    [Fact]
+    public void DecoyLinksBeforeTheRealOneDoNotHideThePayload()
+    {
+        var t = new DetectorHarness();
+        var random = new Random(28);
+        for (int i = 0; i < 3; i++)
+        {
+            // Different words, twenty decoy domains new in every copy, then the run's own domain on a new subdomain.
+            var decoys = string.Join(' ', Enumerable.Range(0, 20).Select(_ => $"https://{RandomText(random, 1)}{random.Next(1000)}.example/"));
+            var text = RandomText(random, 80) + "\n\n" + decoys + "\n\nClaim it at https://" + RandomText(random, 1) + ".prize-claims.example/go";
+            t.Time.Advance(TimeSpan.FromSeconds(60));
+            t.Send(Message(text), Strangers(i * 200, 200));
+        }
+
+        Assert.Contains(t.Sink.Holds.Concat(t.Sink.Offenses), r => r.Signals.Any(s => s.Rule == "payload"));
+        Assert.Equal(200, t.RelayedBeforeFirstStop);
+    }
+
     /// <summary>Ordinary days: 30 one-to-one messages a day to a pool of 400 contacts.</summary>
     internal static void History(DetectorHarness t, int days)
     {

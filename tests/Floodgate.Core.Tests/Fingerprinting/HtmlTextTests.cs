@@ -42,6 +42,14 @@ public sealed class HtmlTextTests
         { "<style>body{background:#000;color:#fff}</style>one <span style=\"color:#000\">two</span>", "one ", 1, "the page's background from the style sheet" },
         { "a<div style=\"display:none\"><a href=\"https://x.example/\">go</a><img src=\"https://x.example/i.png\"></div>b", "a\n\nb", 1, "links in hidden text are not written" },
         { "a<span style=\"display:none\">one &nbsp; two&amp;three</span>b", "ab", 3, "entities in hidden text are not words" },
+        { "a<span style=\"color:transparent\">one</span>b", "ab", 1, "transparent text" },
+        { "a<span style=\"color:rgba(0,0,0,0)\">one</span>b", "ab", 1, "a colour of no opacity" },
+        { "a<span style=\"font-size:0.01em\">one</span>b", "ab", 1, "a tiny relative font size" },
+        { "a<div style=\"width:1px;height:1px;overflow:hidden\">one two</div>b", "a\n\nb", 2, "a one-pixel box" },
+        { "a<span style=\"mso-hide:all;display:none\">one</span>b", "ab", 1, "Outlook's hide with display:none" },
+        { "a<span style=\"transform:scale(0)\">one</span>b", "ab", 1, "scaled to nothing" },
+        { "a<span style=\"line-height:0;font-size:0\">one</span>b", "ab", 1, "no line height and no font size" },
+        { "a<span style=\"display:none\">o&#x200B;n&#8203;e</span>b", "ab", 1, "a word split by zero-width entities is one hidden word" },
     };
 
     [Theory]
