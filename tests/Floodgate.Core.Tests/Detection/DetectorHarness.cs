@@ -85,7 +85,8 @@ internal sealed class DetectorHarness
         {
             Size = 2000,
             MessageId = MessageIds.Normalize(message.MessageId),
-            Fingerprint = Fingerprinter.Shared.Compute(message),
+            // From the bytes on the wire, as every door computes it (the raw walker, not the object model).
+            Fingerprint = Fingerprinter.Shared.Compute(Wire(message)),
         };
         var verdict = transaction.CheckContentAsync(facts, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         if (verdict.IsAccept)
@@ -109,6 +110,14 @@ internal sealed class DetectorHarness
         }
 
         return verdict;
+    }
+
+    /// <summary>The message as a client would send it.</summary>
+    public static ReadOnlyMemory<byte> Wire(MimeMessage message)
+    {
+        using var stream = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, stream);
+        return stream.ToArray();
     }
 
     /// <summary>Records offenses and holds; an offense refuses the message and suspends nothing.</summary>

@@ -123,6 +123,21 @@ public sealed class EvasionTests(ITestOutputHelper output)
         AssertStopped(run, options, why);
     }
 
+    [Theory]
+    [MemberData(nameof(RunNames))]
+    public void BothWalkersGiveEveryCopyTheSameFingerprint(string run)
+    {
+        // The doors fingerprint the raw bytes; the object model is the reference the walker must match.
+        var generator = new SpamRunGenerator(Runs[run].Options);
+        var at = new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 3; i++)
+        {
+            var wire = DetectorHarness.Wire(generator.Next(at).Message);
+            var parsed = Floodgate.Core.Fingerprinting.Fingerprinter.Shared.Compute(MimeKit.MimeMessage.Load(new MemoryStream(wire.ToArray())));
+            Assert.Equal(parsed, Floodgate.Core.Fingerprinting.Fingerprinter.Shared.Compute(wire));
+        }
+    }
+
     [Fact]
     public void AFillerRunWithAnotherSeedIsStopped() =>
         AssertStopped("filler, seed 20261",

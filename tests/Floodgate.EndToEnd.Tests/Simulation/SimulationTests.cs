@@ -37,6 +37,12 @@ public sealed class SimulationTests(ITestOutputHelper output)
         Assert.True(bust.PiecesRelayed <= 2 * TrafficSimulator.Cap, $"hash-busting relays at most 2 × cap:\n{table}");
         Assert.True(bust.Offenses >= 1, $"hash-busting raises an offense:\n{table}");
 
+        foreach (var diluted in results.Where(r => r.Name.StartsWith("filler", StringComparison.Ordinal) || r.Name.StartsWith("spun", StringComparison.Ordinal)))
+        {
+            Assert.True(diluted.PiecesRelayed <= 2 * TrafficSimulator.Cap, $"{diluted.Name} relays at most 2 × cap:\n{table}");
+            Assert.True(diluted.Offenses >= 1, $"{diluted.Name} raises an offense:\n{table}");
+        }
+
         var slow = results.Single(r => r.Name.StartsWith("slow", StringComparison.Ordinal));
         Assert.True(slow.Offenses >= 1, $"the slow spammer is caught:\n{table}");
 

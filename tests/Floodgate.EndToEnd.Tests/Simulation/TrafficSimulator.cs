@@ -40,7 +40,7 @@ public sealed class TrafficSimulator : IAsyncDisposable
         _sink = sink;
     }
 
-    public static readonly string[] Clients = ["busy", "staff", "split", "news", "blast", "bust", "slow", "camp1", "camp2", "camp3", "camp4"];
+    public static readonly string[] Clients = ["busy", "staff", "split", "news", "blast", "bust", "filler", "spun", "slow", "camp1", "camp2", "camp3", "camp4"];
 
     public static async Task<TrafficSimulator> StartAsync()
     {
@@ -73,6 +73,8 @@ public sealed class TrafficSimulator : IAsyncDisposable
             await WeeklyNewsletterAsync(),
             await BlastAsync(),
             await HashBustingAsync(),
+            await FillerSpammerAsync(),
+            await SpunSpammerAsync(),
             await SlowSpammerAsync(),
         };
         results.AddRange(await CampaignAsync());
@@ -254,6 +256,44 @@ public sealed class TrafficSimulator : IAsyncDisposable
                 await client.DisconnectAsync(true);
             }
         }
+    }
+
+    /// <summary>The same pitch inside 300 words of different business prose per copy: whole-message similarity falls to ~0.1.</summary>
+    public async Task<ScenarioResult> FillerSpammerAsync()
+    {
+        var filler = new TextGenerator(80);
+        var run = new Run("filler spammer (300 words of new prose around the pitch per copy)", legitimate: false, "user@filler.test");
+        var pitch = Spam(new TextGenerator(81));
+        for (var i = 0; i < 8 && !run.Suspended; i++)
+        {
+            var copy = filler.Body(30) + "\r\n\r\n" + pitch + "\r\n\r\n" + filler.Body(20);
+            await SendAsync(run, Message(run.Sender, filler.Subject(), copy), Recipients(Cap, $"filler{i}.example", "f"));
+        }
+
+        return await run.FinishAsync(this);
+    }
+
+    /// <summary>Every sentence from one of four phrasings and the link on a new subdomain and path: only the domain stays.</summary>
+    public async Task<ScenarioResult> SpunSpammerAsync()
+    {
+        string[][] sentences =
+        [
+            ["Your parcel could not be delivered.", "We were unable to deliver your package.", "Delivery of your shipment failed today.", "Our courier could not hand over your parcel."],
+            ["A customs fee of 2 dollars is outstanding.", "There is a small unpaid import charge.", "An unpaid duty is holding your item.", "Your item is held until a fee is paid."],
+            ["Pay it now to book a new delivery slot.", "Settle the amount to reschedule delivery.", "Once paid, the courier will try again.", "Complete the payment and choose a new date."],
+            ["Items not claimed within 3 days are returned.", "After three days the parcel goes back to the sender.", "Unclaimed parcels are returned after 72 hours.", "Please act within three days."],
+        ];
+        var random = new Random(82);
+        var text = new TextGenerator(83);
+        var run = new Run("spun spammer (spintax, link on a new subdomain and path per copy)", legitimate: false, "user@spun.test");
+        for (var i = 0; i < 8 && !run.Suspended; i++)
+        {
+            var body = string.Join(" ", sentences.Select(options => options[random.Next(options.Length)])) +
+                $"\r\n\r\nhttps://{text.Token()[..8]}.parcel-fees.example/{text.Token()[..6]}/pay\r\n";
+            await SendAsync(run, Message(run.Sender, sentences[0][random.Next(4)], body), Recipients(Cap, $"spun{i}.example", "s"));
+        }
+
+        return await run.FinishAsync(this);
     }
 
     private static MimeMessage Message(string from, string subject, string body)
