@@ -13,29 +13,23 @@ internal sealed class MailboxProfile(int capacity, int recipientMemoryBytes = 0)
     private const int Buckets = 12;
     private static readonly long BucketTicks = TimeSpan.FromMinutes(5).Ticks;
 
-    private readonly long[] _bucketStamps = new long[Buckets];
-    private readonly int[] _bucketFirst = new int[Buckets];
-    private readonly int[] _bucketExternal = new int[Buckets];
+    private readonly Bucket[] _buckets = new Bucket[Buckets];
     private RecipientMemory? _recipients;
-    private long _firstHourStamp;
-    private int _firstHour;
-    private double _usualFirstContacts;
+    private HourlyAverage _firstContacts;
 
     // One day's memory: the usual hour follows the last day or so of activity.
     private const double Alpha = 1.0 / 24;
 
     private readonly TrackedMessage?[] _ring = new TrackedMessage?[capacity];
     private int _next;
-    private long _hourStamp;
-    private int _hourExternal;
-    private double _usualHour;
+    private HourlyAverage _external;
 
     public Lock Sync { get; } = new();
 
-    public double UsualHour => _usualHour;
+    public double UsualHour => _external.Usual;
 
     /// <summary>First contacts in a usual hour (a moving average like <see cref="UsualHour"/>).</summary>
-    public double UsualFirstContacts => _usualFirstContacts;
+    public double UsualFirstContacts => _firstContacts.Usual;
 
     /// <summary>When the recipient memory began learning; default while it has learned nothing.</summary>
     public DateTimeOffset LearningSince { get; private set; }
@@ -69,10 +63,11 @@ internal sealed class MailboxProfile(int capacity, int recipientMemoryBytes = 0)
         int first = 0, external = 0;
         for (var i = 0; i < Buckets; i++)
         {
-            if (bucket - _bucketStamps[i] < Buckets && _bucketStamps[i] <= bucket)
+            ref readonly var b = ref _buckets[i];
+            if (bucket - b.Stamp < Buckets && b.Stamp <= bucket)
             {
-                first += _bucketFirst[i];
-                external += _bucketExternal[i];
+                first += b.FirstContacts;
+                external += b.External;
             }
         }
 
@@ -104,16 +99,15 @@ internal sealed class MailboxProfile(int capacity, int recipientMemoryBytes = 0)
 
         var bucket = at.UtcTicks / BucketTicks;
         var slot = (int)(bucket % Buckets);
-        if (_bucketStamps[slot] != bucket)
+        ref var b = ref _buckets[slot];
+        if (b.Stamp != bucket)
         {
-            _bucketStamps[slot] = bucket;
-            _bucketFirst[slot] = 0;
-            _bucketExternal[slot] = 0;
+            b = new Bucket { Stamp = bucket };
         }
 
-        _bucketFirst[slot] += first;
-        _bucketExternal[slot] += external;
-        CountFirstContacts(first, at);
+        b.FirstContacts += first;
+        b.External += external;
+        _firstContacts.Add(first, at);
     }
 
     /// <summary>Restores a snapshot of the recipient memory (<see cref="RecipientMemory.CopyTo"/>).</summary>
@@ -127,35 +121,8 @@ internal sealed class MailboxProfile(int capacity, int recipientMemoryBytes = 0)
 
         _recipients = memory;
         LearningSince = learningSince;
-        _usualFirstContacts = usualFirstContacts;
+        _firstContacts = HourlyAverage.Restored(usualFirstContacts);
         return true;
-    }
-
-    private void CountFirstContacts(int first, DateTimeOffset at)
-    {
-        var hour = at.UtcTicks / TimeSpan.TicksPerHour;
-        if (_firstHourStamp == 0)
-        {
-            _firstHourStamp = hour;
-        }
-
-        if (hour > _firstHourStamp)
-        {
-            _usualFirstContacts = Alpha * _firstHour + (1 - Alpha) * _usualFirstContacts;
-            var idle = Math.Min(hour - _firstHourStamp - 1, 24 * 30);
-            if (idle > 0)
-            {
-                _usualFirstContacts *= Math.Pow(1 - Alpha, idle);
-            }
-
-            _firstHourStamp = hour;
-            _firstHour = 0;
-        }
-
-        if (hour == _firstHourStamp)
-        {
-            _firstHour += first;
-        }
     }
 
     /// <summary>
@@ -210,30 +177,53 @@ internal sealed class MailboxProfile(int capacity, int recipientMemoryBytes = 0)
     }
 
     /// <summary>Folds relayed external recipients into the usual hour (an hourly moving average).</summary>
-    public void CountRelayed(int external, DateTimeOffset at)
-    {
-        var hour = at.UtcTicks / TimeSpan.TicksPerHour;
-        if (_hourStamp == 0)
-        {
-            _hourStamp = hour;
-        }
+    public void CountRelayed(int external, DateTimeOffset at) => _external.Add(external, at);
 
-        if (hour > _hourStamp)
+    private struct Bucket
+    {
+        public long Stamp;
+        public int FirstContacts;
+        public int External;
+    }
+
+    /// <summary>
+    /// An hourly moving average of a count: the hour being counted folds in when the next one starts,
+    /// and idle hours (up to 30 days of them) fold in as zeros.
+    /// </summary>
+    private struct HourlyAverage
+    {
+        private long _hour;
+        private int _count;
+
+        public double Usual { get; private set; }
+
+        public static HourlyAverage Restored(double usual) => new() { Usual = usual };
+
+        public void Add(int count, DateTimeOffset at)
         {
-            _usualHour = Alpha * _hourExternal + (1 - Alpha) * _usualHour;
-            var idle = Math.Min(hour - _hourStamp - 1, 24 * 30);
-            if (idle > 0)
+            var hour = at.UtcTicks / TimeSpan.TicksPerHour;
+            if (_hour == 0)
             {
-                _usualHour *= Math.Pow(1 - Alpha, idle);
+                _hour = hour;
             }
 
-            _hourStamp = hour;
-            _hourExternal = 0;
-        }
+            if (hour > _hour)
+            {
+                Usual = (Alpha * _count) + ((1 - Alpha) * Usual);
+                var idle = Math.Min(hour - _hour - 1, 24 * 30);
+                if (idle > 0)
+                {
+                    Usual *= Math.Pow(1 - Alpha, idle);
+                }
 
-        if (hour == _hourStamp)
-        {
-            _hourExternal += external;
+                _hour = hour;
+                _count = 0;
+            }
+
+            if (hour == _hour)
+            {
+                _count += count;
+            }
         }
     }
 }

@@ -220,12 +220,7 @@ internal static class TextNormalizer
                 i++;
             }
 
-            var part = path[start..i];
-            Classify(part, out int letters, out int digits);
-            ulong partHash = digits > 0
-                ? letters == 0 || part.Length < 6 ? FingerprintHash.Number : FingerprintHash.Random
-                : LooksRandom(part) ? FingerprintHash.Random : FingerprintHash.LowerWord(part);
-            h = FingerprintHash.Combine(h, partHash);
+            h = FingerprintHash.Combine(h, PartHash(path[start..i]));
         }
 
         url = h;
@@ -383,15 +378,19 @@ internal static class TextNormalizer
                 i++;
             }
 
-            var part = name[start..i];
-            Classify(part, out int letters, out int digits);
-            ulong partHash = digits > 0
-                ? letters == 0 || part.Length < 6 ? FingerprintHash.Number : FingerprintHash.Random
-                : LooksRandom(part) ? FingerprintHash.Random : FingerprintHash.LowerWord(part);
-            h = FingerprintHash.Combine(h, partHash);
+            h = FingerprintHash.Combine(h, PartHash(name[start..i]));
         }
 
         return h;
+    }
+
+    /// <summary>A part of a path or a file name: numbers and random-looking parts become placeholders, as words do.</summary>
+    private static ulong PartHash(ReadOnlySpan<char> part)
+    {
+        Classify(part, out int letters, out int digits);
+        return digits > 0
+            ? letters == 0 || part.Length < 6 ? FingerprintHash.Number : FingerprintHash.Random
+            : LooksRandom(part) ? FingerprintHash.Random : FingerprintHash.LowerWord(part);
     }
 
     private static bool IsGreeting(ReadOnlySpan<char> word)
