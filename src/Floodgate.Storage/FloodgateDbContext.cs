@@ -37,6 +37,10 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<ContactAttempt> ContactAttempts => Set<ContactAttempt>();
 
+    public DbSet<Access.WebUser> WebUsers => Set<Access.WebUser>();
+
+    public DbSet<Access.ApiKey> ApiKeys => Set<Access.ApiKey>();
+
     /// <summary>"sqlite" or "postgres".</summary>
     public abstract string Provider { get; }
 
@@ -54,6 +58,8 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
         modelBuilder.ApplyConfiguration(new IncidentRecordConfiguration());
         modelBuilder.ApplyConfiguration(new ContactTaskRecordConfiguration());
         modelBuilder.ApplyConfiguration(new ContactAttemptConfiguration());
+        modelBuilder.ApplyConfiguration(new Access.WebUserConfiguration());
+        modelBuilder.ApplyConfiguration(new Access.ApiKeyConfiguration());
     }
 }
 

@@ -41,6 +41,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton(new ContactTaskOptions());
         services.TryAddSingleton(new DamagesOptions());
         services.AddSingleton<EnforcementStore>();
+        services.AddSingleton<Access.AccessStore>();
         return services;
     }
 }

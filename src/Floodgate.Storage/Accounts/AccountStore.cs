@@ -310,6 +310,7 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
         Action = action,
         TargetKind = targetKind,
         TargetId = targetId,
+        Origin = AuditOrigin.Current,
         Details = JsonSerializer.Serialize(details, DetailsJson),
     };
 

@@ -18,6 +18,9 @@ public sealed class AuditEntry
 
     public int? TargetId { get; set; }
 
+    /// <summary>Where from: the client address of a web request, "cli", or null for the server's own work.</summary>
+    public string? Origin { get; set; }
+
     /// <summary>A JSON object with what changed; never a password or hash.</summary>
     public string? Details { get; set; }
 }

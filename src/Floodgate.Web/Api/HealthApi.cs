@@ -20,7 +20,7 @@ public static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", GetHealthAsync);
+        app.MapGet("/healthz", GetHealthAsync).AllowAnonymous();
         return app;
     }
 

@@ -47,7 +47,8 @@ public static class InternalApi
 {
     public static IEndpointRouteBuilder MapInternalApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/internal");
+        // The control token is the credential here (ControlToken.Allows), not a session.
+        var group = app.MapGroup("/internal").AllowAnonymous();
         group.MapPost("/refresh", RefreshAsync);
         group.MapGet("/explain/{mailbox}", Explain);
         return app;

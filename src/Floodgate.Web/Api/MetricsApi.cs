@@ -9,7 +9,8 @@ public static class MetricsApi
 {
     public static IEndpointRouteBuilder MapMetricsApi(this IEndpointRouteBuilder app)
     {
-        app.MapMetrics("/metrics");
+        // Prometheus scrapes without credentials; the web listener is loopback unless configured otherwise.
+        app.MapMetrics("/metrics").AllowAnonymous();
         return app;
     }
 }

@@ -17,7 +17,7 @@ public sealed class FloodgateOptions
 
     public Doors.Relay.UpstreamOptions Upstream { get; set; } = new();
 
-    public WebOptions Web { get; set; } = new();
+    public Web.WebOptions Web { get; set; } = new();
 
     public DatabaseOptions Database { get; set; } = new();
 
@@ -151,10 +151,7 @@ public sealed class FloodgateOptions
             errors.Add("Upstream:Timeout: must be positive");
         }
 
-        if (!Uri.TryCreate(Web.Url, UriKind.Absolute, out var web) || web.Scheme is not ("http" or "https"))
-        {
-            errors.Add($"Web:Url: '{Web.Url}' must look like http://127.0.0.1:8025");
-        }
+        errors.AddRange(Web.Validate());
 
         errors.AddRange(Detection.Validate());
 
@@ -195,11 +192,6 @@ public sealed class SpoolOptions
 
     /// <summary>All spool files together; past it, a message is refused with 452 4.3.1 (the client retries).</summary>
     public long MaxSpoolBytes { get; set; } = 4L * 1024 * 1024 * 1024;
-}
-
-public sealed class WebOptions
-{
-    public string Url { get; set; } = "http://127.0.0.1:8025";
 }
 
 public sealed class DatabaseOptions

@@ -12,6 +12,9 @@ using Floodgate.Storage;
 using Floodgate.Storage.Enforcement;
 using Floodgate.Storage.Accounts;
 using Floodgate.Storage.Transactions;
+using Floodgate.Storage.Access;
+using Floodgate.Storage.Audit;
+using Floodgate.Web;
 using Floodgate.Web.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -30,6 +33,26 @@ internal static partial class ServeHost
     private const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
     public static async Task<int> RunAsync(IConfiguration overrides, string? connectionString, string provider, TextWriter error, CancellationToken cancellationToken)
+    {
+        var (serve, exitCode) = await StartAsync(overrides, connectionString, provider, error, cancellationToken);
+        if (serve is null)
+        {
+            return exitCode;
+        }
+
+        await using (serve)
+        {
+            await serve.App.WaitForShutdownAsync(cancellationToken);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Builds and starts everything `serve` runs, or says why not (exit code 2: configuration, 1: start).
+    /// Tests run it in-process on ports the OS picks.
+    /// </summary>
+    internal static async Task<(RunningServe? Serve, int ExitCode)> StartAsync(IConfiguration overrides, string? connectionString, string provider, TextWriter error, CancellationToken cancellationToken)
     {
         // Socket completions run on the socket event thread instead of hopping to the thread pool:
         // 25 % less CPU per relayed message (bench/RESULTS.md, "Runtime settings"). Safe only because no
@@ -56,7 +79,7 @@ internal static partial class ServeHost
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or InvalidDataException or JsonException)
         {
             await error.WriteLineAsync($"floodgate: configuration error: {ex.Message}{(ex.InnerException is null ? string.Empty : " (" + ex.InnerException.Message + ")")}");
-            return 2;
+            return (null, 2);
         }
 
         options.ApplyDefaults();
@@ -69,7 +92,7 @@ internal static partial class ServeHost
                 await error.WriteLineAsync("  " + p);
             }
 
-            return 2;
+            return (null, 2);
         }
 
         Directory.CreateDirectory(options.DataDirectory);
@@ -157,10 +180,11 @@ internal static partial class ServeHost
 
         var token = new ControlToken(Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
         services.AddSingleton(token);
-        await using var app = builder.Build();
-        app.MapHealthApi();
-        app.MapMetricsApi();
-        app.MapInternalApi();
+        services.AddSingleton<AccessStore>();
+        services.AddSingleton<AuditLog>();
+        services.AddFloodgateWeb(options.Web, options.DataDirectory);
+        var app = builder.Build();
+        app.MapFloodgateWeb();
 
         try
         {
@@ -169,8 +193,11 @@ internal static partial class ServeHost
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             await error.WriteLineAsync($"floodgate: cannot open the database: {ex.Message}");
-            return 1;
+            await app.DisposeAsync();
+            return (null, 1);
         }
+
+        await FirstAdministrator.EnsureAsync(app.Services.GetRequiredService<AccessStore>(), options.DataDirectory, app.Services.GetRequiredService<ILogger<AccessStore>>(), cancellationToken);
 
         try
         {
@@ -179,13 +206,12 @@ internal static partial class ServeHost
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
             await error.WriteLineAsync($"floodgate: cannot start: {ex.Message}");
-            return 1;
+            await app.DisposeAsync();
+            return (null, 1);
         }
 
         WriteControlFile(options, app, token.Value);
-        await app.WaitForShutdownAsync(cancellationToken);
-        TryDelete(Path.Combine(options.DataDirectory, "serve.json"));
-        return 0;
+        return (new RunningServe(app, options), 0);
     }
 
     /// <summary>Tells the CLI where the running server is, so a change is applied at once.</summary>
@@ -215,7 +241,7 @@ internal static partial class ServeHost
     [System.Text.Json.Serialization.JsonSerializable(typeof(ControlFile))]
     internal sealed partial class ControlFileJson : System.Text.Json.Serialization.JsonSerializerContext;
 
-    private static void TryDelete(string path)
+    internal static void TryDelete(string path)
     {
         try
         {
