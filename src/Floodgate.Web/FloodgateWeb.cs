@@ -1,5 +1,6 @@
 using Floodgate.Web.Api;
 using Floodgate.Web.Security;
+using Floodgate.Web.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -18,7 +19,7 @@ public static class FloodgateWeb
         services.AddProblemDetails();
         services.AddFloodgateSecurity(options, dataDirectory);
         services.AddOpenApi("v1");
-        services.AddRazorPages(o =>
+        var pages = services.AddRazorPages(o =>
         {
             // Console/X.cshtml answers at /X (the console is the site's root), Portal/X.cshtml at /portal/X.
             o.RootDirectory = "/";
@@ -34,6 +35,9 @@ public static class FloodgateWeb
             o.Conventions.AuthorizeFolder("/Console", AccessPolicies.Read);
             o.Conventions.AuthorizeFolder("/Portal", AccessPolicies.ReadScoped);
         });
+
+        // The pages are compiled into this assembly; the entry assembly (the host, or a test runner) does not name it.
+        pages.AddApplicationPart(typeof(FloodgateWeb).Assembly);
         services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o =>
         {
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
@@ -77,6 +81,7 @@ public static class FloodgateWeb
 
         var api = app.MapApiGroup();
         api.MapFeatureApis();
+        app.MapAssets();
         app.MapRazorPages();
         return app;
     }

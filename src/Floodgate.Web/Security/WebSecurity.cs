@@ -100,6 +100,13 @@ public static class WebSecurity
             return Task.CompletedTask;
         }
 
+        // A client administrator who follows a console link lands on its portal instead.
+        if (status == StatusCodes.Status403Forbidden && ctx.HttpContext.User.IsInRole(nameof(WebRole.ClientAdministrator)))
+        {
+            ctx.Response.Redirect("/Portal");
+            return Task.CompletedTask;
+        }
+
         ctx.Response.Redirect(ctx.RedirectUri);
         return Task.CompletedTask;
     }
