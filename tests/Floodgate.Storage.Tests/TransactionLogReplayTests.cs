@@ -47,7 +47,14 @@ public sealed class TransactionLogReplayTests : IAsyncLifetime
         var window = after.Engine.Counters.Read(new CounterKey(CounterScope.Mailbox, 100), _db.Time.GetUtcNow());
         Assert.Equal((1, 200), (window.MessagesLastHour, window.ExternalLastHour));
         var (recent, _) = after.Detector.Describe(100, _db.Time.GetUtcNow());
-        Assert.Equal("a@acme.test", Assert.Single(recent).MessageId);
+        var remembered = Assert.Single(recent);
+        Assert.Equal("a@acme.test", remembered.MessageId);
+
+        // What a person reads in the evidence survives the restart too: the subject and where it went.
+        Assert.Equal("Spring offer", remembered.Subject);
+        Assert.Equal("example.net", remembered.DestinationDomains);
+        var milterRow = Assert.Single(rows, r => r.Fingerprint is not null);
+        Assert.Equal(("Spring offer", "example.net"), (milterRow.Subject, milterRow.DestinationDomains));
 
         // The next copy after the restart is the second of a run: held.
         var copy = after.Begin(Door.Milter, enforces: false);

@@ -16,13 +16,26 @@ public sealed record TrackedMessage(
     Outcome Outcome,
     int MailboxId,
     int ClientId,
-    ulong RecipientsHash = 0);
+    ulong RecipientsHash = 0)
+{
+    /// <summary>The subject as read (<see cref="Fingerprinting.ContentFingerprint.Subject"/>), or null.</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>Destination domains, comma-separated (<see cref="Transactions.Transaction.DestinationDomains"/>), or null.</summary>
+    public string? DestinationDomains { get; init; }
+}
 
 /// <summary>A message in the evidence, with its similarity to the message that decided.</summary>
 public sealed record EvidenceMessage(DateTimeOffset At, string? MessageId, int Recipients, int External, double Similarity, Outcome Outcome, int MailboxId)
 {
     /// <summary>How it matched when not by similarity: "contains 9 anchors of the same text", "the same link domain".</summary>
     public string? Match { get; init; }
+
+    /// <summary>The subject as read, or null when unknown (a message remembered from before subjects were logged).</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>Destination domains, comma-separated, or null.</summary>
+    public string? DestinationDomains { get; init; }
 }
 
 public enum DetectionAction

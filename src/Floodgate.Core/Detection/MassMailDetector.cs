@@ -95,7 +95,11 @@ public sealed class MassMailDetector : ITransactionObserver
         }
 
         var m = transaction.Mailbox;
-        Remember(new TrackedMessage(transaction.At, transaction.MessageId, transaction.Recipients, transaction.External, transaction.Fingerprint, transaction.Outcome, m.Id, m.Client.Id, transaction.RecipientsHash), transaction.At,
+        Remember(new TrackedMessage(transaction.At, transaction.MessageId, transaction.Recipients, transaction.External, transaction.Fingerprint, transaction.Outcome, m.Id, m.Client.Id, transaction.RecipientsHash)
+        {
+            Subject = transaction.Fingerprint.Subject,
+            DestinationDomains = transaction.DestinationDomains,
+        }, transaction.At,
             m.Client.Limits.MaxRecipientsPerMessage);
     }
 
@@ -340,6 +344,8 @@ public sealed class MassMailDetector : ITransactionObserver
 
                     evidence.Add(new EvidenceMessage(m.At, m.MessageId, m.Recipients, m.External, similarity, m.Outcome, m.MailboxId)
                     {
+                        Subject = m.Subject,
+                        DestinationDomains = m.DestinationDomains,
                         Match = match switch
                         {
                             Match.Contained => string.Create(CultureInfo.InvariantCulture, $"contains {shared} anchors of the same text"),
@@ -463,7 +469,11 @@ public sealed class MassMailDetector : ITransactionObserver
                 }
 
                 clients.Add(m.ClientId);
-                evidence.Add(new EvidenceMessage(m.At, m.MessageId, m.Recipients, m.External, similarity, m.Outcome, m.MailboxId));
+                evidence.Add(new EvidenceMessage(m.At, m.MessageId, m.Recipients, m.External, similarity, m.Outcome, m.MailboxId)
+                {
+                    Subject = m.Subject,
+                    DestinationDomains = m.DestinationDomains,
+                });
             }
 
             if (mailboxes.Count >= o.CampaignMinMailboxes && clients.Count >= o.CampaignMinClients)
@@ -500,7 +510,11 @@ public sealed class MassMailDetector : ITransactionObserver
         var outcome = action == DetectionAction.Hold ? Outcome.Held : action == DetectionAction.Offense ? Outcome.Rejected : Outcome.Accepted;
         return new DetectionResult(action, enforced, signals, evidence, action == DetectionAction.Offense ? campaign : [], observedAction)
         {
-            Current = new EvidenceMessage(now, message.MessageId, tally.Recipients, tally.External, 1.0, outcome, mailbox.Id),
+            Current = new EvidenceMessage(now, message.MessageId, tally.Recipients, tally.External, 1.0, outcome, mailbox.Id)
+            {
+                Subject = message.Fingerprint.Subject,
+                DestinationDomains = tally.DestinationDomains,
+            },
         };
     }
 

@@ -48,8 +48,9 @@ public readonly struct ContentFingerprint : IEquatable<ContentFingerprint>
     private readonly ulong[]? _payloadDomains;
 
     internal ContentFingerprint(uint[] values, ulong exactHash, int featureCount, bool hasLittleText,
-        uint[]? anchors = null, ulong[]? payload = null, ulong[]? payloadDomains = null, int hiddenWords = 0, bool listMail = false)
+        uint[]? anchors = null, ulong[]? payload = null, ulong[]? payloadDomains = null, int hiddenWords = 0, bool listMail = false, string? subject = null)
     {
+        Subject = subject;
         IsListMail = listMail;
         _values = values;
         ExactHash = exactHash;
@@ -86,6 +87,57 @@ public readonly struct ContentFingerprint : IEquatable<ContentFingerprint>
     /// </summary>
     public bool IsListMail { get; }
 
+    /// <summary>
+    /// The subject as a person reads it (decoded, whitespace collapsed, at most <see cref="MaxSubjectLength"/>
+    /// characters), for the evidence an operator and the client see; not part of the fingerprint's bytes
+    /// or of its equality. Null when the message has none.
+    /// </summary>
+    public string? Subject { get; }
+
+    public const int MaxSubjectLength = 120;
+
+    /// <summary>The subject text <see cref="Subject"/> keeps: one string, bounded, whatever the header's length.</summary>
+    public static string? SubjectText(ReadOnlySpan<char> subject)
+    {
+        subject = subject.Trim();
+        if (subject.IsEmpty)
+        {
+            return null;
+        }
+
+        Span<char> buffer = stackalloc char[MaxSubjectLength];
+        int n = 0;
+        bool space = false;
+        foreach (var c in subject)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                space = n > 0;
+                continue;
+            }
+
+            if (space)
+            {
+                if (n == buffer.Length)
+                {
+                    break;
+                }
+
+                buffer[n++] = ' ';
+                space = false;
+            }
+
+            if (n == buffer.Length)
+            {
+                break;
+            }
+
+            buffer[n++] = c;
+        }
+
+        return new string(buffer[..n]);
+    }
+
     /// <summary>Words of text a reader does not see: hidden by CSS, coloured like the background, tiny, off-screen.</summary>
     public int HiddenWords { get; }
 
@@ -94,7 +146,7 @@ public readonly struct ContentFingerprint : IEquatable<ContentFingerprint>
     /// cap, the only ones containment is judged between.
     /// </summary>
     public ContentFingerprint WithoutAnchors() =>
-        _anchors is null || _anchors.Length == 0 ? this : new ContentFingerprint(_values!, ExactHash, FeatureCount, HasLittleText, null, _payload, _payloadDomains, HiddenWords, IsListMail);
+        _anchors is null || _anchors.Length == 0 ? this : new ContentFingerprint(_values!, ExactHash, FeatureCount, HasLittleText, null, _payload, _payloadDomains, HiddenWords, IsListMail, Subject);
 
     /// <summary>Anchors both messages have: each stands for about four shingles of identical text.</summary>
     public int SharedAnchors(in ContentFingerprint other)

@@ -26,6 +26,9 @@ internal sealed class FingerprintAccumulator
     private int _structureCount;
     private ulong _subject;
     private bool _hasSubject;
+
+    /// <summary>The subject as a person reads it (<see cref="ContentFingerprint.Subject"/>).</summary>
+    public string? Subject { get; set; }
     private readonly ulong[] _payloadKeys = new ulong[ContentFingerprint.MaxPayload];
     private readonly ulong[] _payloadDomains = new ulong[ContentFingerprint.MaxPayload];
     private int _payloadCount;
@@ -224,6 +227,7 @@ internal sealed class FingerprintAccumulator
         _structureCount = 0;
         _subject = 0;
         _hasSubject = false;
+        Subject = null;
         AtLineStart = true;
         SkipNames = 0;
         HiddenWords = 0;
@@ -383,7 +387,7 @@ internal sealed class FingerprintAccumulator
 
         exact = FingerprintHash.Combine(exact, (ulong)features);
         return new ContentFingerprint(values, exact, features, littleText, KeptAnchors(anchors),
-            _payloadKeys.AsSpan(0, _payloadCount).ToArray(), _payloadDomains.AsSpan(0, _payloadCount).ToArray(), HiddenWords, ListMail);
+            _payloadKeys.AsSpan(0, _payloadCount).ToArray(), _payloadDomains.AsSpan(0, _payloadCount).ToArray(), HiddenWords, ListMail, Subject);
     }
 
     /// <summary>

@@ -97,6 +97,7 @@ public sealed class Fingerprinter
         int from = accumulator.TokenCount;
         TextNormalizer.Tokenize(subject, accumulator);
         accumulator.TakeSubject(from);
+        accumulator.Subject = ContentFingerprint.SubjectText(subject);
         accumulator.EndParagraph();
     }
 

@@ -36,6 +36,7 @@ public sealed class PolicyEngine
         _options = options;
         _detector = detector;
         _enforcement = enforcement ?? new RefuseOffenses(options);
+        DestinationSampleFrom = Math.Max(1, detector?.Options.MinTrackedRecipients ?? 5);
         if (detector is not null)
         {
             AddObserver(detector);
@@ -51,6 +52,9 @@ public sealed class PolicyEngine
     public PolicyOptions Options => _options;
 
     public MassMailDetector? Detector => _detector;
+
+    /// <summary>From this external recipient on a transaction keeps destination domains: where the detector starts to track a message.</summary>
+    internal int DestinationSampleFrom { get; }
 
     /// <summary>A new transaction for a door's session (reused message after message).</summary>
     /// <param name="enforces">False for a door that only inspects content while another counts the message.</param>
@@ -167,7 +171,7 @@ public sealed class PolicyEngine
         // (policy delegation, before the milter inspects).
         var tally = new TransactionTally(transaction.Recipients, transaction.External, transaction.Internal,
             _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour, transaction.RecipientsHash,
-            transaction.ExternalRecipients);
+            transaction.ExternalRecipients, transaction.DestinationDomains);
         var result = _detector.Evaluate(mailbox, in tally, message, now);
         if (result.ObservedAction != result.Action)
         {
@@ -222,4 +226,4 @@ public sealed class PolicyEngine
 /// What the detector needs of a transaction: its recipients, the mailbox's last hour of external
 /// recipients (this message included), and the hashes of its external recipients (empty when unknown).
 /// </summary>
-public readonly record struct TransactionTally(int Recipients, int External, int Internal, int MailboxExternalLastHour, ulong RecipientsHash = 0, ReadOnlyMemory<ulong> ExternalRecipients = default);
+public readonly record struct TransactionTally(int Recipients, int External, int Internal, int MailboxExternalLastHour, ulong RecipientsHash = 0, ReadOnlyMemory<ulong> ExternalRecipients = default, string? DestinationDomains = null);

@@ -37,6 +37,9 @@ public sealed class CompletedTransaction
     /// <summary>Default when the door saw no content or the message had too few external recipients to be worth one.</summary>
     public ContentFingerprint Fingerprint { get; init; }
 
+    /// <summary><see cref="Transaction.DestinationDomains"/>: comma-separated, or null.</summary>
+    public string? DestinationDomains { get; init; }
+
     public required Outcome Outcome { get; init; }
 
     /// <summary>"250", "550 5.7.1", "hold": what the client or the MTA was told.</summary>

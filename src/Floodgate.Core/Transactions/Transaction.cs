@@ -32,6 +32,11 @@ public sealed class Transaction
     private readonly PolicyEngine _engine;
     private Reservation _held;
     private ulong[] _externalRecipients = [];
+    private string? _destination0;
+    private string? _destination1;
+    private string? _destination2;
+    private string? _destination3;
+    private int _destinationCount;
     private long _begun;
     private long _contentStarted;
 
@@ -169,6 +174,10 @@ public sealed class Transaction
             }
 
             _externalRecipients[External++] = hash;
+            if (External >= _engine.DestinationSampleFrom && _destinationCount < MaxDestinations)
+            {
+                NoteDestination(recipient);
+            }
         }
         else
         {
@@ -280,6 +289,7 @@ public sealed class Transaction
             Size = message?.Size ?? 0,
             MessageId = message?.MessageId,
             Fingerprint = message?.Fingerprint ?? default,
+            DestinationDomains = DestinationDomains,
             Outcome = outcome,
             ReplyCode = replyCode,
             Reason = reason,
@@ -305,8 +315,54 @@ public sealed class Transaction
         Clear();
     }
 
+    /// <summary>Distinct destination domains a transaction keeps for people to read (evidence, notifications).</summary>
+    public const int MaxDestinations = 4;
+
+    /// <summary>
+    /// The destination domains (comma-separated, lower-case, at most <see cref="MaxDestinations"/>) of
+    /// a message with enough external recipients for the detector to track it. Smaller messages keep
+    /// none: nobody reads them, and the hot path would pay for them.
+    /// </summary>
+    public string? DestinationDomains => _destinationCount switch
+    {
+        0 => null,
+        1 => _destination0,
+        2 => string.Concat(_destination0, ",", _destination1),
+        3 => string.Concat(_destination0, ",", _destination1, ",", _destination2),
+        _ => string.Join(',', _destination0, _destination1, _destination2, _destination3),
+    };
+
+    private void NoteDestination(ReadOnlySpan<char> recipient)
+    {
+        var at = recipient.LastIndexOf('@');
+        if (at < 0)
+        {
+            return;
+        }
+
+        var domain = recipient[(at + 1)..].TrimEnd('>').Trim();
+        if (domain.IsEmpty || domain.Length > DomainNames.MaxLength
+            || domain.Equals(_destination0, StringComparison.OrdinalIgnoreCase)
+            || domain.Equals(_destination1, StringComparison.OrdinalIgnoreCase)
+            || domain.Equals(_destination2, StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        var name = DomainNames.Get(domain);
+        switch (_destinationCount++)
+        {
+            case 0: _destination0 = name; break;
+            case 1: _destination1 = name; break;
+            case 2: _destination2 = name; break;
+            default: _destination3 = name; break;
+        }
+    }
+
     private void Clear()
     {
+        _destination0 = _destination1 = _destination2 = _destination3 = null;
+        _destinationCount = 0;
         _held = default;
         Mailbox = null;
         EnvelopeSender = string.Empty;

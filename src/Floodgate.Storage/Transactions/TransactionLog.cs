@@ -21,7 +21,9 @@ public readonly record struct TransactionWindowRow(
     Outcome Verdict,
     string? MessageId = null,
     byte[]? Fingerprint = null,
-    bool Counted = true);
+    bool Counted = true,
+    string? Subject = null,
+    string? DestinationDomains = null);
 
 /// <summary>Reads the transaction log.</summary>
 public sealed class TransactionLog(IDbContextFactory<FloodgateDbContext> dbFactory)
@@ -59,7 +61,7 @@ public sealed class TransactionLog(IDbContextFactory<FloodgateDbContext> dbFacto
         return await db.Transactions.AsNoTracking()
             .Where(t => t.Time >= since)
             .OrderBy(t => t.Time).ThenBy(t => t.Id)
-            .Select(t => new TransactionWindowRow(t.Time, t.MailboxId, t.DomainId, t.ClientId, t.RecipientCount, t.ExternalRecipientCount, t.Verdict, t.MessageId, t.Fingerprint, t.Counted))
+            .Select(t => new TransactionWindowRow(t.Time, t.MailboxId, t.DomainId, t.ClientId, t.RecipientCount, t.ExternalRecipientCount, t.Verdict, t.MessageId, t.Fingerprint, t.Counted, t.Subject, t.RecipientDomains))
             .ToListAsync(cancellationToken);
     }
 }

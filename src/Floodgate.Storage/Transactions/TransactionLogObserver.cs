@@ -37,6 +37,8 @@ public sealed class TransactionLogObserver(TransactionLogWriter writer) : ITrans
             VerdictReason = t.Reason,
             UpstreamReply = t.UpstreamReply,
             Fingerprint = t.Fingerprint.IsDefault ? null : t.Fingerprint.ToBytes(),
+            Subject = t.Fingerprint.Subject,
+            RecipientDomains = t.DestinationDomains,
             Counted = t.Counted,
             PolicyMicros = t.PolicyMicros,
             RelayMicros = t.RelayMicros,

@@ -21,7 +21,14 @@ public static class TransactionLogReplay
                 && ContentFingerprint.TryFromBytes(bytes, out var fingerprint))
             {
                 var cap = engine.Directory.TryGetMailbox(mailbox, out var state) ? state.Client.Limits.MaxRecipientsPerMessage : 200;
-                detector.Remember(new TrackedMessage(row.Time, row.MessageId, row.Recipients, row.ExternalRecipients, fingerprint, row.Verdict, mailbox, client), now, cap);
+                detector.Remember(
+                    new TrackedMessage(row.Time, row.MessageId, row.Recipients, row.ExternalRecipients, fingerprint, row.Verdict, mailbox, client)
+                    {
+                        Subject = row.Subject,
+                        DestinationDomains = row.DestinationDomains,
+                    },
+                    now,
+                    cap);
             }
 
             if (row.Verdict == Outcome.Accepted && row.Counted && row.MailboxId is { } m && row.DomainId is { } d && row.ClientId is { } c)

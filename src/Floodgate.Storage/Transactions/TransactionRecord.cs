@@ -33,8 +33,11 @@ public sealed class TransactionRecord
     /// <summary>Recipients outside the sender's own client: what blocklists see.</summary>
     public int ExternalRecipientCount { get; set; }
 
-    /// <summary>The first few recipient domains, comma-separated; optional.</summary>
+    /// <summary>The first few destination domains, comma-separated, of a message the detector tracks (enough external recipients); null for others.</summary>
     public string? RecipientDomains { get; set; }
+
+    /// <summary>The subject as read, of a message the detector tracks (it has a fingerprint); null for others: one-to-one mail keeps its subject out of the log.</summary>
+    public string? Subject { get; set; }
 
     public long SizeBytes { get; set; }
 

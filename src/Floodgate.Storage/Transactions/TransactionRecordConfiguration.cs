@@ -16,5 +16,10 @@ internal sealed class TransactionRecordConfiguration : IEntityTypeConfiguration<
         builder.Property(t => t.Counted).HasDefaultValue(true).HasSentinel(true);
         builder.HasIndex(t => t.Time);
         builder.HasIndex(t => new { t.MailboxAddress, t.Time });
+
+        // The console's and API's filters: a mailbox's or a client's transactions, newest first.
+        builder.HasIndex(t => new { t.MailboxId, t.Time });
+        builder.HasIndex(t => new { t.ClientId, t.Time });
+        builder.Property(t => t.Subject).HasMaxLength(200);
     }
 }

@@ -39,6 +39,18 @@ public sealed class MassMailDetectorTests
     }
 
     [Fact]
+    public void TheEvidenceShowsEachCopysSubjectAndDestinationDomains()
+    {
+        var t = new Harness();
+        t.Send("ann@acme.test", Pitch, 200, subject: "Spring offer 1");
+        t.Send("ann@acme.test", Pitch, 200, subject: "Spring offer 2");
+        var third = t.Send("ann@acme.test", Pitch, 200, subject: "Spring offer 3");
+        Assert.Equal(["Spring offer 1", "Spring offer 2"], third.Evidence.Select(e => e.Subject).Order());
+        Assert.All(third.Evidence, e => Assert.Equal("example.net,example.org", e.DestinationDomains));
+        Assert.Equal("Spring offer 3", third.Current!.Subject);
+    }
+
+    [Fact]
     public void HashBustingCopiesAreStillTheSameEmail()
     {
         var t = new Harness();
@@ -216,7 +228,7 @@ public sealed class MassMailDetectorTests
             var lastHour = _fixture.Counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour + external;
             // New recipients each time unless the test retries to the same ones.
             recipientsHash = recipientsHash == 0 ? (ulong)(1000 + ++_seq) : recipientsHash;
-            var tally = new TransactionTally(recipients, external, recipients - external, lastHour, recipientsHash);
+            var tally = new TransactionTally(recipients, external, recipients - external, lastHour, recipientsHash, DestinationDomains: "example.net,example.org");
             var message = new MimeMessage();
             message.From.Add(MailboxAddress.Parse(sender));
             message.To.Add(MailboxAddress.Parse("list@example.net"));
@@ -267,6 +279,7 @@ public sealed class MassMailDetectorTests
                 RecipientsHash = recipientsHash,
                 MessageId = facts.MessageId,
                 Fingerprint = facts.Fingerprint,
+                DestinationDomains = tally.DestinationDomains,
                 Outcome = outcome,
                 Reason = "test",
                 Counted = true,

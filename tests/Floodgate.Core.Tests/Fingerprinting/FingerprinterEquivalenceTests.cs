@@ -31,7 +31,7 @@ public sealed class FingerprinterEquivalenceTests(ITestOutputHelper output)
             count++;
             var expected = Parsed(raw);
             var actual = _fingerprinter.Compute(new ReadOnlyMemory<byte>(raw));
-            if (!expected.Equals(actual))
+            if (!expected.Equals(actual) || expected.Subject != actual.Subject)
             {
                 different.Add($"{name}: parsed {Describe(expected)}, raw {Describe(actual)}");
             }
@@ -64,5 +64,5 @@ public sealed class FingerprinterEquivalenceTests(ITestOutputHelper output)
 
     private static string Describe(ContentFingerprint fingerprint) => fingerprint.IsDefault
         ? "default"
-        : $"features {fingerprint.FeatureCount}, little text {fingerprint.HasLittleText}, exact {fingerprint.ExactHash:x16}";
+        : $"features {fingerprint.FeatureCount}, little text {fingerprint.HasLittleText}, exact {fingerprint.ExactHash:x16}, subject \"{fingerprint.Subject}\"";
 }

@@ -211,3 +211,46 @@ public sealed class TransactionTests
         void ITransactionObserver.Completed(CompletedTransaction transaction) => Completed.Add(transaction);
     }
 }
+
+public sealed class DestinationDomainsTests
+{
+    private sealed class Capture : ITransactionObserver
+    {
+        public CompletedTransaction? Last { get; private set; }
+
+        public void Completed(CompletedTransaction transaction) => Last = transaction;
+    }
+
+    [Fact]
+    public void ABulkMessageKeepsItsFirstFourDistinctDestinationDomainsInLowerCase()
+    {
+        var f = new PolicyFixture();
+        var capture = new Capture();
+        f.Engine.AddObserver(capture);
+        var t = f.Begin("ann@acme.test");
+        foreach (var r in new[] { "a@One.example", "b@one.example", "c@two.example", "d@TWO.example", "e@one.example", "f@Three.example", "g@four.example", "h@five.example" })
+        {
+            Assert.True(t.AddRecipient(r).IsAccept);
+        }
+
+        t.Complete(Outcome.Accepted, "250", PolicyReasons.Relayed);
+        // From the fifth external recipient on (the detector's MinTrackedRecipients): one, three, four, five.
+        Assert.Equal("one.example,three.example,four.example,five.example", capture.Last!.DestinationDomains);
+    }
+
+    [Fact]
+    public void AMessageToAFewRecipientsKeepsNoDomains()
+    {
+        var f = new PolicyFixture();
+        var capture = new Capture();
+        f.Engine.AddObserver(capture);
+        var t = f.Begin("ann@acme.test");
+        foreach (var r in PolicyFixture.External(4))
+        {
+            Assert.True(t.AddRecipient(r).IsAccept);
+        }
+
+        t.Complete(Outcome.Accepted, "250", PolicyReasons.Relayed);
+        Assert.Null(capture.Last!.DestinationDomains);
+    }
+}

@@ -187,10 +187,11 @@ public sealed class PolicyDoorTests : IAsyncDisposable
 
         var perMessage = (GC.GetAllocatedBytesForCurrentThread() - before) / Messages;
         Assert.Equal("action=DUNNO", _handler.Decide(next).ToString());
-        // 643 bytes measured (2026-12-02): the instance key, its PolicyTransaction and engine Transaction,
-        // the completion event, the transaction log record and its channel slot; the five RCPT
-        // requests themselves allocate nothing.
-        Assert.True(perMessage <= 720, $"{perMessage} bytes per message");
+        // 747 bytes measured (2026-12-03; 683 before the destination domains and the subject): the
+        // instance key, its PolicyTransaction and engine Transaction, the completion event, the
+        // transaction log record and its channel slot; the five RCPT requests themselves allocate
+        // nothing (the fifth notes its domain from the shared DomainNames).
+        Assert.True(perMessage <= 800, $"{perMessage} bytes per message");
     }
 
     public async ValueTask DisposeAsync()

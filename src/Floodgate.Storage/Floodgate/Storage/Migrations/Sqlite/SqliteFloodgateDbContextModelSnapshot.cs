@@ -762,6 +762,10 @@ namespace Floodgate.Storage.Migrations.Sqlite
                     b.Property<long>("SizeBytes")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Subject")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("Time")
                         .HasColumnType("INTEGER");
 
@@ -786,7 +790,11 @@ namespace Floodgate.Storage.Migrations.Sqlite
 
                     b.HasIndex("Time");
 
+                    b.HasIndex("ClientId", "Time");
+
                     b.HasIndex("MailboxAddress", "Time");
+
+                    b.HasIndex("MailboxId", "Time");
 
                     b.ToTable("TransactionLog", (string)null);
                 });
