@@ -145,11 +145,17 @@ public sealed class AccessStore(IDbContextFactory<FloodgateDbContext> dbFactory,
         return totp.VerifyTotp(code.Trim().Replace(" ", string.Empty, StringComparison.Ordinal), out _, new OtpNet.VerificationWindow(1, 1));
     }
 
-    public async Task RecordLoginAsync(int userId, CancellationToken cancellationToken = default)
+    /// <summary>A sign-in: the account's last login, and an audit row (who signed in from where, with or without a second factor).</summary>
+    public async Task RecordLoginAsync(int userId, string actor, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
-        await db.Set<WebUser>().Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.LastLoginAt, now), cancellationToken);
+        var user = await db.Set<WebUser>().FirstOrDefaultAsync(u => u.Id == userId, cancellationToken);
+        if (user is null)
+            return;
+        user.LastLoginAt = now;
+        db.AuditEntries.Add(AccountStore.NewAuditEntry(now, actor, "session.sign-in", "user", user.Id, new { login = user.Login, totp = user.TotpSecret is not null }));
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     public Task SetPasswordAsync(int userId, string password, string actor, CancellationToken cancellationToken = default)

@@ -26,10 +26,14 @@ public static class WebSecurity
 
     public static IServiceCollection AddFloodgateSecurity(this IServiceCollection services, WebOptions options, string dataDirectory)
     {
-        // Keys on disk: sessions and CSRF tokens survive a restart of serve.
+        // Keys on disk: sessions and CSRF tokens survive a restart of serve. The folder is the owner's
+        // alone, as the database beside it is; the keys are not encrypted at rest beyond that.
+        var keys = Directory.CreateDirectory(Path.Combine(dataDirectory, "keys"));
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(keys.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         services.AddDataProtection()
             .SetApplicationName("floodgate")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+            .PersistKeysToFileSystem(keys);
         services.AddSingleton<ApiKeyUseTracker>();
         services.AddSingleton(sp => new WebLoginThrottle(new LoginThrottle(sp.GetRequiredService<TimeProvider>(), new LoginThrottleOptions
         {
@@ -181,7 +185,7 @@ public sealed class SignIn(AccessStore access, WebLoginThrottle throttle, IHttpC
         var actor = (user.Role == WebRole.ClientAdministrator ? "client-admin:" : "operator:") + user.Login;
         var identity = Caller.Identity(WebSecurity.CookieScheme, actor, user.Role, user.ClientId, user.Id, user.SecurityStamp);
         await http.SignInAsync(WebSecurity.CookieScheme, new System.Security.Claims.ClaimsPrincipal(identity)).ConfigureAwait(false);
-        await access.RecordLoginAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        await access.RecordLoginAsync(user.Id, actor, cancellationToken).ConfigureAwait(false);
         return (SignInResult.SignedIn, user);
     }
 }

@@ -104,6 +104,9 @@ internal static partial class ServeHost
             o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        // "No XML encryptor configured": the key folder is mode 0700 in the data folder (WebSecurity), said once in the README, not at every start.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.WebHost.UseUrls(options.Web.Url);
 
         var dbFactory = FloodgateDb.CreateFactory(connectionString ?? options.Database.ConnectionString ?? FloodgateDb.SqliteConnectionString(options.DataDirectory), provider);

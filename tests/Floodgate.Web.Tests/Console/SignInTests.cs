@@ -32,6 +32,10 @@ public sealed class SignInTests
         var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("fg_session=", StringComparison.Ordinal));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+
+        // The sign-in is in the audit log: who, from where.
+        var entry = Assert.Single(await serve.Get<Floodgate.Storage.Audit.AuditLog>().QueryAsync("user"), e => e.Action == "session.sign-in");
+        Assert.Equal(("operator:carol", "127.0.0.1"), (entry.Actor, entry.Origin));
     }
 
     [Fact]
