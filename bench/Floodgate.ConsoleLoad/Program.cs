@@ -87,8 +87,11 @@ internal static partial class Program
             db.ChangeTracker.AutoDetectChangesEnabled = false;
             var clients = Enumerable.Range(0, clientCount).Select(i => new Client
             {
-                Name = $"Client {i:D5}", ContactName = $"Contact {i}", ContactPhone = "+1 555 01" + (i % 100).ToString("D2", CultureInfo.InvariantCulture),
-                ContactEmail = $"contact{i}@client{i}.example", CreatedAt = now.AddDays(-90),
+                Name = $"Client {i:D5}",
+                ContactName = $"Contact {i}",
+                ContactPhone = "+1 555 01" + (i % 100).ToString("D2", CultureInfo.InvariantCulture),
+                ContactEmail = $"contact{i}@client{i}.example",
+                CreatedAt = now.AddDays(-90),
             }).ToList();
             db.Clients.AddRange(clients);
             await db.SaveChangesAsync();
@@ -97,7 +100,10 @@ internal static partial class Program
             await db.SaveChangesAsync();
             db.Mailboxes.AddRange(Enumerable.Range(0, mailboxes).Select(i => new Mailbox
             {
-                DomainId = domains[i / perDomain].Id, Address = $"user{i % perDomain}@{domains[i / perDomain].Name}", PasswordHash = hash, CreatedAt = now.AddDays(-90),
+                DomainId = domains[i / perDomain].Id,
+                Address = $"user{i % perDomain}@{domains[i / perDomain].Name}",
+                PasswordHash = hash,
+                CreatedAt = now.AddDays(-90),
             }));
             await db.SaveChangesAsync();
         }
