@@ -1,4 +1,5 @@
 using Floodgate.Web.Api;
+using Floodgate.Web.Portal;
 using Floodgate.Web.Security;
 using Floodgate.Web.Shared;
 using Microsoft.AspNetCore.Builder;
@@ -18,6 +19,7 @@ public static class FloodgateWeb
         services.AddHttpContextAccessor();
         services.AddProblemDetails();
         services.AddFloodgateSecurity(options, dataDirectory);
+        services.AddPortal();
         services.AddOpenApi("v1");
         var pages = services.AddRazorPages(o =>
         {
