@@ -263,7 +263,8 @@ public sealed class ClientEnforcementQueries(IDbContextFactory<FloodgateDbContex
         {
             var row = logged.Where(t => t.MessageId == e.MessageId && t.MailboxId == e.MailboxId && t.RecipientDomains is not null)
                 .OrderBy(t => (t.Time - e.At).Duration()).FirstOrDefault();
-            var domains = row?.RecipientDomains?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+            // The evidence carries them since subjects and domains were recorded; older evidence finds them in the log.
+            var domains = (e.DestinationDomains ?? row?.RecipientDomains)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
             return new SentMessage(e, addresses.GetValueOrDefault(e.MailboxId), domains);
         }).ToList();
     }

@@ -37,8 +37,8 @@ public static class PortalScenario
     public static IReadOnlyList<EvidenceMessage> Evidence(int mailboxId) =>
     [
         new(At.AddMinutes(-12), "20261130091800.4410@mail.example", Recipients, Recipients, 0.96, Outcome.Accepted, mailboxId) { Match = "contains 12 anchors of the same text" },
-        new(At.AddMinutes(-6), "20261130092400.4411@mail.example", Recipients, Recipients, 0.98, Outcome.Accepted, mailboxId),
-        new(At, "20261130093000.4412@mail.example", Recipients, Recipients, 1.0, Outcome.Held, mailboxId),
+        new(At.AddMinutes(-6), "20261130092400.4411@mail.example", Recipients, Recipients, 0.98, Outcome.Accepted, mailboxId) { Subject = "Spring <b>offer</b> 2" },
+        new(At, "20261130093000.4412@mail.example", Recipients, Recipients, 1.0, Outcome.Held, mailboxId) { Subject = "Spring offer 3", DestinationDomains = "evidence.example,mail.example.net" },
     ];
 
     public static async Task<SeededClient> SeedAsync(TestServe serve, string name, string domain)

@@ -141,6 +141,11 @@ public sealed class PortalTests : IAsyncLifetime
         Assert.Contains("20261130092400.4411@mail.example", page, StringComparison.Ordinal);
         Assert.Contains("inbox-of-acme.example, mail.example.net", page, StringComparison.Ordinal);
         Assert.Contains("held, not delivered", page, StringComparison.Ordinal);
+
+        // Subjects as sent, escaped; the evidence's own destination domains win over the log's.
+        Assert.Contains("Spring &lt;b&gt;offer&lt;/b&gt; 2", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>offer</b>", page, StringComparison.Ordinal);
+        Assert.Contains("evidence.example, mail.example.net", page, StringComparison.Ordinal);
         Assert.Contains("First offense: the mailbox was suspended.", page, StringComparison.Ordinal);
 
         // The timeline: detected, then suspended.
