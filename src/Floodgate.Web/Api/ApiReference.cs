@@ -73,6 +73,7 @@ public static class ApiReference
             o.Telemetry = false;
             o.DynamicNonce = true;
             o.HideClientButton = true;
+            o.HideDeveloperTools();
             o.DisableAgent();
             o.DisableMcp();
             o.AddPreferredSecuritySchemes(SchemeName);
