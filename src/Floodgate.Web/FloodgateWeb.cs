@@ -17,10 +17,19 @@ public static class FloodgateWeb
     {
         services.AddSingleton(options);
         services.AddHttpContextAccessor();
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            // Say what was wrong with the request (which parameter, which JSON path), not only that it was.
+            if (ctx.Exception is BadHttpRequestException bad)
+            {
+                ctx.ProblemDetails.Title = "The request is not valid";
+                ctx.ProblemDetails.Detail = bad.InnerException is System.Text.Json.JsonException json ? $"{bad.Message} {json.Message}" : bad.Message;
+            }
+        });
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddFloodgateSecurity(options, dataDirectory);
         services.AddPortal();
-        services.AddOpenApi("v1");
+        services.AddApiReference();
         var pages = services.AddRazorPages(o =>
         {
             // Console/X.cshtml answers at /X (the console is the site's root), Portal/X.cshtml at /portal/X.
@@ -69,6 +78,17 @@ public static class FloodgateWeb
             http.Response.Headers.XFrameOptions = "DENY";
             http.Response.Headers["Referrer-Policy"] = "same-origin";
             http.Response.Headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'";
+            if (http.Request.Path.StartsWithSegments(ApiReference.Path))
+            {
+                // The reference page's inline script carries a nonce known only once the page is rendered.
+                http.Response.OnStarting(() =>
+                {
+                    if (ApiReference.ContentSecurityPolicy(http) is { } csp)
+                        http.Response.Headers.ContentSecurityPolicy = csp;
+                    return Task.CompletedTask;
+                });
+            }
+
             await next(http).ConfigureAwait(false);
         });
         app.UseAuthentication();
@@ -79,7 +99,7 @@ public static class FloodgateWeb
         app.MapHealthApi();
         app.MapMetricsApi();
         app.MapInternalApi();
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapApiReference();
 
         var api = app.MapApiGroup();
         api.MapFeatureApis();

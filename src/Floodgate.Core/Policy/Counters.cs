@@ -87,6 +87,14 @@ public interface ICounterStore
     /// <summary>When the day window of <paramref name="key"/> next frees capacity.</summary>
     DateTimeOffset NextDayRelease(CounterKey key, DateTimeOffset now);
 
+    /// <summary>
+    /// Forgets what <paramref name="key"/> has sent in its hour and day windows (an operator's reset) and
+    /// returns the totals it had. Reservations of transactions in flight stay: each is committed or
+    /// released by its own transaction, and clearing them would let that later release free capacity
+    /// that other transactions hold.
+    /// </summary>
+    WindowTotals Reset(CounterKey key, DateTimeOffset now);
+
     int Count { get; }
 }
 
@@ -193,6 +201,9 @@ public sealed class InProcessCounterStore : ICounterStore
     public DateTimeOffset NextDayRelease(CounterKey key, DateTimeOffset now) =>
         _windows.TryGetValue(key, out var w) ? w.NextDayRelease(now) : now;
 
+    public WindowTotals Reset(CounterKey key, DateTimeOffset now) =>
+        _windows.TryGetValue(key, out var w) ? w.Reset(now) : default;
+
     private SlidingWindow Window(CounterKey key) =>
         _windows.TryGetValue(key, out var w) ? w : _windows.GetOrAdd(key, static _ => new SlidingWindow());
 }
@@ -258,6 +269,18 @@ public sealed class SlidingWindow
         lock (this)
         {
             ReserveLocked(in held, -1);
+        }
+    }
+
+    /// <summary>Clears every bucket of both windows and returns the totals before; reservations stay (see <see cref="ICounterStore.Reset"/>).</summary>
+    public WindowTotals Reset(DateTimeOffset now)
+    {
+        lock (this)
+        {
+            var before = ReadLocked(now);
+            _hour = default;
+            _day = default;
+            return before;
         }
     }
 

@@ -115,6 +115,14 @@ public sealed class AccessStore(IDbContextFactory<FloodgateDbContext> dbFactory,
         return await db.Set<WebUser>().AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
     }
 
+    /// <summary>The account of a login (any case); null when there is none.</summary>
+    public async Task<WebUser?> FindUserAsync(string login, CancellationToken cancellationToken = default)
+    {
+        var normalized = NormalizeLogin(login);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Set<WebUser>().AsNoTracking().FirstOrDefaultAsync(u => u.Login == normalized, cancellationToken);
+    }
+
     /// <summary>
     /// The account when the password is right and the account is enabled; null otherwise, in about the
     /// same time either way. The second factor is the caller's next step (<see cref="VerifyTotp"/>).
@@ -163,14 +171,21 @@ public sealed class AccessStore(IDbContextFactory<FloodgateDbContext> dbFactory,
         var errors = new List<string>();
         CheckPassword(password, errors);
         ThrowIfAny(errors, "The password was not changed");
-        return ChangeUserAsync(userId, actor, "user.password", u => { u.PasswordHash = hasher.Hash(password); return new { login = u.Login }; }, cancellationToken);
+        return ChangeUserAsync(userId, actor, "user.password", null, u => { u.PasswordHash = hasher.Hash(password); return new { login = u.Login }; }, cancellationToken);
     }
 
-    public Task SetRoleAsync(int userId, WebRole role, int? clientId, string actor, CancellationToken cancellationToken = default)
+    public async Task SetRoleAsync(int userId, WebRole role, int? clientId, string actor, CancellationToken cancellationToken = default)
     {
         if (!Enum.IsDefined(role) || (role == WebRole.ClientAdministrator) != (clientId is not null))
             throw new AccountException(AccountError.Invalid, "The role was not changed: a client administrator needs a client, and only a client administrator has one.");
-        return ChangeUserAsync(userId, actor, "user.role", u =>
+        if (clientId is { } c)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (!await db.Clients.AnyAsync(x => x.Id == c, cancellationToken))
+                throw new AccountException(AccountError.NotFound, $"There is no client {c}.");
+        }
+
+        await ChangeUserAsync(userId, actor, "user.role", role == WebRole.Administrator ? null : "demoted", u =>
         {
             var details = new { login = u.Login, from = u.Role.ToString(), to = role.ToString(), client = clientId };
             (u.Role, u.ClientId) = (role, clientId);
@@ -179,25 +194,35 @@ public sealed class AccessStore(IDbContextFactory<FloodgateDbContext> dbFactory,
     }
 
     public Task SetDisabledAsync(int userId, bool disabled, string actor, CancellationToken cancellationToken = default) =>
-        ChangeUserAsync(userId, actor, disabled ? "user.disable" : "user.enable", u => { u.Disabled = disabled; return new { login = u.Login }; }, cancellationToken);
+        ChangeUserAsync(userId, actor, disabled ? "user.disable" : "user.enable", disabled ? "disabled" : null, u => { u.Disabled = disabled; return new { login = u.Login }; }, cancellationToken);
 
     /// <summary>A new Base32 secret for an authenticator app; the account needs the code from then on.</summary>
     public async Task<string> EnableTotpAsync(int userId, string actor, CancellationToken cancellationToken = default)
     {
         var secret = OtpNet.Base32Encoding.ToString(RandomNumberGenerator.GetBytes(20));
-        await ChangeUserAsync(userId, actor, "user.totp.enable", u => { u.TotpSecret = secret; return new { login = u.Login }; }, cancellationToken);
+        await ChangeUserAsync(userId, actor, "user.totp.enable", null, u => { u.TotpSecret = secret; return new { login = u.Login }; }, cancellationToken);
         return secret;
     }
 
     public Task DisableTotpAsync(int userId, string actor, CancellationToken cancellationToken = default) =>
-        ChangeUserAsync(userId, actor, "user.totp.disable", u => { u.TotpSecret = null; return new { login = u.Login }; }, cancellationToken);
+        ChangeUserAsync(userId, actor, "user.totp.disable", null, u => { u.TotpSecret = null; return new { login = u.Login }; }, cancellationToken);
 
-    private async Task ChangeUserAsync(int userId, string actor, string action, Func<WebUser, object> change, CancellationToken cancellationToken)
+    /// <param name="losesAdministrator">
+    /// Set when the change may leave the account no enabled administrator ("demoted", "disabled"): refused
+    /// for the last enabled administrator, since nobody could manage accounts and keys after it.
+    /// </param>
+    private async Task ChangeUserAsync(int userId, string actor, string action, string? losesAdministrator, Func<WebUser, object> change, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var user = await db.Set<WebUser>().FirstOrDefaultAsync(u => u.Id == userId, cancellationToken)
             ?? throw new AccountException(AccountError.NotFound, $"There is no user {userId}.");
+        if (losesAdministrator is not null && user is { Role: WebRole.Administrator, Disabled: false }
+            && !await db.Set<WebUser>().AnyAsync(u => u.Id != userId && u.Role == WebRole.Administrator && !u.Disabled, cancellationToken))
+        {
+            throw new AccountException(AccountError.Conflict, $"{user.Login} is the last enabled administrator and cannot be {losesAdministrator}: make another administrator first.");
+        }
+
         var details = change(user);
         user.SecurityStamp = NewStamp();
         db.AuditEntries.Add(AccountStore.NewAuditEntry(time.GetUtcNow(), actor, action, "user", user.Id, details));
@@ -259,6 +284,12 @@ public sealed class AccessStore(IDbContextFactory<FloodgateDbContext> dbFactory,
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
         await db.Set<ApiKey>().Where(k => k.Id == id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now).SetProperty(k => k.LastUsedFrom, from), cancellationToken);
+    }
+
+    public async Task<ApiKeyView?> FindApiKeyAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Set<ApiKey>().AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, cancellationToken) is { } key ? ApiKeyView.Of(key) : null;
     }
 
     public async Task<IReadOnlyList<ApiKeyView>> ListApiKeysAsync(CancellationToken cancellationToken = default)

@@ -8,6 +8,15 @@ internal static class FeatureApis
     public static RouteGroupBuilder MapFeatureApis(this RouteGroupBuilder api)
     {
         api.MapSessionApi();
+        api.MapClientsApi();
+        api.MapDomainsApi();
+        api.MapMailboxesApi();
+        api.MapPlansApi();
+        api.MapTransactionsApi();
+        api.MapCountersApi();
+        api.MapAuditApi();
+        api.MapUsersApi();
+        api.MapApiKeysApi();
         return api;
     }
 }

@@ -48,7 +48,7 @@ public static class InternalApi
     public static IEndpointRouteBuilder MapInternalApi(this IEndpointRouteBuilder app)
     {
         // The control token is the credential here (ControlToken.Allows), not a session.
-        var group = app.MapGroup("/internal").AllowAnonymous();
+        var group = app.MapGroup("/internal").AllowAnonymous().ExcludeFromDescription();
         group.MapPost("/refresh", RefreshAsync);
         group.MapGet("/explain/{mailbox}", Explain);
         return app;

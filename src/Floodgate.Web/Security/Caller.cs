@@ -43,6 +43,9 @@ public sealed record Caller(string Actor, WebRole Role, int? ClientScope, int? U
     {
         var claims = new List<Claim>
         {
+            // The antiforgery token is bound to this claim when present, else to every claim: without it a
+            // renewed session (a new security stamp after one's own password change) would void the page's token.
+            new(ClaimTypes.NameIdentifier, actor),
             new(ClaimTypes.Name, actor),
             new(ActorClaim, actor),
             new(ClaimTypes.Role, role.ToString()),

@@ -182,10 +182,28 @@ public sealed class SignIn(AccessStore access, WebLoginThrottle throttle, IHttpC
         }
 
         throttle.Throttle.End(in attempt, succeeded: true);
-        var actor = (user.Role == WebRole.ClientAdministrator ? "client-admin:" : "operator:") + user.Login;
-        var identity = Caller.Identity(WebSecurity.CookieScheme, actor, user.Role, user.ClientId, user.Id, user.SecurityStamp);
-        await http.SignInAsync(WebSecurity.CookieScheme, new System.Security.Claims.ClaimsPrincipal(identity)).ConfigureAwait(false);
-        await access.RecordLoginAsync(user.Id, actor, cancellationToken).ConfigureAwait(false);
+        await IssueAsync(http, user).ConfigureAwait(false);
+        await access.RecordLoginAsync(user.Id, ActorOf(user), cancellationToken).ConfigureAwait(false);
         return (SignInResult.SignedIn, user);
+    }
+
+    /// <summary>
+    /// A new session cookie for the signed-in person after their own password or second factor changed:
+    /// the change moved the security stamp, which ends every session, this one included.
+    /// </summary>
+    public async Task RenewAsync(int userId, CancellationToken cancellationToken)
+    {
+        var http = accessor.HttpContext ?? throw new InvalidOperationException("No request.");
+        if (await access.FindUserAsync(userId, cancellationToken).ConfigureAwait(false) is { Disabled: false } user)
+            await IssueAsync(http, user).ConfigureAwait(false);
+    }
+
+    private static string ActorOf(WebUser user) =>
+        (user.Role == WebRole.ClientAdministrator ? "client-admin:" : "operator:") + user.Login;
+
+    private static Task IssueAsync(HttpContext http, WebUser user)
+    {
+        var identity = Caller.Identity(WebSecurity.CookieScheme, ActorOf(user), user.Role, user.ClientId, user.Id, user.SecurityStamp);
+        return http.SignInAsync(WebSecurity.CookieScheme, new System.Security.Claims.ClaimsPrincipal(identity));
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Floodgate.Storage;
+using Floodgate.Storage.Access;
 using Floodgate.Storage.Accounts;
 using Floodgate.Core.Enforcement;
 using Floodgate.Storage.Audit;
@@ -74,8 +75,9 @@ internal sealed class CliContext
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private CliContext(CliOptions options, ParseResult parseResult, AccountStore store, EnforcementStore enforcement, TransactionLog transactions, AuditLog audit)
+    private CliContext(CliOptions options, ParseResult parseResult, AccountStore store, EnforcementStore enforcement, TransactionLog transactions, AuditLog audit, AccessStore access)
     {
+        Access = access;
         Options = options;
         ParseResult = parseResult;
         Store = store;
@@ -98,6 +100,9 @@ internal sealed class CliContext
     public TransactionLog Transactions { get; }
 
     public AuditLog Audit { get; }
+
+    /// <summary>Console and portal accounts, API keys.</summary>
+    public AccessStore Access { get; }
 
     public bool Json { get; }
 
@@ -140,12 +145,14 @@ internal sealed class CliContext
             {
                 var factory = FloodgateDb.CreateFactory(options.ConnectionString(parseResult), parseResult.GetValue(options.Provider) ?? FloodgateDb.Sqlite);
                 await FloodgateDb.InitializeAsync(factory, cancellationToken);
+                var hasher = new PasswordHasher(options.PasswordHashing);
                 var context = new CliContext(
                     options, parseResult,
-                    new AccountStore(factory, new PasswordHasher(options.PasswordHashing), TimeProvider.System),
+                    new AccountStore(factory, hasher, TimeProvider.System),
                     new EnforcementStore(factory, options.Time, new ContactTaskOptions(), new DamagesOptions()),
                     new TransactionLog(factory),
-                    new AuditLog(factory));
+                    new AuditLog(factory, options.Time),
+                    new AccessStore(factory, hasher, options.Time));
                 await body(context, cancellationToken);
                 return 0;
             }

@@ -1,0 +1,105 @@
+using Floodgate.Core.Accounts;
+using Floodgate.Storage;
+using Floodgate.Storage.Accounts;
+using Floodgate.Web.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Floodgate.Web.Api;
+
+/// <summary>Filters of <c>GET /mailboxes</c>: client, domain, status, search text (address or display name), page.</summary>
+public sealed record MailboxListQuery(int? ClientId, int? DomainId, string? Status, string? Search, long? Cursor, int? Limit);
+
+/// <summary>
+/// Mailboxes: the accounts that send; the address is the SMTP login. A client administrator sees its own
+/// client's only. An administrator sets a password here; it is never answered back.
+/// </summary>
+public static class MailboxesApi
+{
+    public static RouteGroupBuilder MapMailboxesApi(this RouteGroupBuilder api)
+    {
+        var mailboxes = api.MapGroup("/mailboxes").WithTags("Mailboxes");
+        mailboxes.MapGet("", ListAsync).RequireAuthorization(AccessPolicies.ReadScoped).WithSummary("List mailboxes");
+        mailboxes.MapGet("/{id:int}", GetAsync).RequireAuthorization(AccessPolicies.ReadScoped).WithSummary("A mailbox with its domain, client, contact, plan and limits");
+        mailboxes.MapPost("", CreateAsync).RequireAuthorization(AccessPolicies.ManageAccounts).WithSummary("Add a mailbox to an existing domain");
+        mailboxes.MapPatch("/{id:int}", UpdateAsync).RequireAuthorization(AccessPolicies.ManageAccounts).WithSummary("Change a mailbox's display name or allowed senders");
+        mailboxes.MapPut("/{id:int}/password", SetPasswordAsync).RequireAuthorization(AccessPolicies.ManageAccounts).WithSummary("Set a mailbox's password");
+        return api;
+    }
+
+    private static async Task<Results<Ok<Page<MailboxView>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        [AsParameters] MailboxListQuery query, Caller caller, AccountStore store, CancellationToken cancellationToken)
+    {
+        var problems = new QueryProblems();
+        var status = problems.Enum<AccountStatus>(query.Status, "status");
+        var limit = problems.Limit(query.Limit);
+        if (problems.Any)
+            return problems.Problem();
+        if (!ClientScope.TryApply(caller, query.ClientId, out var clientId))
+            return ApiGroup.NotFound($"client {query.ClientId}");
+        var page = await store.QueryMailboxesAsync(
+            new AccountQuery(ClientId: clientId, DomainId: query.DomainId, Status: status, Search: query.Search, Cursor: query.Cursor, Limit: limit), cancellationToken);
+        return TypedResults.Ok(page.Map(MailboxView.Of));
+    }
+
+    private static async Task<Results<Ok<MailboxView>, ProblemHttpResult>> GetAsync(int id, Caller caller, AccountStore store, CancellationToken cancellationToken) =>
+        await FindAsync(store, caller, id, cancellationToken) is { } m ? TypedResults.Ok(MailboxView.Of(m)) : ApiGroup.NotFound($"mailbox {id}");
+
+    private static async Task<Results<Created<MailboxView>, ValidationProblem>> CreateAsync(
+        MailboxCreate body, Caller caller, AccountStore store, IDirectoryRefresher refresher, CancellationToken cancellationToken)
+    {
+        Mailbox created;
+        try
+        {
+            created = await store.AddMailboxAsync(new NewMailbox(body.Address ?? "", body.Password, body.DisplayName), caller.Actor, cancellationToken);
+        }
+        catch (AccountException ex) when (ex.Error == AccountError.NotFound)
+        {
+            // The address names a domain that does not exist: a problem of the request, not a missing resource.
+            return ApiGroup.Invalid("address", ex.Message);
+        }
+
+        await refresher.RefreshAsync(cancellationToken);
+        return TypedResults.Created($"{ApiGroup.Prefix}/mailboxes/{created.Id}", MailboxView.Of(await store.GetMailboxAsync(created.Id, cancellationToken)));
+    }
+
+    private static async Task<Results<Ok<MailboxView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        int id, MailboxUpdate body, Caller caller, AccountStore store, IDirectoryRefresher refresher, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(store, caller, id, cancellationToken) is null)
+            return ApiGroup.NotFound($"mailbox {id}");
+        await store.UpdateMailboxAsync(id, new MailboxChange(body.DisplayName, body.AllowedSenders), caller.Actor, cancellationToken);
+        await refresher.RefreshAsync(cancellationToken);
+        return TypedResults.Ok(MailboxView.Of(await store.GetMailboxAsync(id, cancellationToken)));
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetPasswordAsync(
+        int id, PasswordSet body, Caller caller, AccountStore store, IDirectoryRefresher refresher, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(store, caller, id, cancellationToken) is null)
+            return ApiGroup.NotFound($"mailbox {id}");
+        if (string.IsNullOrEmpty(body.Password))
+            return ApiGroup.Invalid("password", "password is required.");
+        await store.SetPasswordAsync(id, body.Password, caller.Actor, cancellationToken);
+
+        // At once: the old password must stop working now, not at the next poll.
+        await refresher.RefreshAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The mailbox (with domain, client and plan) when it exists and the caller may see its client; null otherwise: both answer 404.</summary>
+    internal static async Task<Mailbox?> FindAsync(AccountStore store, Caller caller, int id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var mailbox = await store.GetMailboxAsync(id, cancellationToken);
+            return mailbox.Domain is { } domain && caller.CanSee(domain.ClientId) ? mailbox : null;
+        }
+        catch (AccountException ex) when (ex.Error == AccountError.NotFound)
+        {
+            return null;
+        }
+    }
+}
