@@ -59,6 +59,22 @@ public sealed class FloodgateProcess : IAsyncDisposable
         return (p.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>Runs a CLI command with <paramref name="input"/> on its standard input (a password for --password-stdin).</summary>
+    public async Task<string> CliOkWithInputAsync(string input, params string[] args)
+    {
+        var psi = Start(["--data", DataDirectory, .. args]);
+        using var p = Process.Start(psi)!;
+        await p.StandardInput.WriteLineAsync(input);
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await p.WaitForExitAsync(cts.Token);
+        var output = await stdout + await stderr;
+        Assert.True(p.ExitCode == 0, $"floodgate {string.Join(' ', args)} exited {p.ExitCode}: {output}");
+        return output;
+    }
+
     public async Task CliOkAsync(params string[] args)
     {
         var (code, output) = await CliAsync(args);
