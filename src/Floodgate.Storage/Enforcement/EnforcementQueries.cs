@@ -287,15 +287,29 @@ public sealed class EnforcementQueries(IDbContextFactory<FloodgateDbContext> dbF
         _ => "change",
     };
 
+    /// <summary>The account's own audit rows in words (<see cref="Timeline.Describe"/> has the incident's).</summary>
     private static string Describe(AuditEntry a)
     {
-        if (!a.Action.EndsWith(".status", StringComparison.Ordinal))
-            return Timeline.Describe(a);
         using var details = JsonDocument.Parse(a.Details ?? "{}");
         var d = details.RootElement;
         string Get(string name) => d.ValueKind == JsonValueKind.Object && d.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v.ToString() : "";
-        var reason = Get("reason");
-        return $"{a.TargetKind} {Get("name")}: {Get("from").ToLowerInvariant()} → {Get("to").ToLowerInvariant()}" + (reason.Length > 0 ? $" ({reason})" : "");
+        var verb = a.Action[(a.Action.LastIndexOf('.') + 1)..];
+        if (a.TargetKind is not ("mailbox" or "domain" or "client"))
+            return Timeline.Describe(a);
+        switch (verb)
+        {
+            case "status":
+                var reason = Get("reason");
+                return $"{a.TargetKind} {Get("name")}: {Get("from").ToLowerInvariant()} → {Get("to").ToLowerInvariant()}" + (reason.Length > 0 ? $" ({reason})" : "");
+            case "add":
+                return $"{a.TargetKind} {Get("name")}{Get("address")} added";
+            case "password":
+                return "a new password was set";
+            case "termination-lifted":
+                return $"termination lifted by hand: {Get("reason")}";
+            default:
+                return a.Action == "plan.assign" ? $"plan {Get("from")} → {Get("to")}" : $"{a.Action}";
+        }
     }
 
     private static int Bound(int limit) => Math.Clamp(limit, 1, MaxLimit);

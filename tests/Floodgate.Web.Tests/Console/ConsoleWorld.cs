@@ -73,6 +73,8 @@ public sealed class ConsoleWorld : IAsyncLifetime
     /// <summary>Sends one message over SMTP (AUTH, plain on loopback) to <paramref name="recipients"/> external recipients.</summary>
     public static async Task SendAsync(TestServe serve, string sender, int recipients, string tag)
     {
+        // A mailbox seeded a moment ago is in the server's directory at its next poll; this is now.
+        await serve.Get<IDirectoryRefresher>().RefreshAsync(CancellationToken.None);
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse(sender));
         message.To.Add(MailboxAddress.Parse(sender));
