@@ -255,6 +255,77 @@ public sealed partial class ConsoleFormsTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await machine.GetAsync("/api/v1/me")).StatusCode);
     }
 
+    [Fact]
+    public async Task AnAdministratorChangesAnOperatorsRoleWhichEndsItsSessions()
+    {
+        await using var serve = await TestServe.StartAsync();
+        using var admin = await BrowserSession.SignedInAsync(serve, WebRole.Administrator, login: "root2");
+        using var grace = await BrowserSession.SignedInAsync(serve, WebRole.AbuseDesk, login: "grace");
+        var id = (await serve.Get<AccessStore>().ListUsersAsync()).Single(u => u.Login == "grace").Id;
+
+        var changed = await admin.PostFormAsync("/Operators", $"/Operators?handler=Role&id={id}", new Dictionary<string, string> { ["Role"] = "Support" });
+
+        Assert.Equal("/Operators", changed.Headers.Location?.OriginalString);
+        Assert.Equal(WebRole.Support, (await serve.Get<AccessStore>().FindUserAsync(id))!.Role);
+        Assert.Equal(HttpStatusCode.Redirect, (await grace.Http.GetAsync("/Calls")).StatusCode);
+        var audit = await serve.Get<AuditLog>().QueryAsync("user", id);
+        Assert.Contains(audit, a => a.Action == "user.role" && a.Actor == "operator:root2" && a.Origin == "127.0.0.1");
+    }
+
+    [Fact]
+    public async Task AnAdministratorCannotTakeTheAdministratorRoleFromItself()
+    {
+        await using var serve = await TestServe.StartAsync();
+        using var admin = await BrowserSession.SignedInAsync(serve, WebRole.Administrator, login: "root2");
+        var id = (await serve.Get<AccessStore>().ListUsersAsync()).Single(u => u.Login == "root2").Id;
+
+        await admin.PostFormAsync("/Operators", $"/Operators?handler=Role&id={id}", new Dictionary<string, string> { ["Role"] = "ReadOnly" });
+
+        Assert.Contains("Not done: You cannot take the Administrator role", await admin.Http.GetStringAsync("/Operators"), StringComparison.Ordinal);
+        Assert.Equal(WebRole.Administrator, (await serve.Get<AccessStore>().FindUserAsync(id))!.Role);
+    }
+
+    [Fact]
+    public async Task CallsAccountsAndKeysMadeInTheConsoleAreAuditedAsTheOperatorFromItsAddress()
+    {
+        await using var serve = await TestServe.StartAsync();
+        var w = await ConsoleWorld.SeedAsync(serve);
+        using var sam = await BrowserSession.SignedInAsync(serve, WebRole.Support, login: "sam");
+        using var root = await BrowserSession.SignedInAsync(serve, WebRole.Administrator, login: "root2");
+
+        await sam.PostFormAsync($"/Calls/{w.Task}", $"/Calls/{w.Task}", new Dictionary<string, string> { ["Outcome"] = "NoAnswer" });
+        await root.PostFormAsync("/Operators", "/Operators?handler=Add", new Dictionary<string, string>
+        {
+            ["Login"] = "heidi",
+            ["DisplayName"] = "Heidi",
+            ["Role"] = "ReadOnly",
+            ["Password"] = "a long enough password",
+        });
+        await root.PostFormAsync("/ApiKeys", "/ApiKeys?handler=Create", new Dictionary<string, string> { ["Name"] = "phones", ["Role"] = "Support" });
+
+        var audit = await serve.Get<AuditLog>().QueryAsync(limit: 1000);
+        Assert.Contains(audit, a => a.Action == "contact-task.call" && a.TargetId == (int)w.Task && a.Actor == "operator:sam" && a.Origin == "127.0.0.1");
+        Assert.Contains(audit, a => a.Action == "user.add" && a.Actor == "operator:root2" && a.Details!.Contains("heidi", StringComparison.Ordinal));
+        Assert.Contains(audit, a => a.Action == "api-key.create" && a.Actor == "operator:root2" && a.Details!.Contains("phones", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SupportCannotSuspendOrReinstateEvenWithTheToken()
+    {
+        await using var serve = await TestServe.StartAsync();
+        var w = await ConsoleWorld.SeedAsync(serve);
+        using var session = await BrowserSession.SignedInAsync(serve, WebRole.Support);
+        var incident = $"/Incidents/{w.Incident}";
+
+        var suspend = await session.PostFormAsync($"/Clients/{w.Client}", $"/Clients/{w.Client}?handler=Suspend", new Dictionary<string, string> { ["Reason"] = "support is not the abuse desk" });
+        var close = await session.PostFormAsync(incident, incident + "?handler=Close", new Dictionary<string, string> { ["Note"] = "done" });
+
+        Assert.StartsWith("/denied", suspend.Headers.Location!.PathAndQuery(), StringComparison.Ordinal);
+        Assert.StartsWith("/denied", close.Headers.Location!.PathAndQuery(), StringComparison.Ordinal);
+        Assert.Equal(AccountStatus.Active, (await serve.Get<AccountStore>().GetClientAsync(w.Client)).Status);
+        Assert.Equal(IncidentState.Open, (await serve.Get<EnforcementStore>().GetIncidentAsync(w.Incident)).Incident.State);
+    }
+
     private static IncidentReport Report() => new(
         "A trojan on the reception PC sent it with the mailbox's password.",
         "The PC was wiped, every password of the office was changed.",

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Floodgate.Web.Console.Operators;
 
-/// <summary>The web accounts (operators and client administrators): add with a role, disable or enable, set a new password. Policy Administer.</summary>
+/// <summary>The web accounts (operators and client administrators): add with a role, change the role, disable or enable, set a new password. Policy Administer.</summary>
 [Authorize(Policy = AccessPolicies.Administer)]
 public sealed class IndexModel(AccessStore access) : ConsolePage
 {
@@ -42,6 +42,15 @@ public sealed class IndexModel(AccessStore access) : ConsolePage
                 throw new AccountException(AccountError.Invalid, "You cannot disable your own account; another administrator can.");
             return access.SetDisabledAsync(id, disabled, Caller.Actor, cancellationToken);
         }, disabled ? "The account was disabled; its sessions ended." : "The account was enabled.", "/Operators");
+
+    public Task<IActionResult> OnPostRoleAsync(int id, CancellationToken cancellationToken) =>
+        ChangeAsync(AccessPolicies.Administer, () =>
+        {
+            // The same reason as for disabling: the last administrator demoting itself leaves nobody to undo it.
+            if (Caller.UserId == id && Role != WebRole.Administrator)
+                throw new AccountException(AccountError.Invalid, "You cannot take the Administrator role from your own account; another administrator can.");
+            return access.SetRoleAsync(id, Role, Role == WebRole.ClientAdministrator ? ClientId : null, Caller.Actor, cancellationToken);
+        }, $"The role is now {Role}; the account's sessions ended.", "/Operators");
 
     public Task<IActionResult> OnPostPasswordAsync(int id, CancellationToken cancellationToken) =>
         ChangeAsync(AccessPolicies.Administer, () => access.SetPasswordAsync(id, Password ?? string.Empty, Caller.Actor, cancellationToken),
