@@ -1,4 +1,5 @@
 using Floodgate.Web.Api;
+using Floodgate.Web.Console;
 using Floodgate.Web.Portal;
 using Floodgate.Web.Security;
 using Floodgate.Web.Shared;
@@ -49,6 +50,7 @@ public static class FloodgateWeb
 
         // The pages are compiled into this assembly; the entry assembly (the host, or a test runner) does not name it.
         pages.AddApplicationPart(typeof(FloodgateWeb).Assembly);
+        services.AddConsole();
         services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o =>
         {
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());

@@ -20,7 +20,7 @@ public sealed record ClientIncident(IncidentRecord Incident, string MailboxAddre
 /// One client's state: domains and mailboxes (not active first, then by name), and its incidents
 /// (newest first). <see cref="MailboxCount"/> counts all its mailboxes; <see cref="Mailboxes"/> stops at the limit.
 /// </summary>
-public sealed record ClientOverview(
+public sealed record ClientPortalOverview(
     int ClientId,
     string Name,
     AccountStatus Status,
@@ -91,7 +91,7 @@ public sealed class ClientEnforcementQueries(IDbContextFactory<FloodgateDbContex
     // transaction's end and the evidence at the decision: a margin finds the row either way.
     private static readonly TimeSpan LogMargin = TimeSpan.FromMinutes(10);
 
-    public async Task<ClientOverview?> GetOverviewAsync(int clientId, int mailboxLimit = 500, CancellationToken cancellationToken = default)
+    public async Task<ClientPortalOverview?> GetOverviewAsync(int clientId, int mailboxLimit = 500, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var client = await db.Clients.AsNoTracking().Include(c => c.Plan).FirstOrDefaultAsync(c => c.Id == clientId, cancellationToken);
@@ -116,7 +116,7 @@ public sealed class ClientEnforcementQueries(IDbContextFactory<FloodgateDbContex
             : new ClientMailbox(m.Id, m.Address, m.DomainId, m.Status, m.StatusReason, null, null)).ToList();
 
         var incidents = await IncidentsAsync(db, db.Incidents.Where(i => i.ClientId == clientId), cancellationToken);
-        return new ClientOverview(client.Id, client.Name, client.Status, client.StatusReason, client.Plan?.Name ?? Accounts.AccountStore.DefaultPlanName,
+        return new ClientPortalOverview(client.Id, client.Name, client.Status, client.StatusReason, client.Plan?.Name ?? Accounts.AccountStore.DefaultPlanName,
             domains, listed, count, incidents);
     }
 

@@ -1,19 +1,81 @@
-using Floodgate.Web.Security;
+using Floodgate.Core.Accounts;
+using Floodgate.Core.Enforcement;
+using Floodgate.Core.Transactions;
+using Floodgate.Storage.Enforcement;
+using Floodgate.Web.Shared;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Floodgate.Web.Console;
 
-public sealed class IndexModel : PageModel
-{
-    public string Actor { get; private set; } = string.Empty;
+/// <summary>A top sender with what the directory knows of it now.</summary>
+public sealed record TopSender(SenderTotals Totals, MailboxState? Mailbox);
 
-    public IActionResult OnGet()
+/// <summary>
+/// The dashboard: traffic by outcome over 24 hours and 7 days, the top senders, what is held and
+/// suspended now, the calls due, and the open incidents. Traffic and senders come from memory
+/// (<see cref="TrafficStatistics"/>, <see cref="AccountDirectory"/>); the rest is four small indexed queries.
+/// </summary>
+public sealed class IndexModel(TrafficStatistics statistics, EnforcementQueries enforcement, AccountDirectory directory, TimeProvider time) : ConsolePage
+{
+    public const int Senders = 10;
+
+    public DateTimeOffset Now { get; private set; }
+
+    public bool StatisticsLoaded { get; private set; }
+
+    public OutcomeCounts Messages24h { get; private set; }
+
+    public OutcomeCounts Recipients24h { get; private set; }
+
+    public SvgChart MessagesByHour { get; private set; } = null!;
+
+    public SvgChart RecipientsByHour { get; private set; } = null!;
+
+    public SvgChart MessagesByDay { get; private set; } = null!;
+
+    public SvgChart RecipientsByDay { get; private set; } = null!;
+
+    public IReadOnlyList<TopSender> TopLastHour { get; private set; } = [];
+
+    public IReadOnlyList<TopSender> TopLastDay { get; private set; } = [];
+
+    public IReadOnlyList<TopSender> Held { get; private set; } = [];
+
+    public IReadOnlyList<ActiveSuspension> Suspensions { get; private set; } = [];
+
+    public int SuspensionCount { get; private set; }
+
+    public IReadOnlyList<CallView> Calls { get; private set; } = [];
+
+    public int OverdueCalls { get; private set; }
+
+    public IReadOnlyDictionary<IncidentState, int> OpenIncidents { get; private set; } = new Dictionary<IncidentState, int>();
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        var caller = Caller.From(HttpContext);
-        if (caller.IsClientAdministrator)
+        if (Caller.IsClientAdministrator)
             return Redirect("/Portal");
-        Actor = caller.Actor;
+
+        Now = time.GetUtcNow();
+        StatisticsLoaded = statistics.IsLoaded;
+        var hours = statistics.Hourly(24);
+        var days = statistics.Daily(7);
+        (Messages24h, Recipients24h) = statistics.Totals(24);
+        MessagesByHour = TrafficCharts.ByOutcome("Messages per hour, last 24 hours (UTC)", hours, recipients: false, daily: false);
+        RecipientsByHour = TrafficCharts.ByOutcome("Recipients per hour, last 24 hours (UTC)", hours, recipients: true, daily: false);
+        MessagesByDay = TrafficCharts.ByOutcome("Messages per day, last 7 days (UTC)", days, recipients: false, daily: true);
+        RecipientsByDay = TrafficCharts.ByOutcome("Recipients per day, last 7 days (UTC)", days, recipients: true, daily: true);
+        TopLastHour = Top(SenderRanking.RecipientsLastHour);
+        TopLastDay = Top(SenderRanking.RecipientsLastDay);
+        Held = Top(SenderRanking.HeldLastDay);
+
+        (Suspensions, SuspensionCount) = await enforcement.ActiveSuspensionsAsync(15, cancellationToken);
+        Calls = await enforcement.OpenCallsAsync(10, cancellationToken);
+        OverdueCalls = await enforcement.OverdueCallCountAsync(cancellationToken);
+        OpenIncidents = await enforcement.OpenIncidentCountsAsync(cancellationToken);
         return Page();
     }
+
+    private List<TopSender> Top(SenderRanking ranking) =>
+        statistics.TopSenders(Senders, ranking).Select(t => new TopSender(t, directory.TryGetMailbox(t.MailboxId, out var m) ? m : null)).ToList();
 }

@@ -7,7 +7,7 @@ namespace Floodgate.Web.Portal;
 /// <summary>The client's overview: its state, what it must do now, its domains and mailboxes, and the damages.</summary>
 public sealed class IndexModel(ClientEnforcementQueries queries, EnforcementStore enforcement, DamagesOptions damages) : PortalPageModel
 {
-    public ClientOverview? Overview { get; private set; }
+    public ClientPortalOverview? Overview { get; private set; }
 
     /// <summary>Each incident's damages statement, by incident id.</summary>
     public IReadOnlyDictionary<long, DamagesStatement> Damages { get; private set; } = new Dictionary<long, DamagesStatement>();

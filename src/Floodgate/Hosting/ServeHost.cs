@@ -5,6 +5,7 @@ using Floodgate.Core.Accounts;
 using Floodgate.Core.Detection;
 using Floodgate.Core.Enforcement;
 using Floodgate.Core.Policy;
+using Floodgate.Core.Transactions;
 using Floodgate.Doors;
 using Floodgate.Doors.Gateway;
 using Floodgate.Doors.Relay;
@@ -144,6 +145,9 @@ internal static partial class ServeHost
         services.AddSingleton(options.Ladder);
         services.AddSingleton(options.Detection);
         services.AddSingleton<TransactionMetrics>();
+        services.AddSingleton(_ => new TrafficStatistics(time));
+        services.AddSingleton<TrafficHistory>();
+        services.AddHostedService<TrafficStatisticsLoader>();
 
         // The engine and what consumes its transactions: the log, the detector's memory, the metrics.
         services.AddSingleton(sp => new EnforcementService(
@@ -157,6 +161,7 @@ internal static partial class ServeHost
                 sp.GetRequiredService<MassMailDetector>(), sp.GetRequiredService<EnforcementService>());
             engine.AddObserver(new TransactionLogObserver(sp.GetRequiredService<TransactionLogWriter>()));
             engine.AddObserver(sp.GetRequiredService<TransactionMetrics>());
+            engine.AddObserver(sp.GetRequiredService<TrafficStatistics>());
             return engine;
         });
         services.AddSingleton(_ => new LoginThrottle(time, options.LoginThrottle));
