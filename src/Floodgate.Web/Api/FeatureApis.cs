@@ -8,6 +8,7 @@ internal static class FeatureApis
     public static RouteGroupBuilder MapFeatureApis(this RouteGroupBuilder api)
     {
         api.MapSessionApi();
+        api.MapNotificationsApi();
         return api;
     }
 }
