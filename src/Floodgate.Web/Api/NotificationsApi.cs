@@ -61,15 +61,34 @@ public static class NotificationsApi
     private static async Task<Ok<EventDetail>> GetEventAsync(NotificationStore store, Guid eventId, CancellationToken cancellationToken) =>
         TypedResults.Ok(await store.GetEventAsync(eventId, cancellationToken));
 
+    /// <param name="state">Pending, Delivered or Failed.</param>
+    /// <param name="channel">Email or Webhook.</param>
     private static async Task<Results<Ok<Page<DeliveryView>>, ValidationProblem>> ListDeliveriesAsync(
-        NotificationStore store, DeliveryState? state, string? type, int? clientId, DeliveryChannel? channel, int? endpointId, long? before, int? limit,
+        NotificationStore store, string? state, string? type, int? clientId, string? channel, int? endpointId, long? before, int? limit,
         CancellationToken cancellationToken)
     {
         if (CheckPaging(limit) is { } badLimit)
             return badLimit;
         if (CheckType(type) is { } badType)
             return badType;
-        return TypedResults.Ok(await store.ListDeliveriesAsync(new DeliveryQuery(state, type, clientId, channel, endpointId, before, limit ?? 50), cancellationToken));
+
+        // Parsed here rather than bound, so a wrong value is answered with the values that are allowed.
+        if (!TryParse<DeliveryState>(state, out var s))
+            return ApiGroup.Invalid("state", $"'{state}' is not one of {string.Join(", ", Enum.GetNames<DeliveryState>())}");
+        if (!TryParse<DeliveryChannel>(channel, out var c))
+            return ApiGroup.Invalid("channel", $"'{channel}' is not one of {string.Join(", ", Enum.GetNames<DeliveryChannel>())}");
+        return TypedResults.Ok(await store.ListDeliveriesAsync(new DeliveryQuery(s, type, clientId, c, endpointId, before, limit ?? 50), cancellationToken));
+    }
+
+    private static bool TryParse<T>(string? text, out T? value) where T : struct, Enum
+    {
+        value = null;
+        if (text is null)
+            return true;
+        if (!Enum.TryParse<T>(text, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || char.IsDigit(text[0]))
+            return false;
+        value = parsed;
+        return true;
     }
 
     private static async Task<Ok<DeliveryDetail>> GetDeliveryAsync(NotificationStore store, long id, CancellationToken cancellationToken) =>
