@@ -23,6 +23,12 @@ public sealed record EvidenceMessage(DateTimeOffset At, string? MessageId, int R
 {
     /// <summary>How it matched when not by similarity: "contains 9 anchors of the same text", "the same link domain".</summary>
     public string? Match { get; init; }
+
+    /// <summary>The subject as read, or null when unknown (a message remembered from before subjects were logged).</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>Destination domains, comma-separated, or null.</summary>
+    public string? DestinationDomains { get; init; }
 }
 
 public enum DetectionAction

@@ -27,7 +27,7 @@ public static partial class EmailTemplates
         "source", "actor", "reason",
         "offense.id", "offense.at", "offense.step", "offense.score", "offense.mailbox", "offense.signals",
         "messages.count", "messages.recipients", "messages.external", "messages.relayed", "messages.relayedRecipients",
-        "messages.first", "messages.last", "messages.lines",
+        "messages.first", "messages.last", "messages.lines", "messages.subjects", "messages.domains",
         "incident.id", "incident.state", "incident.note",
         "report.mechanism", "report.stepsTaken", "report.clientPolicy", "report.required",
         "contactTask.dueAt",
@@ -54,6 +54,13 @@ public static partial class EmailTemplates
 
         What was sent: {{messages.count}} messages to {{messages.recipients}} recipients ({{messages.external}} outside your organisation) between {{messages.first}} and {{messages.last}}. {{messages.relayed}} of them, to {{messages.relayedRecipients}} recipients, left our network before the suspension.
         {{messages.lines}}
+        {{#messages.subjects}}
+        Subjects:
+        {{messages.subjects}}
+        {{/messages.subjects}}
+        {{#messages.domains}}
+        Sent to the domains: {{messages.domains}}
+        {{/messages.domains}}
         {{/messages.count}}
         {{#report.required}}
 
@@ -84,6 +91,13 @@ public static partial class EmailTemplates
 
         What was sent: {{messages.count}} messages to {{messages.recipients}} recipients ({{messages.external}} outside your organisation) between {{messages.first}} and {{messages.last}}. {{messages.relayed}} of them, to {{messages.relayedRecipients}} recipients, left our network.
         {{messages.lines}}
+        {{#messages.subjects}}
+        Subjects:
+        {{messages.subjects}}
+        {{/messages.subjects}}
+        {{#messages.domains}}
+        Sent to the domains: {{messages.domains}}
+        {{/messages.domains}}
         {{/messages.count}}
 
         Incident {{incident.id}} is in the client portal: {{portal.url}}
@@ -262,8 +276,11 @@ public static partial class EmailTemplates
                 m["messages.first"] = Time(first);
             if (msg.Last is { } last)
                 m["messages.last"] = Time(last);
-            m["messages.lines"] = Lines(msg.Sample.Select(s =>
-                string.Create(CultureInfo.InvariantCulture, $"{Time(s.At)}  {s.Recipients} recipients ({s.External} external)  {s.Outcome}  {s.MessageId ?? "(no Message-ID)"}")));
+            m["messages.lines"] = Lines(msg.Sample.Select(Line));
+            if (msg.Subjects is { Count: > 0 } subjects)
+                m["messages.subjects"] = Lines(subjects.Select(Quote));
+            if (msg.DestinationDomains is { Count: > 0 } domains)
+                m["messages.domains"] = string.Join(", ", domains);
         }
 
         if (data.Incident is { } i)
@@ -294,6 +311,20 @@ public static partial class EmailTemplates
         Set(m, "support", data.Support);
         return m;
     }
+
+    private static string Line(MessageInfo s)
+    {
+        var line = string.Create(CultureInfo.InvariantCulture, $"{Time(s.At)}  {s.Recipients} recipients ({s.External} external)  {s.Outcome}  {s.MessageId ?? "(no Message-ID)"}");
+        if (!string.IsNullOrEmpty(s.Subject))
+            line += "  " + Quote(s.Subject);
+        if (!string.IsNullOrEmpty(s.DestinationDomains))
+            line += "  to " + string.Join(", ", s.DestinationDomains.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return line;
+    }
+
+    // A subject is the sender's text: on one line, so it cannot start a line of its own in the e-mail.
+    private static string Quote(string subject) =>
+        "\"" + string.Join(' ', subject.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)) + "\"";
 
     public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
 

@@ -89,10 +89,23 @@ public sealed record MessagesInfo(
     int RelayedRecipients,
     DateTimeOffset? First,
     DateTimeOffset? Last,
-    IReadOnlyList<MessageInfo> Sample);
+    IReadOnlyList<MessageInfo> Sample)
+{
+    /// <summary>The distinct subjects of the evidence, newest first (at most <c>NotificationOutbox.SampleSubjects</c>); null when none is known.</summary>
+    public IReadOnlyList<string>? Subjects { get; init; }
+
+    /// <summary>The distinct destination domains of the evidence, most recipients' first (at most <c>NotificationOutbox.SampleDomains</c>); null when none is known.</summary>
+    public IReadOnlyList<string>? DestinationDomains { get; init; }
+}
 
 /// <param name="Outcome">"relayed", "held", "refused" or "deferred".</param>
-public sealed record MessageInfo(DateTimeOffset At, string? MessageId, int Recipients, int External, string Outcome, double Similarity);
+public sealed record MessageInfo(DateTimeOffset At, string? MessageId, int Recipients, int External, string Outcome, double Similarity)
+{
+    public string? Subject { get; init; }
+
+    /// <summary>Comma-separated, as the evidence keeps them.</summary>
+    public string? DestinationDomains { get; init; }
+}
 
 /// <param name="Note">The operator's note: what a returned report lacks, why it was closed.</param>
 public sealed record IncidentInfo(long Id, IncidentState State, IncidentState? PreviousState, string StateText, string? Note, ReportInfo? Report);

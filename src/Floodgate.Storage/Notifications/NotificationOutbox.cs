@@ -19,6 +19,11 @@ internal static class NotificationOutbox
     /// <summary>How many of an offense's messages an event lists; the totals count all of them.</summary>
     public const int SampleMessages = 20;
 
+    /// <summary>How many distinct subjects and destination domains an event names.</summary>
+    public const int SampleSubjects = 5;
+
+    public const int SampleDomains = 10;
+
     public static NotificationEvent Add(FloodgateDbContext db, string type, DateTimeOffset at, int? clientId, NotificationData data, string? dedupeKey = null)
     {
         var e = new NotificationEvent
@@ -206,10 +211,39 @@ internal static class NotificationOutbox
             last = e.At > last ? e.At : last;
         }
 
-        var sample = evidence.OrderByDescending(e => e.At).Take(SampleMessages)
-            .Select(e => new MessageInfo(e.At, e.MessageId, e.Recipients, e.External, OutcomeWord(e.Outcome), Math.Round(e.Similarity, 3)))
+        // MERGE: on main the detector fills EvidenceMessage.Subject and .DestinationDomains (57e5dd1); on this
+        // branch's base only the evidence an offense is recorded with by hand carries them, so they may be null.
+        var newest = evidence.OrderByDescending(e => e.At).ToList();
+        var sample = newest.Take(SampleMessages)
+            .Select(e => new MessageInfo(e.At, e.MessageId, e.Recipients, e.External, OutcomeWord(e.Outcome), Math.Round(e.Similarity, 3))
+            {
+                Subject = e.Subject,
+                DestinationDomains = e.DestinationDomains,
+            })
             .ToList();
-        return new MessagesInfo(evidence.Count, recipients, external, relayed, relayedRecipients, first, last, sample);
+        var subjects = newest.Select(e => e.Subject).OfType<string>().Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).Take(SampleSubjects).ToList();
+        return new MessagesInfo(evidence.Count, recipients, external, relayed, relayedRecipients, first, last, sample)
+        {
+            Subjects = subjects.Count > 0 ? subjects : null,
+            DestinationDomains = Domains(newest),
+        };
+    }
+
+    /// <summary>The destination domains ranked by how many recipients' messages named them, ties by name.</summary>
+    private static List<string>? Domains(List<EvidenceMessage> evidence)
+    {
+        var weights = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var e in evidence)
+        {
+            if (string.IsNullOrEmpty(e.DestinationDomains))
+                continue;
+            foreach (var domain in e.DestinationDomains.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                weights[domain] = weights.GetValueOrDefault(domain) + e.Recipients;
+        }
+
+        return weights.Count == 0
+            ? null
+            : [.. weights.OrderByDescending(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).Take(SampleDomains).Select(w => w.Key)];
     }
 
     internal static ClientInfo Info(Client c) => new(c.Id, c.Name, new ContactInfo(c.ContactName, c.ContactPhone, c.ContactEmail));

@@ -48,6 +48,62 @@ public sealed class EmailNotificationTests
     }
 
     [Fact]
+    public async Task TheEmailReachesTheUpstreamOverSmtpWithTheSubjectsAndDomainsThatWereSent()
+    {
+        await using var upstream = await SmtpSink.StartAsync();
+        await using var serve = await TestServe.StartAsync(NotificationKit.Fast(("Upstream:Url", upstream.Url), ("Notifications:From", "Abuse desk <abuse@provider.test>")));
+        var seeded = await NotificationKit.SeedAsync(serve);
+
+        await NotificationKit.OffenseAsync(serve, seeded);
+
+        var sunk = (await upstream.WaitForAcceptedAsync(1)).Single(m => m.Parse().Headers["X-Floodgate-Event-Type"] == NotificationTypes.MailboxSuspended);
+        Assert.Equal("abuse@provider.test", sunk.Sender);
+        Assert.Equal(["contact@acme.test"], sunk.Recipients);
+        var text = sunk.Parse().TextBody!.Replace("\r\n", "\n", StringComparison.Ordinal);
+        Assert.Contains("Subjects:\n  - \"Last chance Bcc: x@evil.example\"\n  - \"Winner: claim your prize\"\n", text, StringComparison.Ordinal);
+        Assert.Contains("Sent to the domains: victims.example, mail.example, post.example", text, StringComparison.Ordinal);
+        Assert.Contains("relayed  run-1@acme.test  \"Winner: claim your prize\"  to victims.example, mail.example", text, StringComparison.Ordinal);
+
+        // The sender's subject stays inside the body: it adds no header.
+        Assert.DoesNotContain(sunk.Parse().Headers, h => h.Field.Equals("Bcc", StringComparison.OrdinalIgnoreCase));
+        var delivery = await NotificationKit.WaitForDeliveryAsync(serve, d => d.Channel == DeliveryChannel.Email && d.Type == NotificationTypes.MailboxSuspended && d.State == DeliveryState.Delivered);
+        Assert.Equal(1, delivery.Attempts);
+    }
+
+    [Fact]
+    public async Task AnUpstreamThatDefersTheEmailGetsItAgainUntilItAcceptsIt()
+    {
+        await using var upstream = await SmtpSink.StartAsync(n => n <= 2 ? 451 : 250);
+        await using var serve = await TestServe.StartAsync(NotificationKit.Fast(("Upstream:Url", upstream.Url), ("Notifications:Email", "true")));
+        var seeded = await NotificationKit.SeedAsync(serve);
+
+        await serve.Get<EnforcementStore>().SuspendAsync(Core.Accounts.AccountScope.Mailbox, seeded.MailboxId, "by hand", "test");
+
+        var accepted = Assert.Single(await upstream.WaitForAcceptedAsync(1));
+        Assert.Equal([451, 451, 250], upstream.Received.Select(m => m.Answer));
+        Assert.Single(upstream.Received.Select(m => m.Parse().MessageId).Distinct());
+        Assert.Equal("Suspended: the mailbox bob@acme.test can no longer send mail", accepted.Parse().Subject);
+        var delivery = await NotificationKit.WaitForDeliveryAsync(serve, d => d.Channel == DeliveryChannel.Email && d.State == DeliveryState.Delivered);
+        Assert.Equal(3, delivery.Attempts);
+    }
+
+    [Fact]
+    public async Task AnUpstreamThatRefusesTheEmailFailsItForGoodWithTheReply()
+    {
+        await using var upstream = await SmtpSink.StartAsync(_ => 550);
+        await using var serve = await TestServe.StartAsync(NotificationKit.Fast(("Upstream:Url", upstream.Url)));
+        var seeded = await NotificationKit.SeedAsync(serve);
+
+        await serve.Get<EnforcementStore>().SuspendAsync(Core.Accounts.AccountScope.Mailbox, seeded.MailboxId, "by hand", "test");
+
+        var failed = await NotificationKit.WaitForDeliveryAsync(serve, d => d.Channel == DeliveryChannel.Email && d.State == DeliveryState.Failed);
+        Assert.Equal(1, failed.Attempts);
+        Assert.Contains("550", failed.LastError, StringComparison.Ordinal);
+        await Task.Delay(4 * NotificationKit.RetryInitial);
+        Assert.Single(upstream.Received);
+    }
+
+    [Fact]
     public async Task TheEmailIsTheProvidersOwnMailAndNotAClientTransaction()
     {
         await using var serve = await TestServe.StartAsync(NotificationKit.Fast());

@@ -46,12 +46,12 @@ internal static class NotificationKit
         return new Seeded(client, d, mailbox, "bob@" + domain);
     }
 
-    /// <summary>Three copies of 200 recipients each: two relayed, the last one held and deciding.</summary>
+    /// <summary>Three copies of 200 recipients each: two relayed, the last one held and deciding; two subjects, three destination domains.</summary>
     public static IReadOnlyList<EvidenceMessage> Evidence(DateTimeOffset at, int mailboxId) =>
     [
-        new(at.AddMinutes(-10), "run-1@acme.test", 200, 200, 0.97, Outcome.Accepted, mailboxId),
-        new(at.AddMinutes(-5), "run-2@acme.test", 200, 190, 0.98, Outcome.Accepted, mailboxId),
-        new(at, "run-3@acme.test", 200, 200, 1.0, Outcome.Held, mailboxId),
+        new(at.AddMinutes(-10), "run-1@acme.test", 200, 200, 0.97, Outcome.Accepted, mailboxId) { Subject = "Winner: claim your prize", DestinationDomains = "victims.example,mail.example" },
+        new(at.AddMinutes(-5), "run-2@acme.test", 200, 190, 0.98, Outcome.Accepted, mailboxId) { Subject = "Winner: claim your prize", DestinationDomains = "victims.example" },
+        new(at, "run-3@acme.test", 200, 200, 1.0, Outcome.Held, mailboxId) { Subject = "Last chance\r\nBcc: x@evil.example", DestinationDomains = "victims.example,post.example" },
     ];
 
     public static Task<RecordedOffense> OffenseAsync(TestServe serve, Seeded seeded, LadderStep step = LadderStep.SuspendMailbox)

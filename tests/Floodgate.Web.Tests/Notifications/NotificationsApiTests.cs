@@ -82,6 +82,50 @@ public sealed class NotificationsApiTests
         Assert.Empty(await serve.Get<NotificationStore>().ListEndpointsAsync());
     }
 
+    [Theory]
+    [InlineData("{\"url\": ", "the body is cut off")]
+    [InlineData("{\"url\": 42}", "the URL is a number")]
+    [InlineData("{\"url\": \"https://tickets.provider.test/x\", \"eventTypes\": \"incident.*\"}", "the types are a string, not a list")]
+    [InlineData("{\"url\": \"https://tickets.provider.test/x\", \"enabled\": \"yes\"}", "enabled is not a boolean")]
+    public async Task ABodyThatIsNotTheRequestIsRefusedAndNothingIsAdded(string json, string why)
+    {
+        await using var serve = await TestServe.StartAsync(NotificationKit.Fast(("Notifications:Enabled", "false")));
+        using var admin = await serve.ApiClientAsync(WebRole.Administrator);
+
+        var response = await admin.PostAsync("/api/v1/notifications/webhooks", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: {response.StatusCode}");
+        Assert.Empty(await serve.Get<NotificationStore>().ListEndpointsAsync());
+    }
+
+    [Fact]
+    public async Task MarkupInADescriptionIsStoredAsGivenAndAnsweredAsJson()
+    {
+        await using var serve = await TestServe.StartAsync(NotificationKit.Fast(("Notifications:Enabled", "false")));
+        using var admin = await serve.ApiClientAsync(WebRole.Administrator);
+
+        var created = await admin.PostAsJsonAsync("/api/v1/notifications/webhooks", new WebhookEndpointRequest(Hook, null, "<script>alert(1)</script>", true));
+        using var read = await admin.GetAsync("/api/v1/notifications/webhooks");
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("application/json", read.Content.Headers.ContentType?.MediaType);
+        var listed = Assert.Single(await (await admin.GetAsync("/api/v1/notifications/webhooks")).ReadAsync<List<WebhookEndpointView>>());
+        Assert.Equal("<script>alert(1)</script>", listed.Description);
+    }
+
+    [Fact]
+    public async Task AnEndpointDisabledByPutIsListedDisabled()
+    {
+        await using var serve = await TestServe.StartAsync(NotificationKit.Fast(("Notifications:Enabled", "false")));
+        using var admin = await serve.ApiClientAsync(WebRole.Administrator);
+        var created = await NotificationKit.AddWebhookAsync(admin, Hook, "incident.*");
+
+        var put = await admin.PutAsJsonAsync($"/api/v1/notifications/webhooks/{created.Endpoint.Id}", new WebhookEndpointRequest(Hook, ["incident.*"], "ticketing", false));
+
+        Assert.False((await put.ReadAsync<WebhookEndpointView>()).Enabled);
+        Assert.False(Assert.Single(await (await admin.GetAsync("/api/v1/notifications/webhooks")).ReadAsync<List<WebhookEndpointView>>()).Enabled);
+    }
+
     [Fact]
     public async Task AnUnknownEventTypeInTheFilterIsRefusedNamingTheKnownOnes()
     {

@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Floodgate.Storage.Access;
 using Floodgate.Storage.Notifications;
@@ -29,6 +32,11 @@ public sealed class WebhookDeliveryTests
         Assert.True(WebhookSignature.Verify(endpoint.Secret, request.Signature!, request.Timestamp!, request.Body, DateTimeOffset.UtcNow, Tolerance));
         Assert.False(WebhookSignature.Verify("whsec_another", request.Signature!, request.Timestamp!, request.Body, DateTimeOffset.UtcNow, Tolerance));
 
+        // The documented recipe computed here, not by WebhookSignature: v1=hex(HMAC-SHA256(secret, timestamp + "." + body)).
+        var signed = Encoding.UTF8.GetBytes(request.Timestamp + ".").Concat(request.Body).ToArray();
+        Assert.Equal("v1=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(endpoint.Secret), signed)), request.Signature);
+        Assert.InRange(long.Parse(request.Timestamp!, CultureInfo.InvariantCulture), DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
         using var body = JsonDocument.Parse(request.Body);
         var root = body.RootElement;
         Assert.Equal(request.EventId, root.GetProperty("id").GetString());
@@ -36,7 +44,11 @@ public sealed class WebhookDeliveryTests
         var data = root.GetProperty("data");
         Assert.Equal(seeded.Address, data.GetProperty("targets")[0].GetProperty("name").GetString());
         Assert.Equal("+1 555 0100", data.GetProperty("client").GetProperty("contact").GetProperty("phone").GetString());
-        Assert.Equal(600, data.GetProperty("messages").GetProperty("recipients").GetInt32());
+        var messages = data.GetProperty("messages");
+        Assert.Equal(600, messages.GetProperty("recipients").GetInt32());
+        Assert.Equal("Winner: claim your prize", messages.GetProperty("subjects")[1].GetString());
+        Assert.Equal(["victims.example", "mail.example", "post.example"], messages.GetProperty("destinationDomains").EnumerateArray().Select(d => d.GetString()));
+        Assert.Equal("victims.example,post.example", messages.GetProperty("sample")[0].GetProperty("destinationDomains").GetString());
         Assert.Equal(NotificationKit.Support, data.GetProperty("support").GetString());
         Assert.StartsWith(NotificationKit.PublicUrl + "/Portal/Incidents/", data.GetProperty("portalUrl").GetString(), StringComparison.Ordinal);
     }
