@@ -41,6 +41,16 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<Access.ApiKey> ApiKeys => Set<Access.ApiKey>();
 
+    public DbSet<Notifications.NotificationEvent> NotificationEvents => Set<Notifications.NotificationEvent>();
+
+    public DbSet<Notifications.NotificationDelivery> NotificationDeliveries => Set<Notifications.NotificationDelivery>();
+
+    public DbSet<Notifications.DeliveryAttempt> DeliveryAttempts => Set<Notifications.DeliveryAttempt>();
+
+    public DbSet<Notifications.WebhookEndpoint> WebhookEndpoints => Set<Notifications.WebhookEndpoint>();
+
+    public DbSet<Notifications.EmailTemplateRecord> EmailTemplates => Set<Notifications.EmailTemplateRecord>();
+
     /// <summary>"sqlite" or "postgres".</summary>
     public abstract string Provider { get; }
 
@@ -60,6 +70,11 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
         modelBuilder.ApplyConfiguration(new ContactAttemptConfiguration());
         modelBuilder.ApplyConfiguration(new Access.WebUserConfiguration());
         modelBuilder.ApplyConfiguration(new Access.ApiKeyConfiguration());
+        modelBuilder.ApplyConfiguration(new Notifications.NotificationEventConfiguration());
+        modelBuilder.ApplyConfiguration(new Notifications.NotificationDeliveryConfiguration());
+        modelBuilder.ApplyConfiguration(new Notifications.DeliveryAttemptConfiguration());
+        modelBuilder.ApplyConfiguration(new Notifications.WebhookEndpointConfiguration());
+        modelBuilder.ApplyConfiguration(new Notifications.EmailTemplateConfiguration());
     }
 }
 

@@ -6,6 +6,7 @@ using Floodgate.Core.Detection;
 using Floodgate.Core.Enforcement;
 using Floodgate.Core.Policy;
 using Floodgate.Storage.Accounts;
+using Floodgate.Storage.Notifications;
 using Microsoft.EntityFrameworkCore;
 
 namespace Floodgate.Storage.Enforcement;
@@ -225,6 +226,7 @@ public sealed class EnforcementStore(
             phone = task.ContactPhone,
             dueAt = task.DueAt,
         });
+        NotificationOutbox.OffenseRecorded(db, client, record, incident, task, suspensions.Select(s => s.Suspension), offense.Signals, offense.Evidence);
         await db.SaveChangesAsync(cancellationToken);
         if (anyStatusChanged)
             await AccountStore.BumpVersionAsync(db, cancellationToken);
@@ -303,6 +305,7 @@ public sealed class EnforcementStore(
             reason,
             manual = true,
         });
+        await NotificationOutbox.SuspendedByHandAsync(db, suspension, actor, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await AccountStore.BumpVersionAsync(db, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -349,6 +352,7 @@ public sealed class EnforcementStore(
 
         foreach (var s in open)
             Audit(db, now, actor, "suspension.lift", "suspension", s.Id, new { scope = scope.ToString(), target = id, name = target.Name, reason, offense = s.OffenseId });
+        await NotificationOutbox.LiftedByHandAsync(db, scope, id, target.Name, reason, actor, now, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await AccountStore.BumpVersionAsync(db, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -607,6 +611,7 @@ public sealed class EnforcementStore(
         var (details, statusChanged) = await apply(db, incident, now, cancellationToken);
         incident.State = next;
         Audit(db, now, actor, auditAction, "incident", incident.Id, new { from = from.ToString(), to = next.ToString(), details });
+        await NotificationOutbox.IncidentChangedAsync(db, incident, action, from, actor, now, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         if (statusChanged)
             await AccountStore.BumpVersionAsync(db, cancellationToken);

@@ -17,6 +17,7 @@ internal static class FeatureApis
         api.MapAuditApi();
         api.MapUsersApi();
         api.MapApiKeysApi();
+        api.MapNotificationsApi();
         return api;
     }
 }

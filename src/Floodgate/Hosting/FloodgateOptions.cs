@@ -33,6 +33,8 @@ public sealed class FloodgateOptions
 
     public Core.Enforcement.DamagesOptions Damages { get; set; } = new();
 
+    public Web.Notifications.NotificationOptions Notifications { get; set; } = new();
+
     // The Postfix doors (src/Floodgate.Doors): defaults and checks live in Doors.PostfixOptions.
     public Doors.PolicyDelegationOptions PolicyDelegation { get; set; } = new();
 
@@ -152,6 +154,7 @@ public sealed class FloodgateOptions
         }
 
         errors.AddRange(Web.Validate());
+        errors.AddRange(Notifications.Validate());
 
         errors.AddRange(Detection.Validate());
 

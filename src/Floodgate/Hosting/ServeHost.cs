@@ -17,6 +17,7 @@ using Floodgate.Storage.Access;
 using Floodgate.Storage.Audit;
 using Floodgate.Web;
 using Floodgate.Web.Api;
+using Floodgate.Web.Notifications;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -162,6 +163,7 @@ internal static partial class ServeHost
             engine.AddObserver(new TransactionLogObserver(sp.GetRequiredService<TransactionLogWriter>()));
             engine.AddObserver(sp.GetRequiredService<TransactionMetrics>());
             engine.AddObserver(sp.GetRequiredService<TrafficStatistics>());
+            engine.AddObserver(sp.GetRequiredService<Floodgate.Storage.Notifications.HeldNotifier>());
             return engine;
         });
         services.AddSingleton(_ => new LoginThrottle(time, options.LoginThrottle));
@@ -191,6 +193,7 @@ internal static partial class ServeHost
         services.AddSingleton<AccessStore>();
         services.AddSingleton<AuditLog>();
         services.AddFloodgateWeb(options.Web, options.DataDirectory);
+        services.AddFloodgateNotifications(options.Notifications);
         var app = builder.Build();
         app.MapFloodgateWeb();
 
