@@ -106,7 +106,7 @@ public sealed class PeoplesSideJourneyTests
         await support.GotoAsync("/Calls");
         Assert.Contains("Ann Smith", await support.InnerTextAsync("main"), StringComparison.Ordinal);
         await chromium.ScreenshotAsync(support, "3-call-queue");
-        await support.Locator("main a[href^='/Calls/']", new() { HasTextString = "Ann Smith" }).First.ClickAsync();
+        await support.Locator("tr", new() { HasTextString = "Ann Smith" }).Locator("a", new() { HasTextString = "Record the call" }).ClickAsync();
         await support.SelectOptionAsync("#outcome", "Reached");
         await support.FillAsync("#notes", "Spoke to Ann: a laptop was infected; report promised today");
         await support.ClickAsync("form:has(#outcome) button[type=submit]");
