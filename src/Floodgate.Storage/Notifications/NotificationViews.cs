@@ -2,9 +2,6 @@ using System.Text.Json;
 
 namespace Floodgate.Storage.Notifications;
 
-/// <summary>A page of a list, newest first; <see cref="Next"/> is the cursor for the following page (pass it as <c>before</c>), null on the last.</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, long? Next);
-
 public sealed record EventQuery(string? Type = null, int? ClientId = null, long? Before = null, int Limit = 50);
 
 public sealed record DeliveryQuery(

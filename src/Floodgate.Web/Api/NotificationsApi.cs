@@ -1,3 +1,4 @@
+using Floodgate.Storage;
 using Floodgate.Storage.Notifications;
 using Floodgate.Web.Security;
 using Microsoft.AspNetCore.Builder;

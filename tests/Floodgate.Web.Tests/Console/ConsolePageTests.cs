@@ -36,6 +36,8 @@ public sealed class ConsolePageTests(ConsoleWorld world) : IClassFixture<Console
         yield return ("/ApiKeys", AccessPolicies.Administer);
         yield return ("/Audit", AccessPolicies.Audit);
         yield return ("/Audit?actor=enforcement&action=incident.", AccessPolicies.Audit);
+        yield return ("/Notifications", AccessPolicies.Read);
+        yield return ("/Notifications?type=mailbox.suspended", AccessPolicies.Read);
     }
 
     [Fact]
@@ -115,7 +117,7 @@ public sealed class ConsolePageTests(ConsoleWorld world) : IClassFixture<Console
         string[] urls =
         [
             "/", "/Clients", $"/Clients/{world.ClientId}", $"/Domains/{world.DomainId}", $"/Mailboxes/{world.MailboxId}",
-            $"/Mailboxes/{world.OffenderId}", "/Calls", $"/Calls/{world.TaskId}", "/Incidents", $"/Incidents/{world.IncidentId}", "/Audit",
+            $"/Mailboxes/{world.OffenderId}", "/Calls", $"/Calls/{world.TaskId}", "/Incidents", $"/Incidents/{world.IncidentId}", "/Audit", "/Notifications",
         ];
         foreach (var url in urls)
         {

@@ -1,3 +1,4 @@
+using Floodgate.Storage;
 using System.Net;
 using System.Net.Http.Json;
 using Floodgate.Core.Accounts;
