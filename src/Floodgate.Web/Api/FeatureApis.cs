@@ -8,6 +8,11 @@ internal static class FeatureApis
     public static RouteGroupBuilder MapFeatureApis(this RouteGroupBuilder api)
     {
         api.MapSessionApi();
+        api.MapOffensesApi();
+        api.MapSuspensionsApi();
+        api.MapIncidentsApi();
+        api.MapContactTasksApi();
+        api.MapDamagesApi();
         return api;
     }
 }

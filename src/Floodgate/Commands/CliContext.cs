@@ -140,10 +140,11 @@ internal sealed class CliContext
             {
                 var factory = FloodgateDb.CreateFactory(options.ConnectionString(parseResult), parseResult.GetValue(options.Provider) ?? FloodgateDb.Sqlite);
                 await FloodgateDb.InitializeAsync(factory, cancellationToken);
+                var hasher = new PasswordHasher(options.PasswordHashing);
                 var context = new CliContext(
                     options, parseResult,
-                    new AccountStore(factory, new PasswordHasher(options.PasswordHashing), TimeProvider.System),
-                    new EnforcementStore(factory, options.Time, new ContactTaskOptions(), new DamagesOptions()),
+                    new AccountStore(factory, hasher, TimeProvider.System),
+                    new EnforcementStore(factory, options.Time, new ContactTaskOptions(), new DamagesOptions(), hasher),
                     new TransactionLog(factory),
                     new AuditLog(factory));
                 await body(context, cancellationToken);

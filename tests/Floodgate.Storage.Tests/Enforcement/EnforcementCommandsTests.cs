@@ -99,6 +99,34 @@ public sealed class EnforcementCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task ReinstatingAMailboxWithAPasswordNeedsANewOneOrAnOverride()
+    {
+        var offense = await OffenseAsync();
+        var id = offense.IncidentId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, (await RunAsync("mailbox", "set-password", "bob@acme.example", "--password", "the stolen one")).ExitCode);
+        var file = Path.Combine(_data, "report.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(EnforcementFixture.GoodReport, CliContext.JsonOptions));
+        Assert.Equal(0, (await RunAsync("incident", "report", id, "--from-file", file)).ExitCode);
+        Assert.Equal(0, (await RunAsync("incident", "accept", id)).ExitCode);
+
+        var without = await RunAsync("incident", "reinstate", id);
+        var same = await RunAsync("incident", "reinstate", id, "--new-password", "bob@acme.example=the stolen one");
+        var with = await RunAsync("incident", "reinstate", id, "--new-password", "a new passphrase");
+
+        Assert.Equal(2, without.ExitCode);
+        Assert.Contains("a new password is required for bob@acme.example", without.Error, StringComparison.Ordinal);
+        Assert.Equal(2, same.ExitCode);
+        Assert.Contains("is its old password", same.Error, StringComparison.Ordinal);
+        Assert.Equal(0, with.ExitCode);
+        Assert.Contains("1 mailbox(es) have a new password", with.Output, StringComparison.Ordinal);
+        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        var hash = await db.Mailboxes.Select(m => m.PasswordHash).SingleAsync();
+        var hasher = new PasswordHasher(new PasswordHashOptions { MemoryKiB = 64, Iterations = 1 });
+        Assert.True(hasher.Verify("a new passphrase", hash!));
+        Assert.Equal(AccountStatus.Active, await BobStatusAsync());
+    }
+
+    [Fact]
     public async Task DamagesAreWrittenAsCsvToAFile()
     {
         var offense = await OffenseAsync();
