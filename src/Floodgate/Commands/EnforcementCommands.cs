@@ -374,6 +374,10 @@ internal static class EnforcementCommands
         {
             var equals = value.IndexOf('=', StringComparison.Ordinal);
             var byAddress = equals > 0 ? named.FirstOrDefault(m => string.Equals(m.Address, value[..equals].Trim(), StringComparison.OrdinalIgnoreCase)) : null;
+
+            // An address the offense did not name is a mistake to report, not part of a bare password to set.
+            if (byAddress is null && equals > 0 && value[..equals].Contains('@', StringComparison.Ordinal))
+                throw new CliException($"{value[..equals].Trim()} is not a mailbox the offense named ({string.Join(", ", named.Select(m => m.Address))}); a password that itself holds '=' after an '@' is given as ADDRESS=PASSWORD.");
             var (mailbox, password) = byAddress is not null ? (byAddress, value[(equals + 1)..])
                 : sole is not null ? (sole, value)
                 : throw new CliException($"The offense named {named.Count} mailboxes ({string.Join(", ", named.Select(m => m.Address))}): give each new password as ADDRESS=PASSWORD.");
