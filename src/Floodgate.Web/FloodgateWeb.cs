@@ -15,7 +15,16 @@ public static class FloodgateWeb
     {
         services.AddSingleton(options);
         services.AddHttpContextAccessor();
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            // Say what was wrong with the request (which parameter, which JSON path), not only that it was.
+            if (ctx.Exception is BadHttpRequestException bad)
+            {
+                ctx.ProblemDetails.Title = "The request is not valid";
+                ctx.ProblemDetails.Detail = bad.InnerException is System.Text.Json.JsonException json ? $"{bad.Message} {json.Message}" : bad.Message;
+            }
+        });
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddFloodgateSecurity(options, dataDirectory);
         services.AddOpenApi("v1");
         services.AddRazorPages(o =>

@@ -18,9 +18,9 @@ public sealed class BadInputTests(ServeFixture fixture) : IClassFixture<ServeFix
 {
     private TestServe Serve => fixture.Serve;
 
-    public static TheoryData<string, string, string> Bodies()
+    public static TheoryData<string, string, string, string> Bodies()
     {
-        var data = new TheoryData<string, string, string>();
+        var data = new TheoryData<string, string, string, string>();
         var bodies = new (string Json, string Why)[]
         {
             ("{\"reason\": ", "the JSON ends in the middle"),
@@ -31,27 +31,27 @@ public sealed class BadInputTests(ServeFixture fixture) : IClassFixture<ServeFix
         foreach (var endpoint in new[] { "suspend", "lift", "report", "return", "accept", "reinstate", "close", "call" })
         {
             foreach (var (json, why) in bodies)
-                data.Add(endpoint, json, why);
+                data.Add(endpoint, json, "$", why);
         }
 
         // Each field of the wrong type, endpoint by endpoint.
-        data.Add("suspend", "{\"scope\": \"Mailbox\", \"targetId\": \"seven\", \"reason\": \"r\"}", "targetId is a string");
-        data.Add("suspend", "{\"scope\": \"Sideways\", \"targetId\": 1, \"reason\": \"r\"}", "scope is no scope");
-        data.Add("lift", "{\"scope\": \"Mailbox\", \"targetId\": 1, \"reason\": [\"r\"]}", "reason is an array");
-        data.Add("report", "{\"mechanism\": {\"a\": 1}, \"stepsTaken\": \"x\", \"clientPolicy\": \"y\"}", "mechanism is an object");
-        data.Add("return", "{\"note\": 42}", "note is a number");
-        data.Add("reinstate", "{\"newPasswords\": {\"mailboxId\": 1}}", "newPasswords is an object, not a list");
-        data.Add("reinstate", "{\"newPasswords\": [{\"mailboxId\": \"one\", \"password\": \"p\"}]}", "mailboxId is a string");
-        data.Add("reinstate", "{\"override\": \"because\"}", "override is a string, not an object with a reason");
-        data.Add("close", "{\"note\": true}", "note is a boolean");
-        data.Add("call", "{\"outcome\": \"Shouted\"}", "outcome is no outcome");
-        data.Add("call", "{\"outcome\": \"Reached\", \"notes\": 7}", "notes is a number");
+        data.Add("suspend", "{\"scope\": \"Mailbox\", \"targetId\": \"seven\", \"reason\": \"r\"}", "$.targetId", "targetId is a string");
+        data.Add("suspend", "{\"scope\": \"Sideways\", \"targetId\": 1, \"reason\": \"r\"}", "$.scope", "scope is no scope");
+        data.Add("lift", "{\"scope\": \"Mailbox\", \"targetId\": 1, \"reason\": [\"r\"]}", "$.reason", "reason is an array");
+        data.Add("report", "{\"mechanism\": {\"a\": 1}, \"stepsTaken\": \"x\", \"clientPolicy\": \"y\"}", "$.mechanism", "mechanism is an object");
+        data.Add("return", "{\"note\": 42}", "$.note", "note is a number");
+        data.Add("reinstate", "{\"newPasswords\": {\"mailboxId\": 1}}", "$.newPasswords", "newPasswords is an object, not a list");
+        data.Add("reinstate", "{\"newPasswords\": [{\"mailboxId\": \"one\", \"password\": \"p\"}]}", "$.newPasswords[0].mailboxId", "mailboxId is a string");
+        data.Add("reinstate", "{\"override\": \"because\"}", "$.override", "override is a string, not an object with a reason");
+        data.Add("close", "{\"note\": true}", "$.note", "note is a boolean");
+        data.Add("call", "{\"outcome\": \"Shouted\"}", "$.outcome", "outcome is no outcome");
+        data.Add("call", "{\"outcome\": \"Reached\", \"notes\": 7}", "$.notes", "notes is a number");
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Bodies))]
-    public async Task ABodyThatIsNotTheRequestIsA400AndChangesNothing(string change, string json, string why)
+    public async Task ABodyThatIsNotTheRequestIsA400ThatSaysWhereAndChangesNothing(string change, string json, string jsonPath, string why)
     {
         var (path, probe) = await ArrangeAsync(change);
         using var http = await Serve.ApiClientAsync(WebRole.Administrator);
@@ -59,7 +59,11 @@ public sealed class BadInputTests(ServeFixture fixture) : IClassFixture<ServeFix
 
         var response = await http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
 
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: {(int)response.StatusCode} {text}");
+        var problem = System.Text.Json.JsonSerializer.Deserialize<Microsoft.AspNetCore.Mvc.ProblemDetails>(text, HttpJson.Json)!;
+        Assert.Equal("The request is not valid", problem.Title);
+        Assert.Contains($"Path: {jsonPath}", problem.Detail, StringComparison.Ordinal);
         Assert.Equal(before, await probe());
     }
 
