@@ -36,11 +36,18 @@ public sealed class AccountDirectory
     public bool TryGetClient(int id, out ClientState client) => _snapshot.Clients.TryGetValue(id, out client!);
 
     /// <summary>
+    /// Raised by <see cref="Apply"/>, after the new state is in place, for each known mailbox whose
+    /// password hash changed: the host clears the login's throttle state with it.
+    /// </summary>
+    public event Action<MailboxState>? CredentialChanged;
+
+    /// <summary>
     /// Applies the full durable state. Existing state objects are updated in place (sessions keep
     /// their references); new ones are added; ones no longer present are marked disabled.
     /// </summary>
     public void Apply(IEnumerable<Client> clients, PlanLimits defaultLimits, long version)
     {
+        List<MailboxState>? changed = null;
         lock (_writeLock)
         {
             var old = _snapshot;
@@ -73,12 +80,19 @@ public sealed class AccountDirectory
 
                     foreach (var m in d.Mailboxes)
                     {
-                        if (!old.MailboxesById.TryGetValue(m.Id, out var mailboxState))
+                        var known = old.MailboxesById.TryGetValue(m.Id, out var mailboxState);
+                        if (!known)
                         {
                             mailboxState = new MailboxState(m.Id, domainState);
                         }
 
+                        var stamp = mailboxState!.CredentialStamp;
                         mailboxState.Update(m, domainState);
+                        if (known && mailboxState.CredentialStamp != stamp)
+                        {
+                            (changed ??= []).Add(mailboxState);
+                        }
+
                         mailboxMap[mailboxState.Address] = mailboxState;
                         mailboxById[m.Id] = mailboxState;
                     }
@@ -100,6 +114,14 @@ public sealed class AccountDirectory
                 mailboxMap.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
                 mailboxById.ToFrozenDictionary());
             Version = version;
+        }
+
+        if (changed is not null && CredentialChanged is { } handler)
+        {
+            foreach (var mailbox in changed)
+            {
+                handler(mailbox);
+            }
         }
     }
 
@@ -186,6 +208,7 @@ public sealed class DomainState(int id, ClientState client)
 public sealed class MailboxState(int id, DomainState domain)
 {
     private volatile StatusInfo _status = StatusInfo.Active;
+    private volatile MailboxCredential _credential = MailboxCredential.None;
     private string[] _allowedSenders = [];
 
     public int Id { get; } = id;
@@ -196,7 +219,18 @@ public sealed class MailboxState(int id, DomainState domain)
 
     public ClientState Client => Domain.Client;
 
-    public string? PasswordHash { get; private set; }
+    public string? PasswordHash => _credential.Hash;
+
+    /// <summary>
+    /// Changes whenever the password hash does. A session keeps the stamp of the hash it
+    /// authenticated against (<see cref="AuthenticationResult.CredentialStamp"/>) and may not begin a
+    /// transaction once it differs: a new password (a reinstatement after a compromise) ends every
+    /// session logged in with the old one, not only new logins.
+    /// </summary>
+    public int CredentialStamp => _credential.Stamp;
+
+    /// <summary>The hash and its stamp, read together: a login must not pair the old hash with the new stamp.</summary>
+    internal MailboxCredential Credential => _credential;
 
     public StatusInfo Status => _status;
 
@@ -204,7 +238,12 @@ public sealed class MailboxState(int id, DomainState domain)
     {
         Address = m.Address.ToLowerInvariant();
         Domain = domain;
-        PasswordHash = m.PasswordHash;
+        var credential = _credential;
+        if (!string.Equals(credential.Hash, m.PasswordHash, StringComparison.Ordinal))
+        {
+            _credential = new MailboxCredential(m.PasswordHash, credential.Stamp + 1);
+        }
+
         _allowedSenders = string.IsNullOrWhiteSpace(m.AllowedSenders)
             ? []
             : m.AllowedSenders.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -244,6 +283,12 @@ public sealed class MailboxState(int id, DomainState domain)
 
         return false;
     }
+}
+
+/// <summary>A mailbox's password hash and the stamp that changes with it, swapped atomically.</summary>
+internal sealed record MailboxCredential(string? Hash, int Stamp)
+{
+    public static readonly MailboxCredential None = new(null, 0);
 }
 
 /// <summary>An immutable status with its reason, swapped atomically.</summary>

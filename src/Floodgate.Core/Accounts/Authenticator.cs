@@ -12,10 +12,11 @@ public enum AuthenticationOutcome
 /// <summary>The answer to one login attempt, for every door that authenticates.</summary>
 public readonly struct AuthenticationResult
 {
-    private AuthenticationResult(AuthenticationOutcome outcome, MailboxState? mailbox, LoginRefusal refusal, DateTimeOffset? retryAfter)
+    private AuthenticationResult(AuthenticationOutcome outcome, MailboxState? mailbox, int credentialStamp, LoginRefusal refusal, DateTimeOffset? retryAfter)
     {
         Outcome = outcome;
         Mailbox = mailbox;
+        CredentialStamp = credentialStamp;
         Refusal = refusal;
         RetryAfter = retryAfter;
     }
@@ -25,17 +26,20 @@ public readonly struct AuthenticationResult
     /// <summary>The authenticated mailbox, whatever its status: a suspended one is refused at MAIL, with its reason.</summary>
     public MailboxState? Mailbox { get; }
 
+    /// <summary>The <see cref="MailboxState.CredentialStamp"/> of the hash the password was checked against: the session gives it to each transaction it begins.</summary>
+    public int CredentialStamp { get; }
+
     /// <summary>Which throttle rule refused, when <see cref="AuthenticationOutcome.Throttled"/>.</summary>
     public LoginRefusal Refusal { get; }
 
     /// <summary>When a throttled login may be tried again, if known.</summary>
     public DateTimeOffset? RetryAfter { get; }
 
-    public static AuthenticationResult Succeeded(MailboxState mailbox) => new(AuthenticationOutcome.Succeeded, mailbox, LoginRefusal.None, null);
+    public static AuthenticationResult Succeeded(MailboxState mailbox, int credentialStamp) => new(AuthenticationOutcome.Succeeded, mailbox, credentialStamp, LoginRefusal.None, null);
 
-    public static AuthenticationResult Failed() => new(AuthenticationOutcome.Failed, null, LoginRefusal.None, null);
+    public static AuthenticationResult Failed() => new(AuthenticationOutcome.Failed, null, 0, LoginRefusal.None, null);
 
-    public static AuthenticationResult Throttled(LoginRefusal refusal, DateTimeOffset? retryAfter) => new(AuthenticationOutcome.Throttled, null, refusal, retryAfter);
+    public static AuthenticationResult Throttled(LoginRefusal refusal, DateTimeOffset? retryAfter) => new(AuthenticationOutcome.Throttled, null, 0, refusal, retryAfter);
 }
 
 /// <summary>
@@ -82,18 +86,22 @@ public sealed class Authenticator(AccountDirectory directory, LoginThrottle thro
             }
 
             MailboxState? mailbox = null;
-            string? hash = null;
+            MailboxCredential? credential = null;
             if (normalized is not null && directory.TryGetMailbox(normalized, out var found))
             {
                 mailbox = found;
-                hash = found.PasswordHash;
+                credential = found.Credential;
             }
 
+            var hash = credential?.Hash;
             var verified = await passwords.VerifyAsync(password, hash ?? passwords.DummyHash, cancellationToken).ConfigureAwait(false);
             if (verified && hash is not null && mailbox is not null)
             {
                 succeeded = true;
-                return AuthenticationResult.Succeeded(mailbox);
+
+                // The stamp of the hash that was checked, not the mailbox's stamp now: a password changed
+                // during the check leaves this session with the old stamp, refused at its first MAIL.
+                return AuthenticationResult.Succeeded(mailbox, credential!.Stamp);
             }
 
             return AuthenticationResult.Failed();

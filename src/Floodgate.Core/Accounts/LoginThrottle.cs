@@ -212,6 +212,36 @@ public sealed class LoginThrottle
     }
 
     /// <summary>
+    /// Forgets what is known of one login: its failures (everywhere) and the addresses where it
+    /// succeeded. After a new password (a reinstatement after a compromise) the owner starts with a
+    /// clean budget, and the addresses the thief logged in from are no longer known ones that skip the
+    /// slowdown. The per-address entries stay: an address that guessed is still counted. A scan of all
+    /// entries under the lock; it runs once per password reset, not per attempt.
+    /// </summary>
+    /// <returns>How many entries were removed.</returns>
+    public int Forget(string normalizedLogin)
+    {
+        ArgumentNullException.ThrowIfNull(normalizedLogin);
+        var removed = 0;
+        lock (_sync)
+        {
+            for (var entry = _head; entry is not null;)
+            {
+                var next = entry.Next;
+                if (entry.Key.IsOf(normalizedLogin))
+                {
+                    Remove(entry);
+                    removed++;
+                }
+
+                entry = next;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>
     /// The key of a client address: IPv4 as its IPv4-mapped IPv6 form (so ::ffff:a.b.c.d and
     /// a.b.c.d meet), IPv6 reduced to its /64, the share one host is given (RFC 4291 2.5.4): an
     /// address limit must not be escaped by rotating within it.
@@ -362,6 +392,9 @@ public sealed class LoginThrottle
         private readonly UInt128 _address = address;
 
         public bool Equals(Key other) => _kind == other._kind && _address == other._address && string.Equals(_login, other._login, StringComparison.Ordinal);
+
+        /// <summary>A login's own entry or one of its login-at-address entries.</summary>
+        public bool IsOf(string login) => _kind != EntryKind.Address && string.Equals(_login, login, StringComparison.Ordinal);
 
         public override bool Equals(object? obj) => obj is Key other && Equals(other);
 

@@ -20,6 +20,15 @@ public static class PolicyTexts
     public static Verdict Disabled(string what, string name, string support) =>
         new(Outcome.Rejected, 550, "5.7.1", $"{what} {name} is disabled. Contact {support}", PolicyReasons.Disabled);
 
+    /// <summary>
+    /// RFC 4954 6: 530 is for a command that needs authentication "not currently in force". The login
+    /// of this session was revoked by a new password; RFC 4954 4 forbids a second AUTH on the same
+    /// connection, so the client must reconnect (and then meets 535 with the old password).
+    /// </summary>
+    public static readonly Verdict CredentialsRevoked = new(Outcome.Rejected, 530, "5.7.0",
+        "Authentication required: the password of this mailbox was changed after this session logged in; reconnect and authenticate with the new password",
+        PolicyReasons.CredentialsRevoked);
+
     public static Verdict SenderNotAllowed(string mailbox) =>
         new(Outcome.Rejected, 553, "5.7.1",
             $"Sender address rejected: not owned by {mailbox}", PolicyReasons.SenderNotAllowed);

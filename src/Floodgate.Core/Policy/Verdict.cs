@@ -47,6 +47,7 @@ public static class PolicyReasons
     public const string ClientTerminated = "client-terminated";
     public const string Disabled = "disabled";
     public const string SenderNotAllowed = "sender-not-allowed";
+    public const string CredentialsRevoked = "credentials-revoked";
     public const string RecipientCap = "recipient-cap";
     public const string RateLimit = "rate-limit";
     public const string MessageTooLarge = "message-too-large";

@@ -86,13 +86,24 @@ public sealed class Transaction
     public long BegunTimestamp => _begun;
 
     /// <summary>
-    /// MAIL: the mailbox, its domain and its client may send, the envelope sender is the mailbox's,
-    /// the declared size fits the plan, and one message fits each messages-per-hour window (reserved).
-    /// A transaction still open is abandoned first.
+    /// MAIL: the session's login is still good, the mailbox, its domain and its client may send, the
+    /// envelope sender is the mailbox's, the declared size fits the plan, and one message fits each
+    /// messages-per-hour window (reserved). A transaction still open is abandoned first.
     /// </summary>
-    public Verdict Begin(MailboxState mailbox, string envelopeSender, long declaredSize)
+    /// <param name="credentialStamp">
+    /// The <see cref="AuthenticationResult.CredentialStamp"/> of the door's own AUTH, or null when the
+    /// door checked no password (Postfix authenticated, or a trusted network named the mailbox).
+    /// </param>
+    public Verdict Begin(MailboxState mailbox, string envelopeSender, long declaredSize, int? credentialStamp = null)
     {
         Abandon();
+
+        // One integer comparison: a password changed since the session's AUTH ends that session's sending.
+        if (credentialStamp is { } stamp && stamp != mailbox.CredentialStamp)
+        {
+            return PolicyTexts.CredentialsRevoked;
+        }
+
         var verdict = _engine.CheckStatus(mailbox);
         if (!verdict.IsAccept)
         {

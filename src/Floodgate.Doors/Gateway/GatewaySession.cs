@@ -22,6 +22,7 @@ internal sealed class GatewaySession : ISmtpSession
     private readonly List<string> _recipients = new(8);
 
     private MailboxState? _authenticated;
+    private int _credentialStamp;
 
     public GatewaySession(GatewayServices services, SmtpConnectionInfo connection)
     {
@@ -46,6 +47,7 @@ internal sealed class GatewaySession : ISmtpSession
         {
             case AuthenticationOutcome.Succeeded:
                 _authenticated = result.Mailbox;
+                _credentialStamp = result.CredentialStamp;
                 return DoorReplies.AuthSucceeded;
             case AuthenticationOutcome.Throttled:
                 DoorMetrics.AuthFailures.WithLabels("throttled").Inc();
@@ -67,8 +69,20 @@ internal sealed class GatewaySession : ISmtpSession
             return DoorReplies.UnknownSenderMailbox;
         }
 
-        var verdict = _transaction.Begin(mailbox, reversePath, declaredSize);
-        return verdict.IsAccept ? DoorReplies.SenderOk : Refuse(in verdict);
+        // The stamp only for the session's own login: a mailbox a trusted network named has no password in play.
+        var verdict = _transaction.Begin(mailbox, reversePath, declaredSize, _authenticated is not null ? _credentialStamp : null);
+        if (verdict.IsAccept)
+        {
+            return DoorReplies.SenderOk;
+        }
+
+        if (verdict.Reason == PolicyReasons.CredentialsRevoked)
+        {
+            // The login is no longer in force: from here on the wire answers 530 to MAIL and RCPT itself.
+            _authenticated = null;
+        }
+
+        return Refuse(in verdict);
     }
 
     public SmtpReply RcptTo(string forwardPath)

@@ -18,11 +18,12 @@ namespace Floodgate.Storage.Enforcement;
 /// own internals), so a running server refuses or admits the sender at its next poll.
 /// Incident changes go through <see cref="IncidentTransitions"/>. Refusals throw <see cref="EnforcementException"/>.
 /// </summary>
-public sealed class EnforcementStore(
+public sealed partial class EnforcementStore(
     IDbContextFactory<FloodgateDbContext> dbFactory,
     TimeProvider time,
     ContactTaskOptions contactOptions,
-    DamagesOptions damagesOptions)
+    DamagesOptions damagesOptions,
+    PasswordHasher? passwordHasher = null)
 {
     internal static readonly JsonSerializerOptions EvidenceJson = new(JsonSerializerDefaults.Web)
     {
@@ -372,6 +373,8 @@ public sealed class EnforcementStore(
             incidents = incidents.Where(i => i.ClientId == clientId);
         if (query.OpenOnly)
             incidents = incidents.Where(i => i.State != IncidentState.Reinstated && i.State != IncidentState.Closed);
+        if (query.Before is { } before)
+            incidents = incidents.Where(i => i.Id < before);
 
         var rows = await (
             from i in incidents
@@ -505,15 +508,24 @@ public sealed class EnforcementStore(
         }, cancellationToken);
     }
 
+    /// <summary>A reinstatement that brings no new password: allowed only where no mailbox the offense named has one.</summary>
+    public Task<IncidentRecord> ReinstateAsync(long incidentId, string actor, CancellationToken cancellationToken = default) =>
+        ReinstateAsync(incidentId, Reinstatement.None, actor, cancellationToken);
+
     /// <summary>
     /// Only after the report was accepted, never for a termination (the table says so). Lifts the
     /// offense's suspension; the target becomes Active unless another suspension of it is still open.
+    /// Each mailbox the offense named that has a password gets the new one given for it, in the same
+    /// transaction (<see cref="Reinstatement"/>), unless an override with a reason is given.
     /// </summary>
-    public async Task<IncidentRecord> ReinstateAsync(long incidentId, string actor, CancellationToken cancellationToken = default)
+    public async Task<IncidentRecord> ReinstateAsync(long incidentId, Reinstatement reinstatement, string actor, CancellationToken cancellationToken = default)
     {
+        var prepared = await PrepareCredentialsAsync(incidentId, reinstatement, cancellationToken);
         var lifted = new List<SuspensionRecord>();
         return await TransitionAsync(incidentId, IncidentAction.Reinstate, actor, "incident.reinstate", async (db, i, now, ct) =>
         {
+            // First, so a missing password refuses before anything is lifted.
+            var credentials = await ReplaceCredentialsAsync(db, i, prepared, actor, now, ct);
             (i.ReinstatedAt, i.ReinstatedBy) = (now, actor);
             var reason = $"reinstated: incident {i.Id} report accepted";
             var open = await db.Suspensions.Where(s => s.OffenseId == i.OffenseId && s.LiftedAt == null).ToListAsync(ct);
@@ -533,7 +545,8 @@ public sealed class EnforcementStore(
                 Audit(db, now, actor, "suspension.lift", "suspension", s.Id, new { scope = s.Scope.ToString(), target = s.TargetId, name = s.TargetName, reason, incident = i.Id });
             }
 
-            return (new { lifted = lifted.Select(s => s.Id).ToList() }, statusChanged);
+            return (new { lifted = lifted.Select(s => s.Id).ToList(), newPasswords = credentials.Reset, overrideReason = credentials.OverrideReason },
+                statusChanged || credentials.Reset.Count > 0);
         }, cancellationToken);
     }
 

@@ -36,7 +36,8 @@ public sealed record RecordedOffense(long OffenseId, long IncidentId, long Suspe
 
 /// <summary>A filter for <see cref="EnforcementStore.ListIncidentsAsync"/>; null means any.</summary>
 /// <param name="OpenOnly">Neither reinstated nor closed.</param>
-public sealed record IncidentQuery(IncidentState? State = null, int? ClientId = null, bool OpenOnly = false, int Limit = 200);
+/// <param name="Before">Only incidents with a smaller id: the cursor of the next page (newest first).</param>
+public sealed record IncidentQuery(IncidentState? State = null, int? ClientId = null, bool OpenOnly = false, int Limit = 200, long? Before = null);
 
 public sealed record IncidentSummary(
     long Id,

@@ -31,9 +31,17 @@ internal static class Timeline
             "incident.report-submit" => "report submitted",
             "incident.report-return" => With("report returned", Inner("note")),
             "incident.report-accept" => With("report accepted", Inner("note")),
-            "incident.reinstate" => "reinstated",
+            "incident.reinstate" => With("reinstated", Addresses(d, "newPasswords") is { Length: > 0 } reset ? "new password for " + reset : ""),
+            "incident.reinstate-override" => With("reinstated without new passwords (override)", Get("reason")),
             "incident.close" => With("incident closed", Inner("note")),
             _ => $"{entry.Action} ({entry.TargetKind} {entry.TargetId})",
         };
     }
+
+    /// <summary>The strings of an array under details.<paramref name="name"/>, comma-separated.</summary>
+    private static string Addresses(JsonElement root, string name) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("details", out var inner) && inner.ValueKind == JsonValueKind.Object
+        && inner.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array
+            ? string.Join(", ", list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()))
+            : "";
 }

@@ -18,6 +18,11 @@ internal static class FeatureApis
         api.MapUsersApi();
         api.MapApiKeysApi();
         api.MapNotificationsApi();
+        api.MapOffensesApi();
+        api.MapSuspensionsApi();
+        api.MapIncidentsApi();
+        api.MapContactTasksApi();
+        api.MapDamagesApi();
         return api;
     }
 }

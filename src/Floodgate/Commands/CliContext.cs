@@ -149,7 +149,7 @@ internal sealed class CliContext
                 var context = new CliContext(
                     options, parseResult,
                     new AccountStore(factory, hasher, TimeProvider.System),
-                    new EnforcementStore(factory, options.Time, new ContactTaskOptions(), new DamagesOptions()),
+                    new EnforcementStore(factory, options.Time, new ContactTaskOptions(), new DamagesOptions(), hasher),
                     new TransactionLog(factory),
                     new AuditLog(factory, options.Time),
                     new AccessStore(factory, hasher, options.Time));

@@ -100,11 +100,35 @@ internal static class EnforcementCommands
             Done(cli, i, $"Report of incident {Id(i.Id)} accepted; \"floodgate incident reinstate {Id(i.Id)}\" lifts the suspension.");
         }));
 
-        var reinstate = new Command("reinstate", "Lift the incident's suspension (only after the report was accepted; never a termination)") { IdArgument() };
+        var newPassword = new Option<string[]>("--new-password")
+        {
+            Description = "A new password for a mailbox the offense named: ADDRESS=PASSWORD, or only PASSWORD when it named one (repeat per mailbox; visible in the process list: prefer --new-password-stdin)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var newPasswordStdin = new Option<bool>("--new-password-stdin") { Description = "Read the new passwords from standard input, one a line, in the same forms as --new-password" };
+        var overrideReason = new Option<string?>("--override") { Description = "Reinstate without new passwords; the reason is audited as an override" };
+        var reinstate = new Command("reinstate", "Lift the incident's suspension (only after the report was accepted; never a termination); each mailbox the offense named needs a new password")
+        {
+            IdArgument(), newPassword, newPasswordStdin, overrideReason,
+        };
         reinstate.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
-            var i = await cli.Enforcement.ReinstateAsync(IncidentId(cli), CliContext.Actor, ct);
-            Done(cli, i, $"Incident {Id(i.Id)} reinstated: the suspension is lifted.");
+            var id = IncidentId(cli);
+            var given = new List<string>(cli.Get(newPassword) ?? []);
+            if (cli.Get(newPasswordStdin))
+            {
+                var stdin = cli.Options.Stdin();
+                while (stdin.ReadLine() is { Length: > 0 } line)
+                    given.Add(line);
+                if (given.Count == 0)
+                    throw new CliException("--new-password-stdin: standard input is empty.");
+            }
+
+            var passwords = given.Count == 0 ? null : AssignPasswords(given, await cli.Enforcement.ListNamedMailboxesAsync(id, ct));
+            var i = await cli.Enforcement.ReinstateAsync(id, new Reinstatement(passwords, cli.Get(overrideReason)), CliContext.Actor, ct);
+            Done(cli, i, passwords is null
+                ? $"Incident {Id(i.Id)} reinstated: the suspension is lifted."
+                : $"Incident {Id(i.Id)} reinstated: the suspension is lifted and {Id(passwords.Count)} mailbox(es) have a new password; sessions logged in with the old one cannot send.");
         }));
 
         var closeNote = new Option<string>("--note") { Description = "Why it is closed", Required = true };
@@ -339,6 +363,29 @@ internal static class EnforcementCommands
             cli.WriteJson(new { incident.Id, incident.State });
         else
             cli.Out.WriteLine(message);
+    }
+
+    /// <summary>"address=password" for a named mailbox, or a bare password when the offense named one mailbox with a password (or only one).</summary>
+    private static Dictionary<int, string> AssignPasswords(List<string> given, IReadOnlyList<NamedMailbox> named)
+    {
+        var result = new Dictionary<int, string>();
+        var sole = named.Count(m => m.HasPassword) == 1 ? named.First(m => m.HasPassword) : named.Count == 1 ? named[0] : null;
+        foreach (var value in given)
+        {
+            var equals = value.IndexOf('=', StringComparison.Ordinal);
+            var byAddress = equals > 0 ? named.FirstOrDefault(m => string.Equals(m.Address, value[..equals].Trim(), StringComparison.OrdinalIgnoreCase)) : null;
+
+            // An address the offense did not name is a mistake to report, not part of a bare password to set.
+            if (byAddress is null && equals > 0 && value[..equals].Contains('@', StringComparison.Ordinal))
+                throw new CliException($"{value[..equals].Trim()} is not a mailbox the offense named ({string.Join(", ", named.Select(m => m.Address))}); a password that itself holds '=' after an '@' is given as ADDRESS=PASSWORD.");
+            var (mailbox, password) = byAddress is not null ? (byAddress, value[(equals + 1)..])
+                : sole is not null ? (sole, value)
+                : throw new CliException($"The offense named {named.Count} mailboxes ({string.Join(", ", named.Select(m => m.Address))}): give each new password as ADDRESS=PASSWORD.");
+            if (!result.TryAdd(mailbox.Id, password))
+                throw new CliException($"Two new passwords for {mailbox.Address}.");
+        }
+
+        return result;
     }
 
     private static Argument<long> IdArgument() => new("id") { Description = "Incident id" };

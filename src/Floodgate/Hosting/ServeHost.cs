@@ -166,7 +166,14 @@ internal static partial class ServeHost
             engine.AddObserver(sp.GetRequiredService<Floodgate.Storage.Notifications.HeldNotifier>());
             return engine;
         });
-        services.AddSingleton(_ => new LoginThrottle(time, options.LoginThrottle));
+        services.AddSingleton(sp =>
+        {
+            // A new password (a reinstatement, an operator's reset) gives the owner a clean budget, and the
+            // addresses a thief logged in from stop being known ones; from any writer, on every node.
+            var throttle = new LoginThrottle(time, options.LoginThrottle);
+            sp.GetRequiredService<AccountDirectory>().CredentialChanged += m => throttle.Forget(m.Address);
+            return throttle;
+        });
         services.AddSingleton<IPasswordVerifier, CachingPasswordVerifier>();
         services.AddSingleton(sp => new Authenticator(
             sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<LoginThrottle>(), sp.GetRequiredService<IPasswordVerifier>(), time));

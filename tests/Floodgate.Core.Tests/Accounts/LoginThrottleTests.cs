@@ -312,4 +312,51 @@ public sealed class LoginThrottleTests
 
         Assert.Equal(LoginDecision.Allowed, f.Throttle.Begin(Ann, Owner).Decision);
     }
+
+    [Fact]
+    public void ForgettingALoginClearsItsFailures()
+    {
+        var f = new AccountsFixture();
+        for (var i = 0; i < 5; i++)
+        {
+            f.Fail(Ann, Owner);
+        }
+
+        Assert.Equal(LoginDecision.Refused, f.Throttle.Begin(Ann, Owner).Decision);
+
+        f.Throttle.Forget(Ann);
+
+        Assert.Equal(LoginDecision.Allowed, f.Throttle.Begin(Ann, Owner).Decision);
+    }
+
+    [Fact]
+    public void ForgettingALoginForgetsTheAddressesWhereItSucceeded()
+    {
+        // The thief logged in from the guesser's address, which became a known one.
+        var f = new AccountsFixture();
+        f.Succeed(Ann, Guesser);
+
+        f.Throttle.Forget(Ann);
+        for (var i = 0; i < f.Options.SlowdownAfter; i++)
+        {
+            f.Fail(Ann, AccountsFixture.Address(i));
+        }
+
+        // A known address would skip the slowdown; after the reset it is one address like any other.
+        Assert.Equal(LoginDecision.Delayed, f.Throttle.Begin(Ann, Guesser).Decision);
+    }
+
+    [Fact]
+    public void ForgettingALoginKeepsWhatAnAddressDidWithOtherLogins()
+    {
+        var f = new AccountsFixture();
+        for (var i = 0; i < f.Options.MaxFailuresPerAddress; i++)
+        {
+            f.Fail(i % 2 == 0 ? Ann : "bob@acme.test", Guesser);
+        }
+
+        f.Throttle.Forget(Ann);
+
+        Assert.Equal(LoginRefusal.Address, f.Throttle.Begin("carol@acme.test", Guesser).Refusal);
+    }
 }

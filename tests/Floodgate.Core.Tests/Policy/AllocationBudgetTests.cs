@@ -52,6 +52,24 @@ public sealed class AllocationBudgetTests
     }
 
     [Fact]
+    public void BeginWithTheSessionsCredentialStampAllocatesNothing()
+    {
+        var f = new PolicyFixture();
+        var mailbox = f.Mailbox("ann@acme.test");
+        f.Send("ann@acme.test", ["r@example.net"]);
+        var transaction = f.Engine.Open(Floodgate.Core.Transactions.Door.Gateway);
+        var stamp = mailbox.CredentialStamp;
+
+        var bytes = Measure(() =>
+        {
+            Assert.True(transaction.Begin(mailbox, "ann@acme.test", 5_000, stamp).IsAccept);
+            transaction.Abandon();
+        });
+
+        Assert.Equal(0, bytes);
+    }
+
+    [Fact]
     public void CommittingAReservationOnExistingWindowsAllocatesNothing()
     {
         var limits = new Floodgate.Core.Accounts.PlanLimits();

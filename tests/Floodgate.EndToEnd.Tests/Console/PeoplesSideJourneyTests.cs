@@ -138,10 +138,11 @@ public sealed class PeoplesSideJourneyTests
         Assert.Contains("password-stealing trojan", await desk.InnerTextAsync("main"), StringComparison.Ordinal);
         await desk.FillAsync("#accept-note", "Complete: mechanism, steps and policy");
         await desk.ClickAsync("form:has(#accept-note) button[type=submit]");
-        await desk.WaitForSelectorAsync("#new-password");
+        await desk.WaitForSelectorAsync("input.new-password");
         desk.Dialog += (_, dialog) => _ = dialog.AcceptAsync();
-        await desk.FillAsync("#new-password", NewPassword);
-        await desk.ClickAsync("form:has(#new-password) button[type=submit]");
+        Assert.Equal(1, await desk.Locator("input.new-password").CountAsync());
+        await desk.FillAsync("input.new-password", NewPassword);
+        await desk.ClickAsync("form:has(input.new-password) button[type=submit]");
         await desk.WaitForLoadStateAsync();
         await chromium.ScreenshotAsync(desk, "7-reinstated");
         var (code, show) = await fg.CliAsync("incident", "show", incidentId, "--json");

@@ -10,6 +10,7 @@ namespace Floodgate.EndToEnd.Tests.Enforcement;
 public sealed class LadderEndToEndTests
 {
     private const string Password = "correct horse";
+    private const string NewPassword = "a fresh passphrase after the trojan";
 
     [Fact]
     public async Task OffensesClimbTheLadderAndEachIncidentKeepsItsEvidence()
@@ -92,22 +93,27 @@ public sealed class LadderEndToEndTests
             "--steps", "Wiped the laptop, reset all passwords, enabled MFA",
             "--policy", "Bulk mail only through the opt-in list service; staff trained yearly");
         await fg.CliOkAsync("incident", "accept", id, "--note", "complete");
-        await fg.CliOkAsync("incident", "reinstate", id);
+        // A reinstatement needs a new password: whoever sent the run may hold the old one.
+        Assert.NotEqual(0, (await fg.CliAsync("incident", "reinstate", id)).ExitCode);
+        await fg.CliOkAsync("incident", "reinstate", id, "--new-password", NewPassword);
 
-        // The mailbox sends again.
+        // The mailbox sends again, with the new password; the old one is refused.
         var deadline = DateTime.UtcNow.AddSeconds(10);
+        await Assert.ThrowsAsync<MailKit.Security.AuthenticationException>(() => SendAsync(fg, "ann@acme.test", "with the old password", 1, "stale"));
         while (true)
         {
             try
             {
-                await SendAsync(fg, "ann@acme.test", "after reinstatement", 1, "fresh");
+                await SendAsync(fg, "ann@acme.test", "after reinstatement", 1, "fresh", NewPassword);
                 break;
             }
-            catch (SmtpCommandException) when (DateTime.UtcNow < deadline)
+            catch (Exception ex) when (ex is SmtpCommandException or MailKit.Security.AuthenticationException && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(200);
             }
         }
+
+        await Assert.ThrowsAsync<MailKit.Security.AuthenticationException>(() => SendAsync(fg, "ann@acme.test", "with the old password", 1, "stale"));
     }
 
     /// <summary>Sends the same 200-recipient e-mail until the gateway refuses it; returns the refusal.</summary>
@@ -132,7 +138,7 @@ public sealed class LadderEndToEndTests
         throw new Xunit.Sdk.XunitException($"{sender} was never refused:\n{fg.Output}");
     }
 
-    private static async Task SendAsync(FloodgateProcess fg, string sender, string body, int recipients, string tag)
+    private static async Task SendAsync(FloodgateProcess fg, string sender, string body, int recipients, string tag, string password = Password)
     {
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse(sender));
@@ -141,7 +147,7 @@ public sealed class LadderEndToEndTests
         message.Body = new TextPart("plain") { Text = body };
         using var client = new SmtpClient();
         await client.ConnectAsync("127.0.0.1", fg.Smtp.Port, SecureSocketOptions.None);
-        await client.AuthenticateAsync(sender, Password);
+        await client.AuthenticateAsync(sender, password);
         await client.SendAsync(message, MailboxAddress.Parse(sender), Enumerable.Range(0, recipients).Select(i => MailboxAddress.Parse($"{tag}-{i}@victims.example")));
         await client.DisconnectAsync(true);
     }

@@ -25,12 +25,15 @@ public sealed class EnforcementCommandsTests : IDisposable
             Directory.Delete(_data, recursive: true);
     }
 
-    private async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    private Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) => RunWithStdinAsync("", args);
+
+    private async Task<(int ExitCode, string Output, string Error)> RunWithStdinAsync(string stdin, params string[] args)
     {
         var root = new RootCommand("floodgate");
         var cli = CliOptions.AddTo(root);
         cli.PasswordHashing = new PasswordHashOptions { MemoryKiB = 64, Iterations = 1 };
         cli.Time = _time;
+        cli.Stdin = () => new StringReader(stdin);
         foreach (var command in AccountCommands.Create(cli).Concat(EnforcementCommands.Create(cli)))
             root.Subcommands.Add(command);
         var output = new StringWriter();
@@ -96,6 +99,93 @@ public sealed class EnforcementCommandsTests : IDisposable
         Assert.Contains("<3@acme.example>", show.Output, StringComparison.Ordinal);
         Assert.Contains("Timeline", show.Output, StringComparison.Ordinal);
         Assert.Contains($"cli:{Environment.UserName}", show.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReinstatingAMailboxWithAPasswordNeedsANewOneOrAnOverride()
+    {
+        var offense = await OffenseAsync();
+        var id = offense.IncidentId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, (await RunAsync("mailbox", "set-password", "bob@acme.example", "--password", "the stolen one")).ExitCode);
+        var file = Path.Combine(_data, "report.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(EnforcementFixture.GoodReport, CliContext.JsonOptions));
+        Assert.Equal(0, (await RunAsync("incident", "report", id, "--from-file", file)).ExitCode);
+        Assert.Equal(0, (await RunAsync("incident", "accept", id)).ExitCode);
+
+        var without = await RunAsync("incident", "reinstate", id);
+        var same = await RunAsync("incident", "reinstate", id, "--new-password", "bob@acme.example=the stolen one");
+        var with = await RunAsync("incident", "reinstate", id, "--new-password", "a new passphrase");
+
+        Assert.Equal(2, without.ExitCode);
+        Assert.Contains("a new password is required for bob@acme.example", without.Error, StringComparison.Ordinal);
+        Assert.Equal(2, same.ExitCode);
+        Assert.Contains("is its old password", same.Error, StringComparison.Ordinal);
+        Assert.Equal(0, with.ExitCode);
+        Assert.Contains("1 mailbox(es) have a new password", with.Output, StringComparison.Ordinal);
+        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        var hash = await db.Mailboxes.Select(m => m.PasswordHash).SingleAsync();
+        var hasher = new PasswordHasher(new PasswordHashOptions { MemoryKiB = 64, Iterations = 1 });
+        Assert.True(hasher.Verify("a new passphrase", hash!));
+        Assert.Equal(AccountStatus.Active, await BobStatusAsync());
+    }
+
+    /// <summary>bob@ with a password, the report filed and accepted: ready for a reinstatement.</summary>
+    private async Task<string> AcceptedWithPasswordAsync()
+    {
+        var offense = await OffenseAsync();
+        var id = offense.IncidentId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, (await RunAsync("mailbox", "set-password", "bob@acme.example", "--password", "the stolen one")).ExitCode);
+        var file = Path.Combine(_data, "report.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(EnforcementFixture.GoodReport, CliContext.JsonOptions));
+        Assert.Equal(0, (await RunAsync("incident", "report", id, "--from-file", file)).ExitCode);
+        Assert.Equal(0, (await RunAsync("incident", "accept", id)).ExitCode);
+        return id;
+    }
+
+    private async Task<string> BobHashAsync()
+    {
+        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        return (await db.Mailboxes.Select(m => m.PasswordHash).SingleAsync())!;
+    }
+
+    [Fact]
+    public async Task TheNewPasswordsCanComeFromStandardInputSoTheyAreNotInTheProcessList()
+    {
+        var id = await AcceptedWithPasswordAsync();
+
+        var empty = await RunWithStdinAsync("", "incident", "reinstate", id, "--new-password-stdin");
+        var stranger = await RunWithStdinAsync("carol@acme.example=a new passphrase\n", "incident", "reinstate", id, "--new-password-stdin");
+        var given = await RunWithStdinAsync("bob@acme.example=a new passphrase\n", "incident", "reinstate", id, "--new-password-stdin");
+
+        Assert.Equal(2, empty.ExitCode);
+        Assert.Contains("standard input is empty", empty.Error, StringComparison.Ordinal);
+        Assert.Equal(2, stranger.ExitCode);
+        Assert.Contains("carol@acme.example is not a mailbox the offense named (bob@acme.example)", stranger.Error, StringComparison.Ordinal);
+        Assert.Equal(0, given.ExitCode);
+        var hasher = new PasswordHasher(new PasswordHashOptions { MemoryKiB = 64, Iterations = 1 });
+        Assert.True(hasher.Verify("a new passphrase", await BobHashAsync()));
+        Assert.Equal(AccountStatus.Active, await BobStatusAsync());
+    }
+
+    [Fact]
+    public async Task AnOverrideKeepsThePasswordAndIsAuditedWithItsReason()
+    {
+        var id = await AcceptedWithPasswordAsync();
+        var before = await BobHashAsync();
+
+        var both = await RunAsync("incident", "reinstate", id, "--new-password", "a new passphrase", "--override", "why not");
+        var overridden = await RunAsync("incident", "reinstate", id, "--override", "the client's own directory reset it; verified by phone");
+
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("not both", both.Error, StringComparison.Ordinal);
+        Assert.Equal(0, overridden.ExitCode);
+        Assert.Equal(before, await BobHashAsync());
+        Assert.Equal(AccountStatus.Active, await BobStatusAsync());
+        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        var audit = await db.AuditEntries.SingleAsync(a => a.Action == "incident.reinstate-override");
+        Assert.Contains("verified by phone", audit.Details, StringComparison.Ordinal);
+        Assert.Contains("bob@acme.example", audit.Details, StringComparison.Ordinal);
+        Assert.Equal($"cli:{Environment.UserName}", audit.Actor);
     }
 
     [Fact]

@@ -164,14 +164,18 @@ public sealed partial class ConsoleFormsTests
         Assert.Contains("handler=Accept", before, StringComparison.Ordinal);
         Assert.DoesNotContain("handler=Reinstate", before, StringComparison.Ordinal);
 
-        await session.PostFormAsync(page, page + "?handler=Accept", new Dictionary<string, string> { ["Note"] = "thorough" });
+        var acceptedAnswer = await session.PostFormAsync(page, page + "?handler=Accept", new Dictionary<string, string> { ["Note"] = "thorough" });
+        Assert.True(acceptedAnswer.StatusCode == System.Net.HttpStatusCode.Redirect, await acceptedAnswer.Content.ReadAsStringAsync());
+        var flash = await session.Http.GetStringAsync(acceptedAnswer.Headers.Location!.OriginalString);
+        Assert.DoesNotContain("Not done", flash, StringComparison.Ordinal);
         Assert.Equal(IncidentState.ReportAccepted, (await store.GetIncidentAsync(w.Incident)).Incident.State);
         Assert.Contains("handler=Reinstate", await session.Http.GetStringAsync(page), StringComparison.Ordinal);
         var neither = await session.PostFormAsync(page, page + "?handler=Reinstate", new Dictionary<string, string>());
-        Assert.Contains("Not done: Give the mailbox a new password", await session.Http.GetStringAsync(neither.Headers.Location!.OriginalString), StringComparison.Ordinal);
+        Assert.Contains("a new password is required for bob@markup.example", await session.Http.GetStringAsync(neither.Headers.Location!.OriginalString), StringComparison.Ordinal);
         Assert.Equal(IncidentState.ReportAccepted, (await store.GetIncidentAsync(w.Incident)).Incident.State);
 
-        await session.PostFormAsync(page, page + "?handler=Reinstate", new Dictionary<string, string> { ["NewPassword"] = "a brand new long password" });
+        Assert.Contains($"name=\"NewPasswords[{w.Offender}]\"", await session.Http.GetStringAsync(page), StringComparison.Ordinal);
+        await session.PostFormAsync(page, page + "?handler=Reinstate", new Dictionary<string, string> { [$"NewPasswords[{w.Offender}]"] = "a brand new long password" });
 
         Assert.Equal(IncidentState.Reinstated, (await store.GetIncidentAsync(w.Incident)).Incident.State);
         var offender = await serve.Get<AccountStore>().GetMailboxAsync(w.Offender);
@@ -179,6 +183,28 @@ public sealed partial class ConsoleFormsTests
         Assert.True(serve.Get<PasswordHasher>().Verify("a brand new long password", offender.PasswordHash!));
         Assert.True(serve.Get<AccountDirectory>().TryGetMailbox(w.Offender, out var live));
         Assert.True(live.Status.IsActive);
+    }
+
+    [Fact]
+    public async Task AnOverrideReinstatesWithTheOldPasswordAndTheAuditKeepsItsReason()
+    {
+        await using var serve = await TestServe.StartAsync();
+        var w = await ConsoleWorld.SeedAsync(serve);
+        var store = serve.Get<EnforcementStore>();
+        await store.SubmitReportAsync(w.Incident, Report(), "client-admin:ann");
+        await store.AcceptReportAsync(w.Incident, "ok", "operator:dana");
+        var oldHash = (await serve.Get<AccountStore>().GetMailboxAsync(w.Offender)).PasswordHash;
+        using var session = await BrowserSession.SignedInAsync(serve, WebRole.AbuseDesk, login: "dana");
+        var page = $"/Incidents/{w.Incident}";
+
+        await session.PostFormAsync(page, page + "?handler=Reinstate", new Dictionary<string, string> { ["OverrideReason"] = "the client rotated it in its own directory, ticket 77" });
+
+        Assert.Equal(IncidentState.Reinstated, (await store.GetIncidentAsync(w.Incident)).Incident.State);
+        Assert.Equal(oldHash, (await serve.Get<AccountStore>().GetMailboxAsync(w.Offender)).PasswordHash);
+        var audit = await serve.Get<AuditLog>().QueryAsync(limit: 200);
+        var entry = Assert.Single(audit, e => e.Action == "incident.reinstate-override");
+        Assert.Equal("operator:dana", entry.Actor);
+        Assert.Contains("ticket 77", entry.Details, StringComparison.Ordinal);
     }
 
     [Fact]

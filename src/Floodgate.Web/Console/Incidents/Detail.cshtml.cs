@@ -11,7 +11,7 @@ namespace Floodgate.Web.Console.Incidents;
 /// One incident: its timeline, the offense's evidence, the calls, the client's three-part report, and
 /// the actions its state allows (return, accept, reinstate, close) for policy Enforce.
 /// </summary>
-public sealed class DetailModel(EnforcementStore store, AccountStore accounts, IDirectoryRefresher refresher, TimeProvider time) : ConsolePage
+public sealed class DetailModel(EnforcementStore store, IDirectoryRefresher refresher, TimeProvider time) : ConsolePage
 {
     public DateTimeOffset Now { get; private set; }
 
@@ -22,8 +22,13 @@ public sealed class DetailModel(EnforcementStore store, AccountStore accounts, I
     [BindProperty]
     public string? Note { get; set; }
 
-    [BindProperty]
-    public string? NewPassword { get; set; }
+    /// <summary>By mailbox id: a new password for each mailbox the offense named.</summary>
+    // Named: without it the binder falls back to the whole form for a dictionary (Note=... is no mailbox id).
+    [BindProperty(Name = "NewPasswords")]
+    public Dictionary<int, string>? NewPasswords { get; set; }
+
+    /// <summary>The mailboxes the offense named, each with whether it has a password to replace.</summary>
+    public IReadOnlyList<NamedMailbox> Named { get; private set; } = [];
 
     [BindProperty]
     public string? OverrideReason { get; set; }
@@ -37,6 +42,7 @@ public sealed class DetailModel(EnforcementStore store, AccountStore accounts, I
         try
         {
             Detail = await store.GetIncidentAsync(id, cancellationToken);
+            Named = await store.ListNamedMailboxesAsync(id, cancellationToken);
             Now = time.GetUtcNow();
         }
         catch (EnforcementException ex) when (ex.Error == EnforcementError.NotFound)
@@ -65,27 +71,15 @@ public sealed class DetailModel(EnforcementStore store, AccountStore accounts, I
     /// </summary>
     public Task<IActionResult> OnPostReinstateAsync(long id, CancellationToken cancellationToken)
     {
-        var password = string.IsNullOrEmpty(NewPassword) ? null : NewPassword;
+        var passwords = NewPasswords?.Where(p => !string.IsNullOrEmpty(p.Value)).ToDictionary(p => p.Key, p => p.Value);
         var overrideReason = string.IsNullOrWhiteSpace(OverrideReason) ? null : OverrideReason.Trim();
         return ChangeAsync(AccessPolicies.Enforce, async () =>
         {
-            if ((password is null) == (overrideReason is null))
-                throw new EnforcementException(EnforcementError.Invalid,
-                    "Give the mailbox a new password (NewPassword), or reinstate without one by giving the reason for the override (OverrideReason); not both.");
-            var detail = await store.GetIncidentAsync(id, cancellationToken);
-            if (!IncidentTransitions.TryApply(detail.Incident.State, IncidentAction.Reinstate, detail.Incident.Step, out _, out var error))
-                throw new EnforcementException(EnforcementError.Conflict, $"Incident {id}: {error}.");
-
-            // MERGE: the enforcement API branch makes EnforcementStore.ReinstateAsync take the new password
-            // or an override with its reason (POST /api/v1/incidents/{id}/reinstate with {"newPassword": ...}
-            // or {"override": {"reason": ...}}), setting the password, revoking cached logins and auditing
-            // the override in the same transaction. Switch this call to that signature, passing
-            // `password` and `overrideReason`, and delete the interim SetPasswordAsync below.
-            if (password is not null)
-                await accounts.SetPasswordAsync(detail.Offense.MailboxId, password, Caller.Actor, cancellationToken);
-            await store.ReinstateAsync(id, Caller.Actor, cancellationToken);
+            // The store checks the rest in one transaction: each named mailbox with a password gets a new one
+            // (never logged), cached logins and open SMTP sessions are revoked, an override is audited with its reason.
+            await store.ReinstateAsync(id, new Reinstatement(passwords is { Count: > 0 } ? passwords : null, overrideReason), Caller.Actor, cancellationToken);
             await refresher.RefreshAsync(cancellationToken);
-        }, password is not null ? "Reinstated with a new password." : $"Reinstated without a new password: {overrideReason}", Back(id));
+        }, overrideReason is null ? "Reinstated with new passwords." : $"Reinstated without new passwords: {overrideReason}", Back(id));
     }
 
     private static string Back(long id) => "/Incidents/" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
