@@ -13,7 +13,9 @@ internal static partial class Program
     [
         "/", "/Clients", "/Clients/{client}", "/Domains/{domain}", "/Mailboxes/{mailbox}", "/Calls", "/Incidents",
         "/Incidents/{incident}", "/Transactions", "/Transactions?mailbox={mailbox}", "/Audit", "/Plans",
-        "/api/v1/transactions?limit=50", "/api/v1/mailboxes?limit=50", "/api/v1/incidents?limit=50",
+        "/Notifications", "/Counters/mailbox/{mailbox}",
+        "/api/v1/transactions?limit=50", "/api/v1/mailboxes?limit=50", "/api/v1/incidents?limit=50", "/api/v1/offenses?limit=50",
+        "/api/v1/mailboxes/{mailbox}/counters",
     ];
 
     private static readonly string[] DefaultPortalPages = ["/Portal", "/Portal/Incidents/{clientIncident}"];
@@ -23,7 +25,7 @@ internal static partial class Program
         var web = new Uri(o["web"]);
         var requests = Number(o, "requests", 200);
         var concurrency = Number(o, "concurrency", 4);
-        var warmup = Number(o, "warmup", 20);
+        var warmup = Number(o, "warmup", 100);
         var pages = o.TryGetValue("pages", out var p) ? p.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : DefaultPages;
         var factory = FloodgateDb.CreateFactory(FloodgateDb.SqliteConnectionString(o["data"]));
         Ids ids;

@@ -121,7 +121,7 @@ internal static class EnforcementPaging
         {
             if (!long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id < 1)
             {
-                problem = ApiGroup.Invalid("cursor", "cursor must be the nextCursor of the page before (a positive number).");
+                problem = ApiGroup.Invalid("cursor", "cursor must be the next of the page before (a positive number).");
                 return false;
             }
 
@@ -132,9 +132,9 @@ internal static class EnforcementPaging
     }
 
     /// <summary>The store was asked for one more than the page: its presence says there is a next page.</summary>
-    public static (List<T> Items, string? Next) Page<T>(IReadOnlyList<T> rows, int take, Func<T, long> id)
+    public static (List<T> Items, long? Next) Page<T>(IReadOnlyList<T> rows, int take, Func<T, long> id)
     {
         var items = rows.Take(take).ToList();
-        return (items, rows.Count > take ? id(items[^1]).ToString(CultureInfo.InvariantCulture) : null);
+        return (items, rows.Count > take ? id(items[^1]) : null);
     }
 }

@@ -20,8 +20,8 @@ public sealed record IncidentListItem(
     DateTimeOffset? ClosedAt,
     bool? ContactOverdue);
 
-/// <param name="NextCursor">Give it as <c>cursor</c> for the next page; null on the last page.</param>
-public sealed record IncidentList(IReadOnlyList<IncidentListItem> Items, string? NextCursor);
+/// <param name="Next">Give it as <c>cursor</c> for the next page; null on the last page (as every list of the API).</param>
+public sealed record IncidentList(IReadOnlyList<IncidentListItem> Items, long? Next);
 
 public sealed record ReportView(string Mechanism, string StepsTaken, string ClientPolicy, DateTimeOffset SubmittedAt, string? SubmittedBy);
 

@@ -50,13 +50,13 @@ public static class NotificationsApi
     private static Ok<IReadOnlyList<NotificationType>> ListTypes() => TypedResults.Ok(NotificationTypes.All);
 
     private static async Task<Results<Ok<Page<EventView>>, ValidationProblem>> ListEventsAsync(
-        NotificationStore store, string? type, int? clientId, long? before, int? limit, CancellationToken cancellationToken)
+        NotificationStore store, string? type, int? clientId, long? cursor, int? limit, CancellationToken cancellationToken)
     {
         if (CheckPaging(limit) is { } badLimit)
             return badLimit;
         if (CheckType(type) is { } badType)
             return badType;
-        return TypedResults.Ok(await store.ListEventsAsync(new EventQuery(type, clientId, before, limit ?? 50), cancellationToken));
+        return TypedResults.Ok(await store.ListEventsAsync(new EventQuery(type, clientId, cursor, limit ?? 50), cancellationToken));
     }
 
     private static async Task<Ok<EventDetail>> GetEventAsync(NotificationStore store, Guid eventId, CancellationToken cancellationToken) =>
@@ -65,7 +65,7 @@ public static class NotificationsApi
     /// <param name="state">Pending, Delivered or Failed.</param>
     /// <param name="channel">Email or Webhook.</param>
     private static async Task<Results<Ok<Page<DeliveryView>>, ValidationProblem>> ListDeliveriesAsync(
-        NotificationStore store, string? state, string? type, int? clientId, string? channel, int? endpointId, long? before, int? limit,
+        NotificationStore store, string? state, string? type, int? clientId, string? channel, int? endpointId, long? cursor, int? limit,
         CancellationToken cancellationToken)
     {
         if (CheckPaging(limit) is { } badLimit)
@@ -78,7 +78,7 @@ public static class NotificationsApi
             return ApiGroup.Invalid("state", $"'{state}' is not one of {string.Join(", ", Enum.GetNames<DeliveryState>())}");
         if (!TryParse<DeliveryChannel>(channel, out var c))
             return ApiGroup.Invalid("channel", $"'{channel}' is not one of {string.Join(", ", Enum.GetNames<DeliveryChannel>())}");
-        return TypedResults.Ok(await store.ListDeliveriesAsync(new DeliveryQuery(s, type, clientId, c, endpointId, before, limit ?? 50), cancellationToken));
+        return TypedResults.Ok(await store.ListDeliveriesAsync(new DeliveryQuery(s, type, clientId, c, endpointId, cursor, limit ?? 50), cancellationToken));
     }
 
     private static bool TryParse<T>(string? text, out T? value) where T : struct, Enum
@@ -126,11 +126,11 @@ public static class NotificationsApi
         TypedResults.Ok(await store.RotateSecretAsync(id, caller.Actor, cancellationToken));
 
     private static async Task<Results<Ok<Page<AttemptView>>, ValidationProblem>> ListAttemptsAsync(
-        NotificationStore store, int id, long? before, int? limit, CancellationToken cancellationToken)
+        NotificationStore store, int id, long? cursor, int? limit, CancellationToken cancellationToken)
     {
         if (CheckPaging(limit) is { } badLimit)
             return badLimit;
-        return TypedResults.Ok(await store.ListEndpointAttemptsAsync(id, before, limit ?? 50, cancellationToken));
+        return TypedResults.Ok(await store.ListEndpointAttemptsAsync(id, cursor, limit ?? 50, cancellationToken));
     }
 
     private static async Task<Ok<IReadOnlyList<EmailTemplate>>> ListTemplatesAsync(NotificationStore store, CancellationToken cancellationToken) =>

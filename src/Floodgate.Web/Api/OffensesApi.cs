@@ -22,8 +22,8 @@ public sealed record OffenseListItem(
     double? Score,
     long? IncidentId);
 
-/// <param name="NextCursor">Give it as <c>cursor</c> for the next page; null on the last page.</param>
-public sealed record OffenseList(IReadOnlyList<OffenseListItem> Items, string? NextCursor);
+/// <param name="Next">Give it as <c>cursor</c> for the next page; null on the last page (as every list of the API).</param>
+public sealed record OffenseList(IReadOnlyList<OffenseListItem> Items, long? Next);
 
 /// <summary>
 /// Offenses and their evidence: what the detector (or an operator) found. Read-only; a client

@@ -29,8 +29,8 @@ public sealed record SuspensionItem(
     long? OffenseId,
     long? IncidentId);
 
-/// <param name="NextCursor">Give it as <c>cursor</c> for the next page; null on the last page.</param>
-public sealed record SuspensionList(IReadOnlyList<SuspensionItem> Items, string? NextCursor);
+/// <param name="Next">Give it as <c>cursor</c> for the next page; null on the last page (as every list of the API).</param>
+public sealed record SuspensionList(IReadOnlyList<SuspensionItem> Items, long? Next);
 
 /// <summary>Suspend or lift by hand: the target and why (the reason of a suspension is shown to the sender).</summary>
 public sealed record SuspensionRequest(AccountScope? Scope, int? TargetId, string? Reason);

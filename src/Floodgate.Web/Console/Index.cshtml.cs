@@ -65,9 +65,10 @@ public sealed class IndexModel(TrafficStatistics statistics, EnforcementQueries 
         RecipientsByHour = TrafficCharts.ByOutcome("Recipients per hour, last 24 hours (UTC)", hours, recipients: true, daily: false);
         MessagesByDay = TrafficCharts.ByOutcome("Messages per day, last 7 days (UTC)", days, recipients: false, daily: true);
         RecipientsByDay = TrafficCharts.ByOutcome("Recipients per day, last 7 days (UTC)", days, recipients: true, daily: true);
-        TopLastHour = Top(SenderRanking.RecipientsLastHour);
-        TopLastDay = Top(SenderRanking.RecipientsLastDay);
-        Held = Top(SenderRanking.HeldLastDay);
+        var top = statistics.TopSenders(Senders, [SenderRanking.RecipientsLastHour, SenderRanking.RecipientsLastDay, SenderRanking.HeldLastDay]);
+        TopLastHour = WithMailboxes(top[0]);
+        TopLastDay = WithMailboxes(top[1]);
+        Held = WithMailboxes(top[2]);
 
         (Suspensions, SuspensionCount) = await enforcement.ActiveSuspensionsAsync(15, cancellationToken);
         Calls = await enforcement.OpenCallsAsync(10, cancellationToken);
@@ -76,6 +77,6 @@ public sealed class IndexModel(TrafficStatistics statistics, EnforcementQueries 
         return Page();
     }
 
-    private List<TopSender> Top(SenderRanking ranking) =>
-        statistics.TopSenders(Senders, ranking).Select(t => new TopSender(t, directory.TryGetMailbox(t.MailboxId, out var m) ? m : null)).ToList();
+    private List<TopSender> WithMailboxes(IReadOnlyList<SenderTotals> senders) =>
+        senders.Select(t => new TopSender(t, directory.TryGetMailbox(t.MailboxId, out var m) ? m : null)).ToList();
 }

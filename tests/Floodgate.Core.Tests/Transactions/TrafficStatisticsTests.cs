@@ -111,6 +111,31 @@ public sealed class TrafficStatisticsTests
     }
 
     [Fact]
+    public void TheTopOfManySendersIsTheHighestCountsWithTiesByMailboxIdInOnePassForEveryRanking()
+    {
+        var (_, stats) = Start();
+        var random = new Random(12);
+        var sent = new Dictionary<int, (int Day, int Held)>();
+        for (var i = 0; i < 3_000; i++)
+        {
+            var mailbox = random.Next(1, 500);
+            var recipients = random.Next(1, 6); // many ties
+            var held = random.Next(10) == 0;
+            stats.Record(Now.AddMinutes(-random.Next(0, 600)), mailbox, mailbox / 10, 1, held ? Outcome.Held : Outcome.Accepted, recipients);
+            var (day, h) = sent.GetValueOrDefault(mailbox);
+            sent[mailbox] = (day + recipients, h + (held ? 1 : 0));
+        }
+
+        var top = stats.TopSenders(10, [SenderRanking.RecipientsLastDay, SenderRanking.HeldLastDay]);
+
+        var expectedDay = sent.OrderByDescending(p => p.Value.Day).ThenBy(p => p.Key).Take(10).Select(p => p.Key);
+        var expectedHeld = sent.Where(p => p.Value.Held > 0).OrderByDescending(p => p.Value.Held).ThenBy(p => p.Key).Take(10).Select(p => p.Key);
+        Assert.Equal(expectedDay, top[0].Select(s => s.MailboxId));
+        Assert.Equal(expectedHeld, top[1].Select(s => s.MailboxId));
+        Assert.Equal(top[0].Select(s => s.MailboxId), stats.TopSenders(10, SenderRanking.RecipientsLastDay).Select(s => s.MailboxId));
+    }
+
+    [Fact]
     public void TopSendersOfOneClientLeaveOthersOut()
     {
         var (_, stats) = Start();

@@ -184,7 +184,7 @@ public sealed class IncidentsApiTests(ServeFixture fixture) : IClassFixture<Serv
         var client = $"clientId={acme.ClientId}";
 
         var page1 = await (await http.GetAsync($"/api/v1/incidents?{client}&limit=1")).ReadAsync<IncidentList>();
-        var page2 = await (await http.GetAsync($"/api/v1/incidents?{client}&limit=1&cursor={page1.NextCursor}")).ReadAsync<IncidentList>();
+        var page2 = await (await http.GetAsync($"/api/v1/incidents?{client}&limit=1&cursor={page1.Next}")).ReadAsync<IncidentList>();
         var accepted = await (await http.GetAsync($"/api/v1/incidents?{client}&state=ReportAccepted")).ReadAsync<IncidentList>();
         var badState = await http.GetAsync("/api/v1/incidents?state=Sideways");
 

@@ -88,13 +88,13 @@ public sealed class OffensesApiTests(ServeFixture fixture) : IClassFixture<Serve
         var client = $"clientId={acme.ClientId}";
 
         var first = await (await http.GetAsync($"/api/v1/offenses?{client}&limit=1")).ReadAsync<OffenseList>();
-        var second = await (await http.GetAsync($"/api/v1/offenses?{client}&limit=1&cursor={first.NextCursor}")).ReadAsync<OffenseList>();
+        var second = await (await http.GetAsync($"/api/v1/offenses?{client}&limit=1&cursor={first.Next}")).ReadAsync<OffenseList>();
         var since = await (await http.GetAsync($"/api/v1/offenses?{client}&since={Uri.EscapeDataString(dayAgo.AddHours(1).ToString("O"))}")).ReadAsync<OffenseList>();
         var bobs = await (await http.GetAsync($"/api/v1/offenses?mailboxId={bob.Id}")).ReadAsync<OffenseList>();
 
         Assert.Equal(recent.OffenseId, Assert.Single(first.Items).Id);
         Assert.Equal(old.OffenseId, Assert.Single(second.Items).Id);
-        Assert.Null(second.NextCursor);
+        Assert.Null(second.Next);
         Assert.Equal(recent.OffenseId, Assert.Single(since.Items).Id);
         Assert.Equal(recent.OffenseId, Assert.Single(bobs.Items).Id);
     }

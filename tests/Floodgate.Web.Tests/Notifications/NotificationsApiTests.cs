@@ -215,7 +215,7 @@ public sealed class NotificationsApiTests
         using var reader = await serve.ApiClientAsync(WebRole.ReadOnly);
 
         var first = await (await reader.GetAsync("/api/v1/notifications/events?limit=2")).ReadAsync<Page<EventView>>();
-        var second = await (await reader.GetAsync($"/api/v1/notifications/events?limit=2&before={first.Next}")).ReadAsync<Page<EventView>>();
+        var second = await (await reader.GetAsync($"/api/v1/notifications/events?limit=2&cursor={first.Next}")).ReadAsync<Page<EventView>>();
         var suspended = await (await reader.GetAsync("/api/v1/notifications/events?type=mailbox.suspended")).ReadAsync<Page<EventView>>();
         var ofAcme = await (await reader.GetAsync($"/api/v1/notifications/events?clientId={acme.ClientId}")).ReadAsync<Page<EventView>>();
 
