@@ -42,7 +42,8 @@ dotnet build Floodgate.slnx -c Release --no-restore --verbosity quiet -nologo
 
 results=$(mktemp -d)
 status=0
-dotnet test Floodgate.slnx -c Release --no-build --verbosity quiet -nologo \
+# minimal: a failing test prints its message and stack (quiet would print only its name).
+dotnet test Floodgate.slnx -c Release --no-build --verbosity minimal -nologo \
   --logger "trx" --results-directory "$results" ${args[@]+"${args[@]}"} || status=$?
 
 # One plain closing line for CI: sum the TRX counters of every test project.

@@ -9,13 +9,14 @@ public sealed record ReceivedWebhook(IReadOnlyDictionary<string, string> Headers
 
 /// <summary>
 /// A ticketing system's webhook endpoint on loopback (HttpListener, a real HTTP server): answers 503
-/// to the first <see cref="FailFirst"/> requests, 200 after, and keeps every request.
+/// to the first <see cref="FailFirst"/> deliveries of each event (by its Floodgate-Event-Id), 200
+/// after, and keeps every request.
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
-    private int _requests;
+    private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
 
     public WebhookReceiver(int failFirst)
     {
@@ -66,7 +67,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
             using var body = new MemoryStream();
             await context.Request.InputStream.CopyToAsync(body);
             var headers = context.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => context.Request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
-            var status = Interlocked.Increment(ref _requests) <= FailFirst ? 503 : 200;
+            var attempt = _attempts.AddOrUpdate(headers.GetValueOrDefault("Floodgate-Event-Id") ?? "", 1, (_, n) => n + 1);
+            var status = attempt <= FailFirst ? 503 : 200;
             Requests.Enqueue(new ReceivedWebhook(headers, body.ToArray(), status));
             context.Response.StatusCode = status;
             context.Response.Close();
