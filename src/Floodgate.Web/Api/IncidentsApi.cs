@@ -1,3 +1,4 @@
+using Floodgate.Storage;
 using Floodgate.Core.Enforcement;
 using Floodgate.Storage.Enforcement;
 using Floodgate.Web.Security;
@@ -19,9 +20,6 @@ public sealed record IncidentListItem(
     DateTimeOffset OpenedAt,
     DateTimeOffset? ClosedAt,
     bool? ContactOverdue);
-
-/// <param name="Next">Give it as <c>cursor</c> for the next page; null on the last page (as every list of the API).</param>
-public sealed record IncidentList(IReadOnlyList<IncidentListItem> Items, long? Next);
 
 public sealed record ReportView(string Mechanism, string StepsTaken, string ClientPolicy, DateTimeOffset SubmittedAt, string? SubmittedBy);
 
@@ -108,7 +106,7 @@ public static class IncidentsApi
         return api;
     }
 
-    private static async Task<Results<Ok<IncidentList>, ValidationProblem>> ListAsync(
+    private static async Task<Results<Ok<Page<IncidentListItem>>, ValidationProblem>> ListAsync(
         Caller caller,
         EnforcementStore store,
         IncidentState? state,
@@ -123,13 +121,13 @@ public static class IncidentsApi
         if (state is { } st && !Enum.IsDefined(st))
             return ApiGroup.Invalid("state", "state must be Open, Contacted, ReportSubmitted, ReportReturned, ReportAccepted, Reinstated or Closed.");
         if (clientId is { } asked && !caller.CanSee(asked))
-            return TypedResults.Ok(new IncidentList([], null));
+            return TypedResults.Ok(new Page<IncidentListItem>([], null));
 
         var rows = await store.ListIncidentsAsync(
             new IncidentQuery(state, caller.ClientScope ?? clientId, open == true, take + 1, before), cancellationToken).ConfigureAwait(false);
         var (items, next) = EnforcementPaging.Page(rows, take, i => i.Id);
         var redacted = caller.Redacts();
-        return TypedResults.Ok(new IncidentList(
+        return TypedResults.Ok(new Page<IncidentListItem>(
             items.Select(i => new IncidentListItem(i.Id, i.ClientId, i.ClientName, i.MailboxAddress, i.Step, i.State, i.OpenedAt, i.ClosedAt,
                 redacted ? null : i.ContactOverdue)).ToList(),
             next));

@@ -1,3 +1,4 @@
+using Floodgate.Storage;
 using Floodgate.Core.Enforcement;
 using Floodgate.Storage.Enforcement;
 using Floodgate.Web.Security;
@@ -22,9 +23,6 @@ public sealed record OffenseListItem(
     double? Score,
     long? IncidentId);
 
-/// <param name="Next">Give it as <c>cursor</c> for the next page; null on the last page (as every list of the API).</param>
-public sealed record OffenseList(IReadOnlyList<OffenseListItem> Items, long? Next);
-
 /// <summary>
 /// Offenses and their evidence: what the detector (or an operator) found. Read-only; a client
 /// administrator sees only its client's, in the client's view (<see cref="EnforcementViews"/>).
@@ -41,7 +39,7 @@ public static class OffensesApi
         return api;
     }
 
-    private static async Task<Results<Ok<OffenseList>, ValidationProblem>> ListAsync(
+    private static async Task<Results<Ok<Page<OffenseListItem>>, ValidationProblem>> ListAsync(
         Caller caller,
         EnforcementStore store,
         int? clientId,
@@ -59,13 +57,13 @@ public static class OffensesApi
 
         // A client administrator asking for another client gets what it may see of it: nothing.
         if (clientId is { } asked && !caller.CanSee(asked))
-            return TypedResults.Ok(new OffenseList([], null));
+            return TypedResults.Ok(new Page<OffenseListItem>([], null));
 
         var rows = await store.ListOffensesAsync(
             new OffenseQuery(caller.ClientScope ?? clientId, mailboxId, since, until, before, take + 1), cancellationToken).ConfigureAwait(false);
         var (items, next) = EnforcementPaging.Page(rows, take, o => o.Id);
         var redacted = caller.Redacts();
-        return TypedResults.Ok(new OffenseList(
+        return TypedResults.Ok(new Page<OffenseListItem>(
             items.Select(o => new OffenseListItem(o.Id, o.At, o.ClientId, o.ClientName, o.MailboxId, o.MailboxAddress, o.Step, o.Source, o.Reason,
                 redacted ? null : o.Score, o.IncidentId)).ToList(),
             next));

@@ -1,3 +1,4 @@
+using Floodgate.Storage;
 using Floodgate.Core.Accounts;
 using Floodgate.Storage.Enforcement;
 using Floodgate.Web.Security;
@@ -28,9 +29,6 @@ public sealed record SuspensionItem(
     string? LiftReason,
     long? OffenseId,
     long? IncidentId);
-
-/// <param name="Next">Give it as <c>cursor</c> for the next page; null on the last page (as every list of the API).</param>
-public sealed record SuspensionList(IReadOnlyList<SuspensionItem> Items, long? Next);
 
 /// <summary>Suspend or lift by hand: the target and why (the reason of a suspension is shown to the sender).</summary>
 public sealed record SuspensionRequest(AccountScope? Scope, int? TargetId, string? Reason);
@@ -65,7 +63,7 @@ public static class SuspensionsApi
             s.StartedAt, redacted ? null : s.StartedBy, s.LiftedAt, redacted ? null : s.LiftedBy, s.LiftReason, s.OffenseId, view.IncidentId);
     }
 
-    private static async Task<Results<Ok<SuspensionList>, ValidationProblem>> ListAsync(
+    private static async Task<Results<Ok<Page<SuspensionItem>>, ValidationProblem>> ListAsync(
         Caller caller,
         EnforcementStore store,
         AccountScope? scope,
@@ -81,13 +79,13 @@ public static class SuspensionsApi
         if (scope is { } sc && !Enum.IsDefined(sc))
             return ApiGroup.Invalid("scope", "scope must be Mailbox, Domain or Client.");
         if (clientId is { } asked && !caller.CanSee(asked))
-            return TypedResults.Ok(new SuspensionList([], null));
+            return TypedResults.Ok(new Page<SuspensionItem>([], null));
 
         var rows = await store.ListSuspensionsAsync(
             new SuspensionQuery(scope, targetId, caller.ClientScope ?? clientId, active, before, take + 1), cancellationToken).ConfigureAwait(false);
         var (items, next) = EnforcementPaging.Page(rows, take, s => s.Suspension.Id);
         var redacted = caller.Redacts();
-        return TypedResults.Ok(new SuspensionList(items.Select(s => ToItem(s, redacted)).ToList(), next));
+        return TypedResults.Ok(new Page<SuspensionItem>(items.Select(s => ToItem(s, redacted)).ToList(), next));
     }
 
     private static Task<Results<Ok<SuspensionResult>, ValidationProblem>> SuspendAsync(

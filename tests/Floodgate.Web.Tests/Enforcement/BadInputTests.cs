@@ -1,3 +1,4 @@
+using Floodgate.Storage;
 using System.Net;
 using System.Text;
 using Floodgate.Core.Accounts;
@@ -111,7 +112,7 @@ public sealed class BadInputTests(ServeFixture fixture) : IClassFixture<ServeFix
 
         (await http.PostJsonAsync("/api/v1/suspensions", new SuspensionRequest(AccountScope.Mailbox, acme.MailboxId, Markup))).EnsureSuccessStatusCode();
         var response = await http.GetAsync($"/api/v1/suspensions?clientId={acme.ClientId}&active=true");
-        var list = await response.ReadAsync<SuspensionList>();
+        var list = await response.ReadAsync<Page<SuspensionItem>>();
 
         Assert.Equal(Markup, Assert.Single(list.Items).Reason);
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);

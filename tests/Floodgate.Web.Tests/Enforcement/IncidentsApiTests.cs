@@ -1,3 +1,4 @@
+using Floodgate.Storage;
 using System.Net;
 using Floodgate.Core.Enforcement;
 using Floodgate.Web.Api;
@@ -20,8 +21,8 @@ public sealed class IncidentsApiTests(ServeFixture fixture) : IClassFixture<Serv
         var theirs = await Serve.OffenseAsync(globex);
         using var http = await Serve.ClientAdministratorAsync(acme);
 
-        var all = await (await http.GetAsync("/api/v1/incidents")).ReadAsync<IncidentList>();
-        var asked = await (await http.GetAsync($"/api/v1/incidents?clientId={globex.ClientId}&open=true")).ReadAsync<IncidentList>();
+        var all = await (await http.GetAsync("/api/v1/incidents")).ReadAsync<Page<IncidentListItem>>();
+        var asked = await (await http.GetAsync($"/api/v1/incidents?clientId={globex.ClientId}&open=true")).ReadAsync<Page<IncidentListItem>>();
         var byId = await http.GetAsync($"/api/v1/incidents/{theirs.IncidentId}");
         var report = await http.PostJsonAsync($"/api/v1/incidents/{theirs.IncidentId}/report", EnforcementWorld.GoodReport);
 
@@ -147,7 +148,7 @@ public sealed class IncidentsApiTests(ServeFixture fixture) : IClassFixture<Serv
         var noNote = await (await http.PostJsonAsync(path, new NoteRequest(null))).ProblemsAsync();
         var closed = await (await http.PostJsonAsync(path, new NoteRequest("the client left"))).ReadAsync<IncidentChange>();
         var again = await http.PostJsonAsync(path, new NoteRequest("twice"));
-        var open = await (await http.GetAsync($"/api/v1/incidents?clientId={acme.ClientId}&open=true")).ReadAsync<IncidentList>();
+        var open = await (await http.GetAsync($"/api/v1/incidents?clientId={acme.ClientId}&open=true")).ReadAsync<Page<IncidentListItem>>();
 
         Assert.True(noNote.ContainsKey("note"));
         Assert.Equal(IncidentState.Closed, closed.State);
@@ -183,9 +184,9 @@ public sealed class IncidentsApiTests(ServeFixture fixture) : IClassFixture<Serv
         using var http = await Serve.OperatorAsync();
         var client = $"clientId={acme.ClientId}";
 
-        var page1 = await (await http.GetAsync($"/api/v1/incidents?{client}&limit=1")).ReadAsync<IncidentList>();
-        var page2 = await (await http.GetAsync($"/api/v1/incidents?{client}&limit=1&cursor={page1.Next}")).ReadAsync<IncidentList>();
-        var accepted = await (await http.GetAsync($"/api/v1/incidents?{client}&state=ReportAccepted")).ReadAsync<IncidentList>();
+        var page1 = await (await http.GetAsync($"/api/v1/incidents?{client}&limit=1")).ReadAsync<Page<IncidentListItem>>();
+        var page2 = await (await http.GetAsync($"/api/v1/incidents?{client}&limit=1&cursor={page1.Next}")).ReadAsync<Page<IncidentListItem>>();
+        var accepted = await (await http.GetAsync($"/api/v1/incidents?{client}&state=ReportAccepted")).ReadAsync<Page<IncidentListItem>>();
         var badState = await http.GetAsync("/api/v1/incidents?state=Sideways");
 
         Assert.Equal(second.IncidentId, Assert.Single(page1.Items).Id);

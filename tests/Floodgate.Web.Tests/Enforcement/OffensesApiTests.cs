@@ -1,3 +1,4 @@
+using Floodgate.Storage;
 using System.Net;
 using Floodgate.Web.Api;
 using Floodgate.Web.Tests.Infrastructure;
@@ -62,9 +63,9 @@ public sealed class OffensesApiTests(ServeFixture fixture) : IClassFixture<Serve
         var theirs = await Serve.OffenseAsync(globex);
         using var http = await Serve.ClientAdministratorAsync(acme);
 
-        var all = await (await http.GetAsync("/api/v1/offenses")).ReadAsync<OffenseList>();
-        var asked = await (await http.GetAsync($"/api/v1/offenses?clientId={globex.ClientId}")).ReadAsync<OffenseList>();
-        var byMailbox = await (await http.GetAsync($"/api/v1/offenses?mailboxId={globex.MailboxId}")).ReadAsync<OffenseList>();
+        var all = await (await http.GetAsync("/api/v1/offenses")).ReadAsync<Page<OffenseListItem>>();
+        var asked = await (await http.GetAsync($"/api/v1/offenses?clientId={globex.ClientId}")).ReadAsync<Page<OffenseListItem>>();
+        var byMailbox = await (await http.GetAsync($"/api/v1/offenses?mailboxId={globex.MailboxId}")).ReadAsync<Page<OffenseListItem>>();
         var byId = await http.GetAsync($"/api/v1/offenses/{theirs.OffenseId}");
         var unknown = await http.GetAsync("/api/v1/offenses/999999");
 
@@ -87,10 +88,10 @@ public sealed class OffensesApiTests(ServeFixture fixture) : IClassFixture<Serve
         using var http = await Serve.OperatorAsync();
         var client = $"clientId={acme.ClientId}";
 
-        var first = await (await http.GetAsync($"/api/v1/offenses?{client}&limit=1")).ReadAsync<OffenseList>();
-        var second = await (await http.GetAsync($"/api/v1/offenses?{client}&limit=1&cursor={first.Next}")).ReadAsync<OffenseList>();
-        var since = await (await http.GetAsync($"/api/v1/offenses?{client}&since={Uri.EscapeDataString(dayAgo.AddHours(1).ToString("O"))}")).ReadAsync<OffenseList>();
-        var bobs = await (await http.GetAsync($"/api/v1/offenses?mailboxId={bob.Id}")).ReadAsync<OffenseList>();
+        var first = await (await http.GetAsync($"/api/v1/offenses?{client}&limit=1")).ReadAsync<Page<OffenseListItem>>();
+        var second = await (await http.GetAsync($"/api/v1/offenses?{client}&limit=1&cursor={first.Next}")).ReadAsync<Page<OffenseListItem>>();
+        var since = await (await http.GetAsync($"/api/v1/offenses?{client}&since={Uri.EscapeDataString(dayAgo.AddHours(1).ToString("O"))}")).ReadAsync<Page<OffenseListItem>>();
+        var bobs = await (await http.GetAsync($"/api/v1/offenses?mailboxId={bob.Id}")).ReadAsync<Page<OffenseListItem>>();
 
         Assert.Equal(recent.OffenseId, Assert.Single(first.Items).Id);
         Assert.Equal(old.OffenseId, Assert.Single(second.Items).Id);

@@ -1,3 +1,4 @@
+using Floodgate.Storage;
 using System.Net;
 using Floodgate.Core.Accounts;
 using Floodgate.Storage.Access;
@@ -110,10 +111,10 @@ public sealed class SuspensionsApiTests(ServeFixture fixture) : IClassFixture<Se
         using var http = await Serve.ClientAdministratorAsync(acme);
         using var operatorHttp = await Serve.OperatorAsync();
 
-        var all = await (await http.GetAsync("/api/v1/suspensions")).ReadAsync<SuspensionList>();
-        var asked = await (await http.GetAsync($"/api/v1/suspensions?clientId={globex.ClientId}")).ReadAsync<SuspensionList>();
-        var byTarget = await (await http.GetAsync($"/api/v1/suspensions?scope=Mailbox&targetId={globex.MailboxId}")).ReadAsync<SuspensionList>();
-        var theirs = await (await operatorHttp.GetAsync($"/api/v1/suspensions?clientId={globex.ClientId}&active=true")).ReadAsync<SuspensionList>();
+        var all = await (await http.GetAsync("/api/v1/suspensions")).ReadAsync<Page<SuspensionItem>>();
+        var asked = await (await http.GetAsync($"/api/v1/suspensions?clientId={globex.ClientId}")).ReadAsync<Page<SuspensionItem>>();
+        var byTarget = await (await http.GetAsync($"/api/v1/suspensions?scope=Mailbox&targetId={globex.MailboxId}")).ReadAsync<Page<SuspensionItem>>();
+        var theirs = await (await operatorHttp.GetAsync($"/api/v1/suspensions?clientId={globex.ClientId}&active=true")).ReadAsync<Page<SuspensionItem>>();
 
         var item = Assert.Single(all.Items);
         Assert.Equal((ours.SuspensionId, acme.ClientId, ours.IncidentId), (item.Id, item.ClientId, item.IncidentId));
