@@ -107,6 +107,33 @@ public sealed class AccountCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task MailboxSyncShowsItsPlanOnADryRunThenAppliesItOnce()
+    {
+        await AddAcmeAsync();
+        await RunAsync("mailbox", "add", "gone@acme.example");
+        const string hash = "{BLF-CRYPT}$2y$05$wb1svd1cNLl6rHbcoEf1i.7PnGwuevgIWo0QVI4JmM5BCPPfCaaIa";
+        var passwd = Path.Combine(_data, "users.passwd");
+        await File.WriteAllTextAsync(passwd, $"new@acme.example:{hash}::::::\n");
+
+        var dry = await RunAsync("mailbox", "sync", passwd, "--dry-run");
+        var listAfterDry = await RunAsync("mailbox", "list");
+        var first = await RunAsync("mailbox", "sync", passwd);
+        var second = await RunAsync("mailbox", "sync", passwd);
+        var bad = await RunWithStdinAsync($"address,password_hash\nother@acme.example,{hash}\nbroken,{hash}\n", "mailbox", "sync", "-");
+
+        Assert.Equal(0, dry.ExitCode);
+        Assert.Contains("add     new@acme.example (line 1)", dry.Output, StringComparison.Ordinal);
+        Assert.Contains("disable gone@acme.example", dry.Output, StringComparison.Ordinal);
+        Assert.Contains("Would change: 1 added, 0 updated, 0 enabled, 1 disabled, 0 unchanged (acme.example).", dry.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("new@acme.example", listAfterDry.Output, StringComparison.Ordinal);
+        Assert.Contains("Changed: 1 added, 0 updated, 0 enabled, 1 disabled, 0 unchanged", first.Output, StringComparison.Ordinal);
+        Assert.Contains("Changed: 0 added, 0 updated, 0 enabled, 0 disabled, 1 unchanged", second.Output, StringComparison.Ordinal);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("line 3: \"broken\" is not an e-mail address", bad.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("other@acme.example", (await RunAsync("mailbox", "list")).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SuspendedMailboxShowsItsReason()
     {
         await AddAcmeAsync();

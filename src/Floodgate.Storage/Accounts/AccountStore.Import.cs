@@ -13,67 +13,33 @@ public sealed partial class AccountStore
     private const int MaxReportedErrors = 100;
 
     /// <summary>
-    /// Adds mailboxes from CSV with a header row naming the columns <c>address,password[,display_name]</c>
-    /// (any order). All or nothing: any bad line and nothing is added; the exception's
-    /// <see cref="AccountException.Details"/> lists every bad line as "line N: ...".
+    /// Adds mailboxes from CSV with a header row naming the columns <c>address</c>, <c>password</c>
+    /// or <c>password_hash</c>, and optionally <c>display_name</c> (any order), or from a Dovecot
+    /// passwd-file (<see cref="MailboxFile"/>). All or nothing: any bad line and nothing is added; the
+    /// exception's <see cref="AccountException.Details"/> lists every bad line as "line N: ...".
     /// </summary>
-    public async Task<MailboxImportResult> ImportMailboxesAsync(TextReader csv, string actor, CancellationToken cancellationToken = default)
+    public async Task<MailboxImportResult> ImportMailboxesAsync(TextReader file, string actor, CancellationToken cancellationToken = default) =>
+        await ImportMailboxesAsync(file, MailboxFileFormat.Csv, allowWeakHashes: false, actor, cancellationToken);
+
+    public async Task<MailboxImportResult> ImportMailboxesAsync(TextReader file, MailboxFileFormat format, bool allowWeakHashes, string actor, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(csv);
+        ArgumentNullException.ThrowIfNull(file);
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
-        if (!CsvReader.TryReadAll(csv, out var records, out var csvError))
-            throw Invalid([csvError!]);
-        if (records.Count == 0)
-            throw new AccountException(AccountError.Invalid, "The CSV is empty; expected a header row address,password[,display_name].");
+        var text = await MailboxFile.ReadAllAsync(file, cancellationToken);
+        MailboxFile.TryRead(text, format, allowWeakHashes, out var lines, out var errors);
+        if (lines.Count == 0 && errors.Count == 0)
+            throw new AccountException(AccountError.Invalid, "The file has a header row but no mailboxes.");
+        return await ImportMailboxesAsync(lines, errors, actor, cancellationToken);
+    }
 
-        var header = records[0].Fields.Select(f => f.Trim().ToLowerInvariant()).ToList();
-        int addressColumn = header.IndexOf("address"), passwordColumn = header.IndexOf("password"), nameColumn = header.IndexOf("display_name");
-        if (addressColumn < 0 || passwordColumn < 0 || header.Any(h => h is not ("address" or "password" or "display_name")) || header.Distinct().Count() != header.Count)
-            throw Invalid([$"line {records[0].Line}: expected the header row address,password[,display_name], got \"{string.Join(",", records[0].Fields)}\""]);
-
-        var errors = new List<string>();
-        var rows = new List<(int Line, string Address, string DomainName, string Password, string? DisplayName)>();
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var record in records.Skip(1))
-        {
-            var line = record.Line;
-            if (record.Fields.Count != header.Count)
-            {
-                errors.Add($"line {line}: expected {header.Count} fields, found {record.Fields.Count}");
-                continue;
-            }
-
-            if (!AccountValidation.TryNormalizeAddress(record.Fields[addressColumn], out var address, out var domainName, out var error))
-            {
-                errors.Add($"line {line}: {error}");
-                continue;
-            }
-
-            if (seen.TryGetValue(address, out var firstLine))
-            {
-                errors.Add($"line {line}: {address} is already on line {firstLine}");
-                continue;
-            }
-
-            seen[address] = line;
-            var password = record.Fields[passwordColumn];
-            if (!AccountValidation.TryPassword(password, out error))
-            {
-                errors.Add($"line {line}: {address}: {error}");
-                continue;
-            }
-
-            string? displayName = null;
-            if (nameColumn >= 0 && !string.IsNullOrWhiteSpace(record.Fields[nameColumn])
-                && !AccountValidation.TryName(record.Fields[nameColumn], "display name", out displayName, out error))
-            {
-                errors.Add($"line {line}: {address}: {error}");
-                continue;
-            }
-
-            rows.Add((line, address, domainName, password, displayName));
-        }
-
+    /// <summary>
+    /// Adds the mailboxes <paramref name="lines"/> state; none may exist yet. All or nothing: the file's
+    /// own <paramref name="errors"/> are reported together with what the database refuses (unknown
+    /// domains, addresses that exist), so one run names every bad line.
+    /// </summary>
+    private async Task<MailboxImportResult> ImportMailboxesAsync(IReadOnlyList<MailboxLine> lines, List<string> errors, string actor, CancellationToken cancellationToken)
+    {
+        var rows = lines;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var domainNames = rows.Select(r => r.DomainName).Distinct().ToList();
         var domains = await db.Domains.Where(d => domainNames.Contains(d.Name)).ToDictionaryAsync(d => d.Name, d => d.Id, cancellationToken);
@@ -90,12 +56,11 @@ public sealed partial class AccountStore
         if (errors.Count > 0)
             throw Invalid(errors.OrderBy(LineOf).ToList());
         if (rows.Count == 0)
-            throw new AccountException(AccountError.Invalid, "The CSV has a header row but no mailboxes.");
+            throw new AccountException(AccountError.Invalid, "The file has a header row but no mailboxes.");
 
-        // Argon2id is deliberately slow (tens of ms each): hash on every core.
-        var hashes = new string[rows.Count];
-        // One hash per core at a time: each holds 19 MiB while it runs, and more threads would only add memory.
-        Parallel.For(0, rows.Count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i => hashes[i] = hasher.Hash(rows[i].Password));
+        // The KDF runs on every core, one hash per core at a time: each holds its memory cost while it runs, and more
+        // threads would only add memory, so plaintext passwords go at the machine's hashing rate in bounded memory.
+        var hashes = HashAll(rows, Enumerable.Range(0, rows.Count).ToList(), cancellationToken);
 
         var now = time.GetUtcNow();
         var mailboxes = rows.Select((r, i) => new Mailbox
@@ -120,7 +85,7 @@ public sealed partial class AccountStore
                 Action = "mailbox.import",
                 TargetKind = "mailbox",
                 TargetId = m.Id,
-                Details = System.Text.Json.JsonSerializer.Serialize(new { address = m.Address, displayName = m.DisplayName, password = true }, DetailsJson),
+                Details = System.Text.Json.JsonSerializer.Serialize(new { address = m.Address, displayName = m.DisplayName, password = m.PasswordHash is not null, scheme = PasswordSchemes.Of(m.PasswordHash)?.Name }, DetailsJson),
             }));
             await db.SaveChangesAsync(cancellationToken);
             await BumpVersionAsync(db, cancellationToken);
@@ -134,14 +99,14 @@ public sealed partial class AccountStore
         return new MailboxImportResult(mailboxes.Count, addresses);
     }
 
-    private static AccountException Invalid(List<string> errors)
+    private static AccountException Invalid(List<string> errors, string nothing = "Nothing was imported")
     {
         var shown = errors.Count > MaxReportedErrors
             ? [.. errors.Take(MaxReportedErrors), $"... and {errors.Count - MaxReportedErrors} more"]
             : errors;
         return new AccountException(
             AccountError.Invalid,
-            $"Nothing was imported: {errors.Count} bad line{(errors.Count == 1 ? "" : "s")}.",
+            $"{nothing}: {errors.Count} bad line{(errors.Count == 1 ? "" : "s")}.",
             shown);
     }
 

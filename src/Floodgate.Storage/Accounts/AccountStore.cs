@@ -8,8 +8,13 @@ namespace Floodgate.Storage.Accounts;
 /// <summary>A client to add. The plan is the default plan unless named.</summary>
 public sealed record NewClient(string Name, string ContactName, string ContactPhone, string ContactEmail, string? PlanName = null);
 
-/// <summary>A mailbox to add. Without a password it exists but cannot log in.</summary>
-public sealed record NewMailbox(string Address, string? Password = null, string? DisplayName = null);
+/// <summary>
+/// A mailbox to add. Without a password it exists but cannot log in through Floodgate's own store.
+/// <paramref name="PasswordHash"/> instead of a password: a hash from the provider's systems, in
+/// Dovecot's <c>{SCHEME}hash</c> form (<see cref="PasswordSchemes"/>); weak schemes only when
+/// <paramref name="AllowWeakHash"/>.
+/// </summary>
+public sealed record NewMailbox(string Address, string? Password = null, string? DisplayName = null, string? PasswordHash = null, bool AllowWeakHash = false);
 
 /// <summary>Everything the server's in-memory directory needs, read at one <see cref="Version"/>.</summary>
 public sealed record AccountSnapshot(long Version, Plan DefaultPlan, IReadOnlyList<Plan> Plans, IReadOnlyList<Client> Clients);
@@ -179,6 +184,17 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
         Check(AccountValidation.TryNormalizeAddress(mailbox.Address, out var address, out var domainName, out var e), e, errors);
         if (mailbox.Password is not null)
             Check(AccountValidation.TryPassword(mailbox.Password, out e), e, errors);
+        string? storedHash = null;
+        if (mailbox.PasswordHash is not null)
+        {
+            if (mailbox.Password is not null)
+                errors.Add("give a password or a password hash, not both");
+            else if (PasswordSchemes.TryRead(mailbox.PasswordHash, mailbox.AllowWeakHash, out var read, out _, out e))
+                storedHash = read;
+            else
+                errors.Add(e!);
+        }
+
         string? displayName = null;
         if (!string.IsNullOrWhiteSpace(mailbox.DisplayName))
             Check(AccountValidation.TryName(mailbox.DisplayName, "display name", out displayName, out e), e, errors);
@@ -195,13 +211,13 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
             DomainId = domain.Id,
             Address = address,
             DisplayName = displayName,
-            PasswordHash = mailbox.Password is null ? null : hasher.Hash(mailbox.Password),
+            PasswordHash = mailbox.Password is not null ? hasher.Hash(mailbox.Password) : storedHash,
             Status = AccountStatus.Active,
             CreatedAt = time.GetUtcNow(),
         };
         db.Mailboxes.Add(entity);
         await CommitAsync(db, actor, "mailbox.add", "mailbox", () => entity.Id,
-            new { address, displayName, password = entity.PasswordHash is not null }, cancellationToken);
+            new { address, displayName, password = entity.PasswordHash is not null, scheme = PasswordSchemes.Of(entity.PasswordHash)?.Name }, cancellationToken);
         return entity;
     }
 
@@ -246,6 +262,18 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
             ?? throw NotFound("mailbox", mailboxId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         mailbox.PasswordHash = hasher.Hash(password);
         await CommitAsync(db, actor, "mailbox.password", "mailbox", () => mailbox.Id, new { address = mailbox.Address }, cancellationToken);
+    }
+
+    /// <summary>Sets a mailbox's password from a hash brought from the provider's systems (Dovecot's <c>{SCHEME}hash</c> form).</summary>
+    public async Task SetPasswordHashAsync(int mailboxId, string passwordHash, bool allowWeak, string actor, CancellationToken cancellationToken = default)
+    {
+        if (!PasswordSchemes.TryRead(passwordHash, allowWeak, out var stored, out var scheme, out var error))
+            throw new AccountException(AccountError.Invalid, $"The password was not set: {error}.");
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var mailbox = await db.Mailboxes.FirstOrDefaultAsync(m => m.Id == mailboxId, cancellationToken)
+            ?? throw NotFound("mailbox", mailboxId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        mailbox.PasswordHash = stored;
+        await CommitAsync(db, actor, "mailbox.password", "mailbox", () => mailbox.Id, new { address = mailbox.Address, scheme = scheme!.Name }, cancellationToken);
     }
 
     // ---- status

@@ -69,8 +69,12 @@ public sealed record ClientUpdate(string? Name, string? ContactName, string? Con
 
 public sealed record DomainCreate(int? ClientId, string? Name);
 
-/// <summary>A new mailbox in an existing domain (the address names it). Without a password it cannot log in until one is set.</summary>
-public sealed record MailboxCreate(string? Address, string? Password, string? DisplayName);
+/// <summary>
+/// A new mailbox in an existing domain (the address names it). A password, or a passwordHash from the
+/// provider's systems in Dovecot's {SCHEME}hash form (ARGON2ID, ARGON2I, SHA512-CRYPT, SHA256-CRYPT,
+/// BLF-CRYPT); without either it cannot log in until one is set.
+/// </summary>
+public sealed record MailboxCreate(string? Address, string? Password, string? DisplayName, string? PasswordHash = null);
 
 /// <summary>
 /// What to change of a mailbox; a field left out or null stays as it is. An empty display name clears it;
@@ -78,8 +82,8 @@ public sealed record MailboxCreate(string? Address, string? Password, string? Di
 /// </summary>
 public sealed record MailboxUpdate(string? DisplayName, IReadOnlyList<string>? AllowedSenders);
 
-/// <summary>A password to set; it is never answered back.</summary>
-public sealed record PasswordSet(string? Password);
+/// <summary>A password, or a passwordHash in Dovecot's {SCHEME}hash form, to set; it is never answered back.</summary>
+public sealed record PasswordSet(string? Password, string? PasswordHash = null);
 
 /// <summary>Limits to change: a field left out or null keeps its value (for a new plan: the built-in default).</summary>
 public sealed record ScopeLimitsChange(int? MessagesPerHour, int? ExternalRecipientsPerHour, int? ExternalRecipientsPerDay, int? InternalRecipientsPerHour, int? InternalRecipientsPerDay)

@@ -53,7 +53,7 @@ public static class MailboxesApi
         Mailbox created;
         try
         {
-            created = await store.AddMailboxAsync(new NewMailbox(body.Address ?? "", body.Password, body.DisplayName), caller.Actor, cancellationToken);
+            created = await store.AddMailboxAsync(new NewMailbox(body.Address ?? "", body.Password, body.DisplayName, body.PasswordHash), caller.Actor, cancellationToken);
         }
         catch (AccountException ex) when (ex.Error == AccountError.NotFound)
         {
@@ -80,9 +80,12 @@ public static class MailboxesApi
     {
         if (await FindAsync(store, caller, id, cancellationToken) is null)
             return ApiGroup.NotFound($"mailbox {id}");
-        if (string.IsNullOrEmpty(body.Password))
-            return ApiGroup.Invalid("password", "password is required.");
-        await store.SetPasswordAsync(id, body.Password, caller.Actor, cancellationToken);
+        if (string.IsNullOrEmpty(body.Password) == string.IsNullOrEmpty(body.PasswordHash))
+            return ApiGroup.Invalid("password", "give password or passwordHash (Dovecot's {SCHEME}hash form), one of them.");
+        if (body.PasswordHash is { Length: > 0 } hash)
+            await store.SetPasswordHashAsync(id, hash, allowWeak: false, caller.Actor, cancellationToken);
+        else
+            await store.SetPasswordAsync(id, body.Password!, caller.Actor, cancellationToken);
 
         // At once: the old password must stop working now, not at the next poll.
         await refresher.RefreshAsync(cancellationToken);

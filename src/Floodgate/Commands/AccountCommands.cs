@@ -222,28 +222,46 @@ internal static class AccountCommands
                 cli.Out.WriteLine("Password set.");
         }));
 
-        var file = new Argument<string>("file") { Description = "CSV file with a header row address,password[,display_name]; \"-\" reads standard input" };
-        var import = new Command("import", "Add mailboxes from CSV: all or nothing") { file };
+        var file = new Argument<string>("file") { Description = "CSV file (header row address,password|password_hash[,display_name]) or Dovecot passwd-file; \"-\" reads standard input" };
+        var format = new Option<MailboxFileFormat>("--format") { Description = "csv, passwd, or auto (the default: a header row naming address is CSV)", DefaultValueFactory = _ => MailboxFileFormat.Auto };
+        var allowWeak = new Option<bool>("--allow-weak-hashes") { Description = "Accept weak password schemes (SSHA512, SHA256, MD5-CRYPT...): upgraded to Argon2id at each mailbox's next good login" };
+        var import = new Command("import", "Add mailboxes from CSV or a Dovecot passwd-file: all or nothing") { file, format, allowWeak };
         import.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
-            var path = cli.Get(file);
-            MailboxImportResult result;
-            if (path == "-")
-            {
-                result = await cli.Store.ImportMailboxesAsync(cli.Options.Stdin(), CliContext.Actor, ct);
-            }
-            else
-            {
-                if (!File.Exists(path))
-                    throw new CliException($"The file {path} does not exist.");
-                using var reader = new StreamReader(path);
-                result = await cli.Store.ImportMailboxesAsync(reader, CliContext.Actor, ct);
-            }
-
+            using var reader = OpenMailboxFile(cli, cli.Get(file));
+            var result = await cli.Store.ImportMailboxesAsync(reader, cli.Get(format), cli.Get(allowWeak), CliContext.Actor, ct);
             if (cli.Json)
                 cli.WriteJson(result);
             else
                 cli.Out.WriteLine($"Imported {result.Imported} mailbox{(result.Imported == 1 ? "" : "es")}.");
+        }));
+
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show what would change and change nothing" };
+        var syncDomains = new Option<string[]>("--domain") { Description = "Also govern this domain (repeatable): its mailboxes not in the file are disabled, even if the file names none of it", AllowMultipleArgumentsPerToken = false };
+        var sync = new Command("sync", "Make the file's domains hold exactly the file's mailboxes: add, update, disable what changed; all or nothing") { file, format, allowWeak, dryRun, syncDomains };
+        sync.SetAction(CliContext.RunChange(options, async (cli, ct) =>
+        {
+            using var reader = OpenMailboxFile(cli, cli.Get(file));
+            var text = await MailboxFile.ReadAllAsync(reader, ct);
+            if (!MailboxFile.TryRead(text, cli.Get(format), cli.Get(allowWeak), out var lines, out var errors))
+                throw new AccountException(AccountError.Invalid, $"Nothing was changed: {errors.Count} bad line{(errors.Count == 1 ? "" : "s")}.", errors.Take(100).ToList());
+            var result = await cli.Store.SyncMailboxesAsync(lines, cli.Get(syncDomains) ?? [], cli.Get(dryRun), CliContext.Actor, ct);
+            if (cli.Json)
+            {
+                cli.WriteJson(result);
+                return;
+            }
+
+            foreach (var change in result.Changes)
+            {
+                var what = change.What.Count > 0 ? ": " + string.Join(", ", change.What) : "";
+                var line = change.Line is { } n ? $" (line {n})" : "";
+                cli.Out.WriteLine($"{change.Action.ToString().ToLowerInvariant(),-8}{change.Address}{what}{line}");
+            }
+
+            var counts = result.Changes.GroupBy(c => c.Action).ToDictionary(g => g.Key, g => g.Count());
+            cli.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{(result.DryRun ? "Would change" : "Changed")}: {counts.GetValueOrDefault(MailboxSyncAction.Add)} added, {counts.GetValueOrDefault(MailboxSyncAction.Update)} updated, {counts.GetValueOrDefault(MailboxSyncAction.Enable)} enabled, {counts.GetValueOrDefault(MailboxSyncAction.Disable)} disabled, {result.Unchanged} unchanged ({string.Join(", ", result.Domains)})."));
         }));
 
         mailbox.Subcommands.Add(add);
@@ -252,6 +270,7 @@ internal static class AccountCommands
         AddStatusCommands(mailbox, "mailbox", AccountScope.Mailbox, options, (store, text, ct) => store.ResolveMailboxIdAsync(text, ct));
         mailbox.Subcommands.Add(setPassword);
         mailbox.Subcommands.Add(import);
+        mailbox.Subcommands.Add(sync);
         return mailbox;
     }
 
@@ -284,6 +303,15 @@ internal static class AccountCommands
         parent.Subcommands.Add(Make("disable", $"Disable a {kind}: it may not send", AccountStatus.Disabled));
         parent.Subcommands.Add(Make("enable", $"Make a {kind} active again", AccountStatus.Active));
         parent.Subcommands.Add(Make("status", $"Set a {kind}'s status", null));
+    }
+
+    private static TextReader OpenMailboxFile(CliContext cli, string path)
+    {
+        if (path == "-")
+            return cli.Options.Stdin();
+        if (!File.Exists(path))
+            throw new CliException($"The file {path} does not exist.");
+        return new StreamReader(path);
     }
 
     private static string? ReadPassword(CliContext cli, Option<string?> password, Option<bool> passwordStdin, bool required)
