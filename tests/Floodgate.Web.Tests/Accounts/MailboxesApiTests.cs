@@ -64,6 +64,34 @@ public sealed class MailboxesApiTests : IClassFixture<ServeFixture>
     }
 
     [Fact]
+    public async Task AMailboxMayBeCreatedWithADovecotHashAndAMalformedOneIsRefused()
+    {
+        using var http = await _serve.ApiClientAsync(WebRole.Administrator);
+        var seeded = await _serve.SeedClientAsync(AccountsHarness.Unique("Hash"), AccountsHarness.Unique("hash") + ".example", "ann");
+        var domain = (await _serve.Get<AccountStore>().GetDomainAsync(seeded.DomainId)).Domain.Name;
+        const string hash = "{BLF-CRYPT}$2y$05$wb1svd1cNLl6rHbcoEf1i.7PnGwuevgIWo0QVI4JmM5BCPPfCaaIa";
+
+        using var created = await http.PostAsJsonAsync("/api/v1/mailboxes", new MailboxCreate("bob@" + domain, null, null, hash));
+        using var malformed = await http.PostAsJsonAsync("/api/v1/mailboxes", new MailboxCreate("eve@" + domain, null, null, "$2y$05$noscheme"));
+        using var both = await http.PutAsJsonAsync($"/api/v1/mailboxes/{seeded.MailboxId}/password", new PasswordSet("a brand new passphrase", hash));
+        using var set = await http.PutAsJsonAsync($"/api/v1/mailboxes/{seeded.MailboxId}/password", new PasswordSet(null, hash));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var view = await created.ReadAsync<MailboxView>();
+        Assert.True(view.HasPassword);
+        Assert.DoesNotContain("$2y$", await created.BodyAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Contains("{SCHEME}hash", await malformed.BodyAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, both.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, set.StatusCode);
+        Assert.True(_serve.Get<AccountDirectory>().TryGetMailbox(seeded.MailboxId, out var state));
+        Assert.Equal(hash, state.PasswordHash);
+        var audit = (await _serve.Get<AuditLog>().PageAsync(new AuditQuery(Action: "mailbox.password", TargetId: seeded.MailboxId))).Items.Single();
+        Assert.Contains("BLF-CRYPT", audit.Details, StringComparison.Ordinal);
+        Assert.DoesNotContain("$2y$", audit.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AllowedSendersAreTakenFromTheOwnClientsDomainsOnly()
     {
         using var http = await _serve.ApiClientAsync(WebRole.Administrator);
