@@ -34,6 +34,14 @@ public sealed record ActiveSuspension(long Id, AccountScope Scope, int TargetId,
 /// <summary>One incident in the queue.</summary>
 public sealed record IncidentRow(long Id, int ClientId, string ClientName, string MailboxAddress, LadderStep Step, IncidentState State, DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt, bool ContactOverdue, DateTimeOffset? ContactDueAt);
 
+/// <summary>The dashboard's enforcement panels: suspensions now (the newest, and how many), the calls due first, overdue calls, open incidents by state.</summary>
+public sealed record EnforcementDashboard(
+    IReadOnlyList<ActiveSuspension> Suspensions,
+    int SuspensionCount,
+    IReadOnlyList<CallView> Calls,
+    int OverdueCalls,
+    IReadOnlyDictionary<IncidentState, int> OpenIncidents);
+
 /// <summary>An offense of an account, with the incident it opened.</summary>
 public sealed record AccountOffense(OffenseDetail Offense, long? IncidentId, IncidentState? IncidentState);
 
@@ -54,9 +62,25 @@ public sealed class EnforcementQueries(IDbContextFactory<FloodgateDbContext> dbF
 
     // ---- suspensions
 
-    public async Task<(IReadOnlyList<ActiveSuspension> Items, int Total)> ActiveSuspensionsAsync(int limit, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// What the dashboard shows of enforcement, read on one context and one connection: the same five
+    /// queries as the separate methods, without opening a context for each (the dashboard is the page
+    /// every operator keeps open).
+    /// </summary>
+    public async Task<EnforcementDashboard> DashboardAsync(int suspensions, int calls, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var (items, total) = await ActiveSuspensionsAsync(db, suspensions, cancellationToken);
+        var open = await Calls(db, db.ContactTasks.AsNoTracking().Where(t => t.DoneAt == null).OrderBy(t => t.DueAt).ThenBy(t => t.Id).Take(Bound(calls)))
+            .ToListAsync(cancellationToken);
+        var overdue = await OverdueCallCountAsync(db, time.GetUtcNow(), cancellationToken);
+        var incidents = await OpenIncidentCountsAsync(db, cancellationToken);
+        return new EnforcementDashboard(items, total, open, overdue, incidents);
+    }
+
+    private static async Task<(IReadOnlyList<ActiveSuspension> Items, int Total)> ActiveSuspensionsAsync(FloodgateDbContext db, int limit, CancellationToken cancellationToken)
+    {
         var active = db.Suspensions.AsNoTracking().Where(s => s.LiftedAt == null);
         var total = await active.CountAsync(cancellationToken);
         var items = await (
@@ -97,19 +121,14 @@ public sealed class EnforcementQueries(IDbContextFactory<FloodgateDbContext> dbF
         return (call, attempts);
     }
 
-    public async Task<int> OverdueCallCountAsync(CancellationToken cancellationToken = default)
-    {
-        var now = time.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.ContactTasks.CountAsync(t => t.DoneAt == null && t.DueAt < now, cancellationToken);
-    }
+    private static Task<int> OverdueCallCountAsync(FloodgateDbContext db, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.ContactTasks.CountAsync(t => t.DoneAt == null && t.DueAt < now, cancellationToken);
 
     // ---- incidents
 
     /// <summary>How many incidents are in each state that still needs work.</summary>
-    public async Task<IReadOnlyDictionary<IncidentState, int>> OpenIncidentCountsAsync(CancellationToken cancellationToken = default)
+    private static async Task<IReadOnlyDictionary<IncidentState, int>> OpenIncidentCountsAsync(FloodgateDbContext db, CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.Incidents.AsNoTracking()
             .Where(i => i.State != IncidentState.Reinstated && i.State != IncidentState.Closed)
             .GroupBy(i => i.State).Select(g => new { State = g.Key, Count = g.Count() })

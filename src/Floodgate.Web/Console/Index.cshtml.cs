@@ -13,7 +13,7 @@ public sealed record TopSender(SenderTotals Totals, MailboxState? Mailbox);
 /// <summary>
 /// The dashboard: traffic by outcome over 24 hours and 7 days, the top senders, what is held and
 /// suspended now, the calls due, and the open incidents. Traffic and senders come from memory
-/// (<see cref="TrafficStatistics"/>, <see cref="AccountDirectory"/>); the rest is four small indexed queries.
+/// (<see cref="TrafficStatistics"/>, <see cref="AccountDirectory"/>); the rest is five small indexed queries on one context.
 /// </summary>
 public sealed class IndexModel(TrafficStatistics statistics, EnforcementQueries enforcement, AccountDirectory directory, TimeProvider time) : ConsolePage
 {
@@ -70,10 +70,8 @@ public sealed class IndexModel(TrafficStatistics statistics, EnforcementQueries 
         TopLastDay = WithMailboxes(top[1]);
         Held = WithMailboxes(top[2]);
 
-        (Suspensions, SuspensionCount) = await enforcement.ActiveSuspensionsAsync(15, cancellationToken);
-        Calls = await enforcement.OpenCallsAsync(10, cancellationToken);
-        OverdueCalls = await enforcement.OverdueCallCountAsync(cancellationToken);
-        OpenIncidents = await enforcement.OpenIncidentCountsAsync(cancellationToken);
+        var panels = await enforcement.DashboardAsync(suspensions: 15, calls: 10, cancellationToken);
+        (Suspensions, SuspensionCount, Calls, OverdueCalls, OpenIncidents) = (panels.Suspensions, panels.SuspensionCount, panels.Calls, panels.OverdueCalls, panels.OpenIncidents);
         return Page();
     }
 
