@@ -77,7 +77,15 @@ public static class PasswordSchemes
             return false;
         }
 
-        stored = "{" + scheme.Name + "}" + text[(close + 1)..];
+        var hash = text[(close + 1)..];
+        if (Passwords.StoredHash.FormatError(scheme.Name, hash) is { } malformed)
+        {
+            error = $"the {scheme.Name} hash is malformed: {malformed}";
+            scheme = null;
+            return false;
+        }
+
+        stored = "{" + scheme.Name + "}" + hash;
         error = null;
         return true;
     }
