@@ -55,4 +55,14 @@ public sealed class HostileHashTests
 
         Assert.False(new PasswordHasher().Verify("secret", stored));
     }
+
+    [Fact]
+    public void HugePasswordAgainstShaCryptIsAQuickFalse()
+    {
+        var stored = "{SHA512-CRYPT}$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1";
+        var clock = Stopwatch.StartNew();
+
+        Assert.False(new PasswordHasher().Verify(new string('x', 100_000), stored));
+        Assert.True(clock.ElapsedMilliseconds < 500, $"{clock.ElapsedMilliseconds} ms");
+    }
 }

@@ -10,10 +10,14 @@ namespace Floodgate.Storage.Accounts.Passwords;
 /// </summary>
 internal static class StoredHash
 {
+    public const int MaxPasswordLength = 1024;
+
     public static bool Verify(string password, string? stored)
     {
         // An empty password never verifies, whatever a provider's old store holds (and Konscious refuses one).
-        if (string.IsNullOrEmpty(password) || string.IsNullOrEmpty(stored) || stored.Length > 1024)
+        // SHA-crypt hashes the password length² bytes: 1024 characters (Floodgate sets at most 512) keeps
+        // one check of a huge AUTH payload to milliseconds.
+        if (string.IsNullOrEmpty(password) || password.Length > MaxPasswordLength || string.IsNullOrEmpty(stored) || stored.Length > 1024)
         {
             return false;
         }
