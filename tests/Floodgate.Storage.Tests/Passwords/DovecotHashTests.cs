@@ -56,6 +56,22 @@ public sealed class DovecotHashTests
         Assert.False(Hasher.Verify("nope", stored));
     }
 
+    [Theory]
+    [InlineData("SSHA512.HEX", "SSHA512")]
+    [InlineData("SHA512.HEX", "SHA512")]
+    [InlineData("SSHA.HEX", "SSHA")]
+    [InlineData("SHA1.b64", "SHA1")]
+    public void DoveadmEncodingSuffixIsReadIntoTheScheme(string doveadmScheme, string stored)
+    {
+        var made = Doveadm.Pw(doveadmScheme, Password);
+
+        Assert.True(PasswordSchemes.TryRead(made, allowWeak: true, out var read, out var scheme, out var error), error);
+        Assert.Equal(stored, scheme!.Name);
+        Assert.StartsWith("{" + stored + "}", read, StringComparison.Ordinal);
+        Assert.True(Hasher.Verify(Password, read), made);
+        Assert.False(Hasher.Verify("nope", read), made);
+    }
+
     [Fact]
     public void WeakDoveadmHashIsRefusedWithoutTheSetting()
     {
