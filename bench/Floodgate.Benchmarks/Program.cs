@@ -9,6 +9,11 @@ public static class BenchmarkProgram
             return HotStateMemory.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "password-memory")
+        {
+            return PasswordHashMemory.Run(args[1..]);
+        }
+
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
         return 0;
     }

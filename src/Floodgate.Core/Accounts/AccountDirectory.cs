@@ -209,6 +209,7 @@ public sealed class MailboxState(int id, DomainState domain)
 {
     private volatile StatusInfo _status = StatusInfo.Active;
     private volatile MailboxCredential _credential = MailboxCredential.None;
+    private volatile Rehash? _rehash;
     private string[] _allowedSenders = [];
 
     public int Id { get; } = id;
@@ -241,7 +242,14 @@ public sealed class MailboxState(int id, DomainState domain)
         var credential = _credential;
         if (!string.Equals(credential.Hash, m.PasswordHash, StringComparison.Ordinal))
         {
-            _credential = new MailboxCredential(m.PasswordHash, credential.Stamp + 1);
+            // A rehash of the password the session proved (ExpectRehash) is not a new password: the stamp
+            // stays, so sessions logged in with the old hash keep sending. Any other change ends them.
+            var rehash = _rehash;
+            var same = rehash is not null
+                && string.Equals(rehash.From, credential.Hash, StringComparison.Ordinal)
+                && string.Equals(rehash.To, m.PasswordHash, StringComparison.Ordinal);
+            _credential = new MailboxCredential(m.PasswordHash, same ? credential.Stamp : credential.Stamp + 1);
+            _rehash = null;
         }
 
         _allowedSenders = string.IsNullOrWhiteSpace(m.AllowedSenders)
@@ -249,6 +257,18 @@ public sealed class MailboxState(int id, DomainState domain)
             : m.AllowedSenders.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         _status = StatusInfo.Of(m.Status, m.StatusReason);
     }
+
+    /// <summary>
+    /// Announces, before it is written, that the stored hash <paramref name="from"/> is being replaced
+    /// by <paramref name="to"/>, a new hash of the same password (an upgrade at login). When the next
+    /// load sees exactly that change, <see cref="CredentialStamp"/> does not move.
+    /// </summary>
+    /// <remarks>
+    /// Node-local: another node that loads the upgraded row sees a changed hash and, failing closed,
+    /// treats it as a new password (its sessions of this mailbox log in again). <paramref name="to"/>
+    /// has a fresh random salt, so a stale announcement never matches a later, real change.
+    /// </remarks>
+    public void ExpectRehash(string from, string to) => _rehash = new Rehash(from, to);
 
     internal void MarkRemoved() => _status = StatusInfo.Of(AccountStatus.Disabled, "mailbox removed");
 
@@ -284,6 +304,9 @@ public sealed class MailboxState(int id, DomainState domain)
         return false;
     }
 }
+
+/// <summary>An announced rehash of the same password: the hash it replaces and the new one.</summary>
+internal sealed record Rehash(string From, string To);
 
 /// <summary>A mailbox's password hash and the stamp that changes with it, swapped atomically.</summary>
 internal sealed record MailboxCredential(string? Hash, int Stamp)

@@ -70,7 +70,7 @@ public sealed class Mailbox
 
     public string? DisplayName { get; set; }
 
-    /// <summary>PHC-style string: $argon2id$v=19$m=...,t=...,p=...$salt$hash. Null: cannot log in.</summary>
+    /// <summary>Floodgate's own: a PHC string, $argon2id$v=19$m=...,t=...,p=...$salt$hash; imported: Dovecot's {SCHEME}hash (Storage's PasswordSchemes). Null: cannot log in.</summary>
     public string? PasswordHash { get; set; }
 
     /// <summary>Other envelope senders this mailbox may use (aliases), lower-case, comma-separated; "*@domain" allows a whole domain of the same client.</summary>

@@ -48,8 +48,14 @@ public readonly struct AuthenticationResult
 /// run, against <see cref="IPasswordVerifier.DummyHash"/>), so the answer's timing does not tell
 /// which logins exist.
 /// </summary>
-public sealed class Authenticator(AccountDirectory directory, LoginThrottle throttle, IPasswordVerifier passwords, TimeProvider time)
+/// <remarks>
+/// A good login against a weak or imported hash is handed to the <see cref="IPasswordUpgrader"/>,
+/// which queues the rehash: the reply does not wait for a KDF run or a database write.
+/// </remarks>
+public sealed class Authenticator(AccountDirectory directory, LoginThrottle throttle, IPasswordVerifier passwords, TimeProvider time, IPasswordUpgrader? upgrader = null)
 {
+    private readonly IPasswordUpgrader _upgrader = upgrader ?? NoPasswordUpgrader.Instance;
+
     private static readonly TimeSpan BusyPoll = TimeSpan.FromMilliseconds(20);
 
     public async ValueTask<AuthenticationResult> AuthenticateAsync(string login, string password, IPAddress clientAddress, CancellationToken cancellationToken)
@@ -98,6 +104,7 @@ public sealed class Authenticator(AccountDirectory directory, LoginThrottle thro
             if (verified && hash is not null && mailbox is not null)
             {
                 succeeded = true;
+                _upgrader.Verified(mailbox, hash, password);
 
                 // The stamp of the hash that was checked, not the mailbox's stamp now: a password changed
                 // during the check leaves this session with the old stamp, refused at its first MAIL.

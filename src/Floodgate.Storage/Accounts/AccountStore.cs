@@ -276,6 +276,42 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
         await CommitAsync(db, actor, "mailbox.password", "mailbox", () => mailbox.Id, new { address = mailbox.Address, scheme = scheme!.Name }, cancellationToken);
     }
 
+    /// <summary>
+    /// Replaces a mailbox's hash with <paramref name="newHash"/> (the same password, rehashed with the
+    /// default scheme after a good login) only if the stored hash is still <paramref name="verifiedHash"/>:
+    /// a password changed since the login wins. Audited as <c>mailbox.password_upgraded</c>. False when
+    /// the hash had changed (or the mailbox is gone) and nothing was written.
+    /// </summary>
+    public async Task<bool> UpgradePasswordHashAsync(int mailboxId, string verifiedHash, string newHash, string actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(verifiedHash);
+        ArgumentException.ThrowIfNullOrWhiteSpace(newHash);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // One conditional UPDATE: the compare and the swap are one statement, so no writer can slip between them.
+        var updated = await db.Mailboxes
+            .Where(m => m.Id == mailboxId && m.PasswordHash == verifiedHash)
+            .ExecuteUpdateAsync(m => m.SetProperty(x => x.PasswordHash, newHash), cancellationToken);
+        if (updated == 0)
+        {
+            return false;
+        }
+
+        var address = await db.Mailboxes.Where(m => m.Id == mailboxId).Select(m => m.Address).FirstAsync(cancellationToken);
+        db.AuditEntries.Add(NewAuditEntry(time.GetUtcNow(), actor, "mailbox.password_upgraded", "mailbox", mailboxId, new
+        {
+            address,
+            from = PasswordSchemes.Of(verifiedHash)?.Name ?? "unknown",
+            to = PasswordSchemes.DefaultScheme,
+        }));
+        await db.SaveChangesAsync(cancellationToken);
+        await BumpVersionAsync(db, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
     // ---- status
 
     /// <summary>

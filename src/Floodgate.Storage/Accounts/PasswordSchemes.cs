@@ -32,6 +32,8 @@ public static class PasswordSchemes
         new("MD5-CRYPT", Weak: true),
     }.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
 
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
+
     public static IReadOnlyCollection<PasswordScheme> All => Known.Values;
 
     /// <summary>
@@ -64,6 +66,25 @@ public static class PasswordSchemes
         }
 
         var name = text[1..close];
+        var hash = text[(close + 1)..];
+
+        // Dovecot's encoding suffixes on the digest schemes: .B64 is the default, .HEX is read into it.
+        var dot = name.LastIndexOf('.');
+        if (dot > 0 && Known.TryGetValue(name[..dot], out var digest) && IsDigestScheme(digest.Name))
+        {
+            var encoding = name[(dot + 1)..];
+            if (encoding.Equals("HEX", StringComparison.OrdinalIgnoreCase) && hash.Length % 2 == 0 && hash.Length <= 512
+                && hash.AsSpan().ContainsAnyExcept(HexDigits) is false)
+            {
+                hash = Convert.ToBase64String(Convert.FromHexString(hash));
+                name = digest.Name;
+            }
+            else if (encoding.Equals("B64", StringComparison.OrdinalIgnoreCase))
+            {
+                name = digest.Name;
+            }
+        }
+
         if (!Known.TryGetValue(name, out scheme))
         {
             error = $"the password scheme {name} is not supported (supported: {string.Join(", ", Known.Keys)})";
@@ -77,10 +98,19 @@ public static class PasswordSchemes
             return false;
         }
 
-        stored = "{" + scheme.Name + "}" + text[(close + 1)..];
+        if (Passwords.StoredHash.FormatError(scheme.Name, hash) is { } malformed)
+        {
+            error = $"the {scheme.Name} hash is malformed: {malformed}";
+            scheme = null;
+            return false;
+        }
+
+        stored = "{" + scheme.Name + "}" + hash;
         error = null;
         return true;
     }
+
+    private static bool IsDigestScheme(string name) => name is "SSHA512" or "SSHA256" or "SSHA" or "SHA512" or "SHA256" or "SHA1" or "SHA";
 
     /// <summary>The scheme of a stored hash: a bare <c>$argon2id$</c> string is Floodgate's own; <c>{NAME}</c> names the rest.</summary>
     public static PasswordScheme? Of(string? stored)

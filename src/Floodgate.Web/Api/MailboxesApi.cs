@@ -5,6 +5,7 @@ using Floodgate.Web.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Floodgate.Web.Api;
@@ -48,12 +49,12 @@ public static class MailboxesApi
         await FindAsync(store, caller, id, cancellationToken) is { } m ? TypedResults.Ok(MailboxView.Of(m)) : ApiGroup.NotFound($"mailbox {id}");
 
     private static async Task<Results<Created<MailboxView>, ValidationProblem>> CreateAsync(
-        MailboxCreate body, Caller caller, AccountStore store, IDirectoryRefresher refresher, CancellationToken cancellationToken)
+        MailboxCreate body, Caller caller, AccountStore store, [FromServices] AccountOptions accounts, IDirectoryRefresher refresher, CancellationToken cancellationToken)
     {
         Mailbox created;
         try
         {
-            created = await store.AddMailboxAsync(new NewMailbox(body.Address ?? "", body.Password, body.DisplayName, body.PasswordHash), caller.Actor, cancellationToken);
+            created = await store.AddMailboxAsync(new NewMailbox(body.Address ?? "", body.Password, body.DisplayName, body.PasswordHash, accounts.AllowWeakPasswordSchemes), caller.Actor, cancellationToken);
         }
         catch (AccountException ex) when (ex.Error == AccountError.NotFound)
         {
@@ -76,14 +77,14 @@ public static class MailboxesApi
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetPasswordAsync(
-        int id, PasswordSet body, Caller caller, AccountStore store, IDirectoryRefresher refresher, CancellationToken cancellationToken)
+        int id, PasswordSet body, Caller caller, AccountStore store, [FromServices] AccountOptions accounts, IDirectoryRefresher refresher, CancellationToken cancellationToken)
     {
         if (await FindAsync(store, caller, id, cancellationToken) is null)
             return ApiGroup.NotFound($"mailbox {id}");
         if (string.IsNullOrEmpty(body.Password) == string.IsNullOrEmpty(body.PasswordHash))
             return ApiGroup.Invalid("password", "give password or passwordHash (Dovecot's {SCHEME}hash form), one of them.");
         if (body.PasswordHash is { Length: > 0 } hash)
-            await store.SetPasswordHashAsync(id, hash, allowWeak: false, caller.Actor, cancellationToken);
+            await store.SetPasswordHashAsync(id, hash, accounts.AllowWeakPasswordSchemes, caller.Actor, cancellationToken);
         else
             await store.SetPasswordAsync(id, body.Password!, caller.Actor, cancellationToken);
 

@@ -229,7 +229,7 @@ internal static class AccountCommands
         import.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
             using var reader = OpenMailboxFile(cli, cli.Get(file));
-            var result = await cli.Store.ImportMailboxesAsync(reader, cli.Get(format), cli.Get(allowWeak), CliContext.Actor, ct);
+            var result = await cli.Store.ImportMailboxesAsync(reader, cli.Get(format), AllowWeak(cli, allowWeak), CliContext.Actor, ct);
             if (cli.Json)
                 cli.WriteJson(result);
             else
@@ -243,7 +243,7 @@ internal static class AccountCommands
         {
             using var reader = OpenMailboxFile(cli, cli.Get(file));
             var text = await MailboxFile.ReadAllAsync(reader, ct);
-            if (!MailboxFile.TryRead(text, cli.Get(format), cli.Get(allowWeak), out var lines, out var errors))
+            if (!MailboxFile.TryRead(text, cli.Get(format), AllowWeak(cli, allowWeak), out var lines, out var errors))
                 throw new AccountException(AccountError.Invalid, $"Nothing was changed: {errors.Count} bad line{(errors.Count == 1 ? "" : "s")}.", errors.Take(100).ToList());
             var result = await cli.Store.SyncMailboxesAsync(lines, cli.Get(syncDomains) ?? [], cli.Get(dryRun), CliContext.Actor, ct);
             if (cli.Json)
@@ -303,6 +303,15 @@ internal static class AccountCommands
         parent.Subcommands.Add(Make("disable", $"Disable a {kind}: it may not send", AccountStatus.Disabled));
         parent.Subcommands.Add(Make("enable", $"Make a {kind} active again", AccountStatus.Active));
         parent.Subcommands.Add(Make("status", $"Set a {kind}'s status", null));
+    }
+
+    /// <summary>Weak schemes by the flag or the <c>Accounts:AllowWeakPasswordSchemes</c> setting, said on standard error when on.</summary>
+    private static bool AllowWeak(CliContext cli, Option<bool> flag)
+    {
+        var allow = cli.Get(flag) || cli.Accounts.AllowWeakPasswordSchemes;
+        if (allow)
+            cli.Error.WriteLine("warning: weak password schemes (SSHA512, SHA512, MD5-CRYPT, ...) are accepted; each is upgraded to Argon2id at its mailbox's next good login.");
+        return allow;
     }
 
     private static TextReader OpenMailboxFile(CliContext cli, string path)

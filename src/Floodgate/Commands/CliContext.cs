@@ -49,6 +49,9 @@ internal sealed class CliOptions
     /// <summary>Argon2id cost for new hashes; tests lower it.</summary>
     public PasswordHashOptions PasswordHashing { get; set; } = new();
 
+    /// <summary>The <c>Accounts</c> settings (weak hash schemes at import); null: read as serve reads them (floodgate.json, FLOODGATE_*). Tests set it.</summary>
+    public AccountOptions? Accounts { get; set; }
+
     public static CliOptions AddTo(RootCommand root)
     {
         var options = new CliOptions();
@@ -90,6 +93,9 @@ internal sealed class CliContext
     }
 
     public CliOptions Options { get; }
+
+    /// <summary>The <c>Accounts</c> settings this invocation runs with.</summary>
+    public AccountOptions Accounts => Options.Accounts ??= LoadAccounts();
 
     public ParseResult ParseResult { get; }
 
@@ -186,6 +192,21 @@ internal sealed class CliContext
                 return 2;
             }
         };
+
+    private static AccountOptions LoadAccounts()
+    {
+        var accounts = new AccountOptions();
+        try
+        {
+            Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(Hosting.FloodgateConfiguration.Build().GetSection("Accounts"), accounts);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or InvalidDataException or JsonException)
+        {
+            throw new CliException($"configuration error: {ex.Message}");
+        }
+
+        return accounts;
+    }
 }
 
 /// <summary>Bad command-line input found after parsing (e.g. an unreadable file).</summary>

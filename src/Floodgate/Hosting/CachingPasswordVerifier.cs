@@ -14,10 +14,11 @@ namespace Floodgate.Hosting;
 /// the stored hash and so misses the cache.
 /// </summary>
 /// <remarks>
-/// A miss runs Argon2id on the thread pool, never on the caller's thread: with inline socket
-/// completions (ServeHost) the caller is a socket event thread, and 30 ms of hashing there would
-/// stall every connection it serves. At most one hash per core runs at once, because each holds
-/// 19 MiB (an import without that cap went past 17 GB; bench/RESULTS.md).
+/// A miss runs the KDF (Argon2id, or an imported scheme: PasswordHasher.Verify dispatches on the
+/// stored string) on the thread pool, never on the caller's thread: with inline socket completions
+/// (ServeHost) the caller is a socket event thread, and 30 ms of hashing there would stall every
+/// connection it serves. At most one hash per core runs at once, because each holds 19 MiB or more
+/// (libsodium's, outside the managed heap; an import without that cap went past 17 GB; bench/RESULTS.md).
 /// </remarks>
 internal sealed class CachingPasswordVerifier(PasswordHasher hasher, TimeProvider time) : IPasswordVerifier
 {

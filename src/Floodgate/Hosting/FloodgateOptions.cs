@@ -25,6 +25,8 @@ public sealed class FloodgateOptions
 
     public LoginThrottleOptions LoginThrottle { get; set; } = new();
 
+    public Storage.Accounts.AccountOptions Accounts { get; set; } = new();
+
     public Core.Detection.DetectionOptions Detection { get; set; } = new();
 
     public Core.Enforcement.LadderOptions Ladder { get; set; } = new();

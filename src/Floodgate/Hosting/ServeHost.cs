@@ -12,6 +12,7 @@ using Floodgate.Doors.Relay;
 using Floodgate.Storage;
 using Floodgate.Storage.Enforcement;
 using Floodgate.Storage.Accounts;
+using Floodgate.Storage.Accounts.Passwords;
 using Floodgate.Storage.Transactions;
 using Floodgate.Storage.Access;
 using Floodgate.Storage.Audit;
@@ -70,12 +71,7 @@ internal static partial class ServeHost
         IConfigurationRoot configuration;
         try
         {
-            configuration = new ConfigurationBuilder()
-                .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-                .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "floodgate.json"), optional: true)
-                .AddEnvironmentVariables("FLOODGATE_")
-                .AddConfiguration(overrides)
-                .Build();
+            configuration = FloodgateConfiguration.Build(overrides);
             configuration.Bind(options);
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or InvalidDataException or JsonException)
@@ -175,8 +171,11 @@ internal static partial class ServeHost
             return throttle;
         });
         services.AddSingleton<IPasswordVerifier, CachingPasswordVerifier>();
+        services.AddSingleton(options.Accounts);
+        services.AddSingleton<PasswordUpgrader>();
         services.AddSingleton(sp => new Authenticator(
-            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<LoginThrottle>(), sp.GetRequiredService<IPasswordVerifier>(), time));
+            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<LoginThrottle>(), sp.GetRequiredService<IPasswordVerifier>(), time,
+            sp.GetRequiredService<PasswordUpgrader>()));
         services.AddSingleton<IMessageRelay>(sp => options.Upstream.Url is null
             ? new OutboxRelay(Path.Combine(options.DataDirectory, "outbox"), time)
             : new SmtpUpstreamRelay(options.Upstream, sp.GetRequiredService<ILogger<SmtpUpstreamRelay>>()));
@@ -213,6 +212,11 @@ internal static partial class ServeHost
             await error.WriteLineAsync($"floodgate: cannot open the database: {ex.Message}");
             await app.DisposeAsync();
             return (null, 1);
+        }
+
+        if (options.Accounts.AllowWeakPasswordSchemes)
+        {
+            LogWeakSchemesAccepted(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Floodgate.Accounts"));
         }
 
         await FirstAdministrator.EnsureAsync(app.Services.GetRequiredService<AccessStore>(), options.DataDirectory, app.Services.GetRequiredService<ILogger<AccessStore>>(), cancellationToken);
@@ -252,6 +256,9 @@ internal static partial class ServeHost
 
         File.WriteAllText(path, json);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Accounts:AllowWeakPasswordSchemes is on: imported SSHA, SHA and MD5-CRYPT hashes are accepted (each is upgraded to Argon2id at its mailbox's next good login)")]
+    private static partial void LogWeakSchemesAccepted(ILogger logger);
 
     internal sealed record ControlFile(string WebUrl, string Token, int Pid, string[] Smtp, string[] Policy, string[] Milter);
 
