@@ -44,7 +44,8 @@ internal sealed partial class PolicyDoor : IPolicyHandler
     private readonly LogOnce _unknownLogins = new();
     private long _nextSweep;
 
-    public PolicyDoor(PolicyEngine engine, PolicyDelegationOptions options, ILogger logger, TimeProvider? time = null)
+    /// <param name="provisioner">Creates an unknown login's mailbox on first sight when its domain allows it; null: never.</param>
+    public PolicyDoor(PolicyEngine engine, PolicyDelegationOptions options, ILogger logger, TimeProvider? time = null, Floodgate.Core.Accounts.IMailboxProvisioner? provisioner = null)
     {
         _engine = engine;
         _logger = logger;
@@ -52,7 +53,8 @@ internal sealed partial class PolicyDoor : IPolicyHandler
         _timeout = options.TransactionTimeout;
         _maxTransactions = options.MaxTransactions;
         _unknownLogin = options.UnknownLogin;
-        _senders = new SenderResolver(engine.Directory, PostfixOptions.Networks(options.TrustedNetworks), PostfixOptions.Sources(options.MailboxFrom));
+        _senders = new SenderResolver(engine.Directory, PostfixOptions.Networks(options.TrustedNetworks), PostfixOptions.Sources(options.MailboxFrom),
+            provisioner, DoorNames.Name(Door.Policy));
         _lookup = _transactions.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
