@@ -81,6 +81,14 @@ public sealed class DovecotAuthTests(DovecotGatewayFixture fixture) : IClassFixt
         Assert.Equal(0, await fixture.AutoCreatedCountAsync("stranger@elsewhere.test"));
     }
 
+    [Fact]
+    public async Task DomainWithAutomaticMailboxesOffRefusesTheLoginAndCreatesNothing()
+    {
+        // closed.test is Tiny's too, with `domain auto-mailboxes closed.test off`.
+        Assert.StartsWith("535 5.7.8", await AuthPlainAsync("shut@closed.test", DovecotGatewayFixture.DovecotPassword, IPAddress.Parse("127.0.0.7")));
+        Assert.Equal(0, await fixture.AutoCreatedCountAsync("shut@closed.test"));
+    }
+
     private async Task<RawSmtpClient> LoggedInAsync(string login)
     {
         var smtp = await RawSmtpClient.ConnectAsync(fixture.Floodgate.Smtp);
@@ -163,12 +171,14 @@ public sealed class DovecotGatewayFixture : IAsyncLifetime
             ("fresh@tiny.test", DovecotPassword, null),
             ("crowd@tiny.test", DovecotPassword, null),
             ("stranger@elsewhere.test", DovecotPassword, null),
+            ("shut@closed.test", DovecotPassword, null),
         ]);
         Sink = await UpstreamSink.StartAsync();
         await Floodgate.SeedAsync("near@acme.test");
         await Floodgate.CliOkAsync("plan", "add", "Two", "--max-recipients", "2");
         await Floodgate.CliOkAsync("client", "add", "Tiny", "--contact-name", "Ty Ng", "--contact-phone", "+1 555 0102", "--contact-email", "ty@tiny.test", "--plan", "Two");
-        await Floodgate.CliOkAsync("domain", "add", "tiny.test", "--client", "Tiny");
+        await Floodgate.CliOkAsync("domain", "add", "tiny.test", "closed.test", "--client", "Tiny");
+        await Floodgate.CliOkAsync("domain", "auto-mailboxes", "closed.test", "off");
         await Floodgate.StartAsync("--upstream", Sink.Url, "--dovecot-auth", Dovecot.SocketPath);
     }
 
