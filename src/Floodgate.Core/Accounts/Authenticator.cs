@@ -107,9 +107,10 @@ public sealed class Authenticator
         }
 
         // Until End, the attempt counts as a failure: a cancelled wait or check (the client went away) stays one,
-        // so dropping the connection mid-check buys a guesser nothing. An unavailable authority counts too: a
-        // guesser must not get free tries while Dovecot is down.
+        // so dropping the connection mid-check buys a guesser nothing. An authority that took the password and gave
+        // no answer counts too (a failure slower than the timeout must not be a free guess); one never reached is refunded.
         var succeeded = false;
+        var refund = false;
         try
         {
             if (attempt.Decision == LoginDecision.Delayed)
@@ -121,6 +122,7 @@ public sealed class Authenticator
             switch (check.Outcome)
             {
                 case PasswordCheckOutcome.Unavailable:
+                    refund = check.NotAsked;
                     return AuthenticationResult.Unavailable();
                 case PasswordCheckOutcome.Invalid:
                     return AuthenticationResult.Failed();
@@ -144,7 +146,14 @@ public sealed class Authenticator
         }
         finally
         {
-            throttle.End(in attempt, succeeded);
+            if (refund)
+            {
+                throttle.Refund(in attempt);
+            }
+            else
+            {
+                throttle.End(in attempt, succeeded);
+            }
         }
     }
 

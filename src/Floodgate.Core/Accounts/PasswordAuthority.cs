@@ -16,11 +16,16 @@ public enum PasswordCheckOutcome : byte
 /// The answer of an <see cref="IPasswordAuthority"/>: Floodgate's own store names the mailbox and the
 /// stamp of the hash it checked; an outside authority names only the user it authenticated.
 /// </summary>
-public readonly record struct PasswordCheck(PasswordCheckOutcome Outcome, MailboxState? Mailbox = null, int CredentialStamp = 0, string? User = null)
+/// <param name="NotAsked">With <see cref="PasswordCheckOutcome.Unavailable"/>: the password never reached the authority
+/// (no connection), so the answer told the client nothing and the throttle refunds the attempt. A login sent and then
+/// lost or timed out stays counted: a slow failure must not become a free guess.</param>
+public readonly record struct PasswordCheck(PasswordCheckOutcome Outcome, MailboxState? Mailbox = null, int CredentialStamp = 0, string? User = null, bool NotAsked = false)
 {
     public static PasswordCheck Invalid => new(PasswordCheckOutcome.Invalid);
 
     public static PasswordCheck Unavailable => new(PasswordCheckOutcome.Unavailable);
+
+    public static PasswordCheck Unreachable => new(PasswordCheckOutcome.Unavailable, NotAsked: true);
 }
 
 /// <summary>The facts of a login an outside authority's own rules use (Dovecot's penalties and allow_nets: the client's address).</summary>

@@ -18,6 +18,7 @@ internal sealed class DovecotPasswordAuthority(DovecotAuthClient client, string 
         {
             DovecotAuthOutcome.Succeeded => new PasswordCheck(PasswordCheckOutcome.Valid, User: result.User),
             DovecotAuthOutcome.Failed => PasswordCheck.Invalid,
+            _ when result.NotSent => PasswordCheck.Unreachable,
             _ => PasswordCheck.Unavailable,
         };
     }

@@ -18,9 +18,13 @@ public enum DovecotAuthOutcome : byte
     Unavailable,
 }
 
-public readonly record struct DovecotAuthResult(DovecotAuthOutcome Outcome, string? User = null, string? Reason = null)
+/// <param name="NotSent">With <see cref="DovecotAuthOutcome.Unavailable"/>: the request never left (no connection, the
+/// pending bound), so Dovecot never saw the password.</param>
+public readonly record struct DovecotAuthResult(DovecotAuthOutcome Outcome, string? User = null, string? Reason = null, bool NotSent = false)
 {
     public static readonly DovecotAuthResult Unavailable = new(DovecotAuthOutcome.Unavailable);
+
+    public static readonly DovecotAuthResult Unreachable = new(DovecotAuthOutcome.Unavailable, NotSent: true);
 }
 
 /// <summary>
@@ -62,14 +66,9 @@ public sealed class DovecotAuthClient : IAsyncDisposable
         try
         {
             connection = await GetConnectionAsync(timeout.Token).ConfigureAwait(false);
-            if (connection is null)
+            if (connection is null || connection.Pending.Count >= _options.MaxPending)
             {
-                return DovecotAuthResult.Unavailable;
-            }
-
-            if (connection.Pending.Count >= _options.MaxPending)
-            {
-                return DovecotAuthResult.Unavailable;
+                return DovecotAuthResult.Unreachable;
             }
 
             id = unchecked((uint)Interlocked.Increment(ref _nextId));
@@ -78,7 +77,7 @@ public sealed class DovecotAuthClient : IAsyncDisposable
             if (!connection.IsOpen)
             {
                 // Lost between the lookup and the registration: the reader's sweep may have run already.
-                return DovecotAuthResult.Unavailable;
+                return DovecotAuthResult.Unreachable;
             }
 
             var length = DovecotAuthWriter.WriteAuth(id, in request, ArrayPool<byte>.Shared, out var buffer);

@@ -32,6 +32,22 @@ public sealed class OutsideAuthorityTests
     }
 
     [Fact]
+    public async Task UnreachableAuthorityRefundsTheAttemptSoAnOutageLocksNobodyOut()
+    {
+        // Dovecot down: no password was checked, a 454 told the client nothing; once Dovecot is back its owner gets in.
+        var authority = new ScriptedAuthority(PasswordCheck.Unreachable);
+        var (authenticator, fixture, _) = Build(authority);
+        for (var i = 0; i < 3 * new LoginThrottleOptions().MaxFailuresPerLogin; i++)
+        {
+            Assert.Equal(AuthenticationOutcome.Unavailable, (await authenticator.AuthenticateAsync("ann@acme.test", "retry", Client, CancellationToken.None)).Outcome);
+        }
+
+        authority.Answer = new PasswordCheck(PasswordCheckOutcome.Valid, User: "ann@acme.test");
+        Assert.Equal(AuthenticationOutcome.Succeeded, (await authenticator.AuthenticateAsync("ann@acme.test", "right", Client, CancellationToken.None)).Outcome);
+        Assert.True(fixture.Directory.TryGetMailbox("ann@acme.test", out _));
+    }
+
+    [Fact]
     public async Task UserTheAuthorityNamesIsFloodgatesMailboxOfThatName()
     {
         // Dovecot may answer in another case than the client typed, or rewrite the login (auth_username_format).
@@ -82,10 +98,12 @@ public sealed class OutsideAuthorityTests
     {
         public LoginContext Context { get; private set; }
 
+        public PasswordCheck Answer { get; set; } = answer;
+
         public ValueTask<PasswordCheck> CheckAsync(string login, string? normalized, string password, LoginContext context, CancellationToken cancellationToken)
         {
             Context = context;
-            return ValueTask.FromResult(answer);
+            return ValueTask.FromResult(Answer);
         }
     }
 

@@ -94,7 +94,9 @@ public sealed class DovecotAuthClientTests
         var port = FreePort();
         await using var client = new DovecotAuthClient(new DovecotAuthOptions { EndPoint = $"127.0.0.1:{port}" });
 
-        Assert.Equal(DovecotAuthOutcome.Unavailable, (await client.AuthenticateAsync(Login(), CancellationToken.None)).Outcome);
+        var result = await client.AuthenticateAsync(Login(), CancellationToken.None);
+        Assert.Equal(DovecotAuthOutcome.Unavailable, result.Outcome);
+        Assert.True(result.NotSent);
     }
 
     [Fact]
@@ -109,7 +111,11 @@ public sealed class DovecotAuthClientTests
         }
 
         server.DropConnections();
-        Assert.Equal(DovecotAuthOutcome.Unavailable, (await pending.WaitAsync(TimeSpan.FromSeconds(3))).Outcome);
+        var lost = await pending.WaitAsync(TimeSpan.FromSeconds(3));
+        Assert.Equal(DovecotAuthOutcome.Unavailable, lost.Outcome);
+
+        // Dovecot had the password: not "never sent", so the throttle keeps the attempt.
+        Assert.False(lost.NotSent);
 
         server.Answer = line => $"OK\t{FakeDovecot.Id(line)}\tuser=ann@acme.test";
         Assert.Equal(DovecotAuthOutcome.Succeeded, (await client.AuthenticateAsync(Login(), CancellationToken.None)).Outcome);
