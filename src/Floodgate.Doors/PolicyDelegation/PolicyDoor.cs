@@ -23,7 +23,8 @@ namespace Floodgate.Doors.PolicyDelegation;
 /// reservation counted all along, so nothing depends on END-OF-MESSAGE arriving.</item>
 /// </list>
 /// A request without a login from a client outside the trusted networks is not the provider's outbound
-/// mail: DUNNO, Postfix decides. A login Floodgate does not know gets
+/// mail: DUNNO, Postfix decides. A login Floodgate does not know, of a domain we police that allows it,
+/// becomes a mailbox before the answer (the resolver's provisioner); any other gets
 /// <see cref="PolicyDelegationOptions.UnknownLogin"/> (default: defer), logged and counted.
 /// </summary>
 internal sealed partial class PolicyDoor : IPolicyHandler

@@ -62,6 +62,8 @@ public sealed class DovecotAuthTests(DovecotGatewayFixture fixture) : IClassFixt
         }
 
         Assert.Equal(1, await fixture.AutoCreatedCountAsync(login));
+        using var http = new HttpClient();
+        Assert.Contains("floodgate_mailboxes_auto_created_total{door=\"gateway\"}", await http.GetStringAsync(new Uri(fixture.Floodgate.Web, "/metrics")));
     }
 
     [Fact]
@@ -133,6 +135,13 @@ public sealed class DovecotUnavailableTests
         var floodgates = await DovecotGatewayFixture.AuthPlainAsync(fg.Smtp, "ann@acme.test", "correct horse");
         Assert.StartsWith("454 4.7.0", right);
         Assert.StartsWith("454 4.7.0", floodgates);
+
+        // A mail client retrying through the outage: past the throttle's 5 failures, still "unavailable", and
+        // not held against it afterwards (Dovecot never saw those passwords).
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.StartsWith("454 4.7.0 Temporary authentication failure", await DovecotGatewayFixture.AuthPlainAsync(fg.Smtp, "ann@acme.test", DovecotGatewayFixture.DovecotPassword));
+        }
 
         await dovecot.StartAsync();
         Assert.StartsWith("235", await DovecotGatewayFixture.AuthPlainAsync(fg.Smtp, "ann@acme.test", DovecotGatewayFixture.DovecotPassword));
