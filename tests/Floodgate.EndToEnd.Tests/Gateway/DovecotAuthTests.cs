@@ -146,6 +146,24 @@ public sealed class DovecotUnavailableTests
         await dovecot.StartAsync();
         Assert.StartsWith("235", await DovecotGatewayFixture.AuthPlainAsync(fg.Smtp, "ann@acme.test", DovecotGatewayFixture.DovecotPassword));
     }
+
+    [Fact]
+    public async Task DovecotDyingWhileALoginIsInItGives454()
+    {
+        await using var dovecot = await PrivateDovecot.StartAsync([("ann@acme.test", DovecotGatewayFixture.DovecotPassword, null)]);
+        await using var fg = new FloodgateProcess();
+        await fg.SeedAsync();
+        await fg.StartAsync("--dovecot-auth", dovecot.SocketPath);
+
+        // Dovecot holds a failure for auth_failure_delay (2 s by default) before it answers: kill it in between. (A
+        // SIGTERM would not do: Dovecot flushes the delayed FAIL as it stops, and 535 is then the right answer.)
+        var pending = DovecotGatewayFixture.AuthPlainAsync(fg.Smtp, "ann@acme.test", "wrong", IPAddress.Parse("127.0.0.8"));
+        await Task.Delay(700);
+        Assert.False(pending.IsCompleted, "Dovecot answered the wrong password before its failure delay");
+        await dovecot.KillAsync();
+
+        Assert.StartsWith("454 4.7.0", await pending);
+    }
 }
 
 public sealed class DovecotGatewayFixture : IAsyncLifetime

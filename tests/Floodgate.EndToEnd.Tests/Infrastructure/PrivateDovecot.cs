@@ -123,7 +123,12 @@ public sealed class PrivateDovecot : IAsyncDisposable
     /// it is gone. The master alone is not enough: its auth process keeps serving the clients still
     /// connected until they leave.
     /// </summary>
-    public async Task StopAsync()
+    public Task StopAsync() => SignalAsync("-TERM");
+
+    /// <summary>Kills Dovecot (SIGKILL, master and children): a crash, with no answer flushed to anyone.</summary>
+    public Task KillAsync() => SignalAsync("-KILL");
+
+    private async Task SignalAsync(string signal)
     {
         var pidFile = Path.Combine(_root, "run", "master.pid");
         if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
@@ -135,10 +140,10 @@ public sealed class PrivateDovecot : IAsyncDisposable
         {
             using var process = Process.GetProcessById(pid);
             var (_, children) = await RunAsync("ps", "-o", "pid=", "--ppid", pid.ToString(CultureInfo.InvariantCulture));
-            await RunAsync("kill", "-TERM", pid.ToString(CultureInfo.InvariantCulture));
+            await RunAsync("kill", signal, pid.ToString(CultureInfo.InvariantCulture));
             foreach (var child in children.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                await RunAsync("kill", "-TERM", child);
+                await RunAsync("kill", signal, child);
             }
 
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
