@@ -23,11 +23,15 @@ public static class DoorMetrics
         new CounterConfiguration { LabelNames = ["door", "reason"] });
 
     public static readonly Counter AuthFailures = Metrics.CreateCounter(
-        "floodgate_auth_failures_total", "Failed SMTP AUTH attempts, by result (failed, throttled).",
+        "floodgate_auth_failures_total", "Failed SMTP AUTH attempts, by result (failed, throttled, unavailable).",
         new CounterConfiguration { LabelNames = ["result"] });
 
     public static readonly Counter UnknownLogins = Metrics.CreateCounter(
         "floodgate_unknown_logins_total", "Authenticated logins a Postfix door was asked about that name no mailbox, by door.",
+        new CounterConfiguration { LabelNames = ["door"] });
+
+    public static readonly Counter AutoCreatedMailboxes = Metrics.CreateCounter(
+        "floodgate_mailboxes_auto_created_total", "Mailboxes created on first sight of an authenticated login of a domain we police, by door.",
         new CounterConfiguration { LabelNames = ["door"] });
 
     public static readonly Histogram TransactionSeconds = Metrics.CreateHistogram(

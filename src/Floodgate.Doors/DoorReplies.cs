@@ -16,6 +16,8 @@ internal static class DoorReplies
     public static readonly SmtpReply AuthSucceeded = Fixed(235, "235 2.7.0 Authentication successful\r\n"u8);
     public static readonly SmtpReply AuthFailed = Fixed(535, "535 5.7.8 Authentication credentials invalid\r\n"u8);
     public static readonly SmtpReply AuthThrottled = Fixed(454, "454 4.7.0 Too many failed logins; try again later\r\n"u8);
+    // RFC 4954 6: 454 4.7.0 is the temporary authentication failure; the client tries again later.
+    public static readonly SmtpReply AuthUnavailable = Fixed(454, "454 4.7.0 Temporary authentication failure; try again later\r\n"u8);
     public static readonly SmtpReply SenderOk = Fixed(250, "250 2.1.0 Sender OK\r\n"u8);
     public static readonly SmtpReply RecipientOk = Fixed(250, "250 2.1.5 Recipient OK\r\n"u8);
     public static readonly SmtpReply StartData = Fixed(354, "354 Start mail input; end with <CRLF>.<CRLF>\r\n"u8);

@@ -194,10 +194,14 @@ public sealed class DomainState(int id, ClientState client)
 
     public StatusInfo Status => _status;
 
+    /// <summary>An unknown, authenticated login of this domain becomes a mailbox on first sight.</summary>
+    public bool AutoCreateMailboxes { get; private set; }
+
     internal void Update(Domain d, ClientState client)
     {
         Name = d.Name.ToLowerInvariant();
         Client = client;
+        AutoCreateMailboxes = d.AutoCreateMailboxes;
         _status = StatusInfo.Of(d.Status, d.StatusReason);
     }
 

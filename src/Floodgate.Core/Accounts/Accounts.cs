@@ -51,6 +51,12 @@ public sealed class Domain
 
     public string? StatusReason { get; set; }
 
+    /// <summary>
+    /// Whether an authenticated login of this domain that Floodgate does not know (its password lives in
+    /// the provider's Dovecot) becomes a mailbox on first sight, under the domain's client and plan.
+    /// </summary>
+    public bool AutoCreateMailboxes { get; set; } = true;
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public List<Mailbox> Mailboxes { get; set; } = [];

@@ -7,6 +7,9 @@ public enum AuthenticationOutcome
     Succeeded,
     Failed,
     Throttled,
+
+    /// <summary>The password authority could not answer (Dovecot down, lost or slow): try again later, never a pass.</summary>
+    Unavailable,
 }
 
 /// <summary>The answer to one login attempt, for every door that authenticates.</summary>
@@ -40,26 +43,48 @@ public readonly struct AuthenticationResult
     public static AuthenticationResult Failed() => new(AuthenticationOutcome.Failed, null, 0, LoginRefusal.None, null);
 
     public static AuthenticationResult Throttled(LoginRefusal refusal, DateTimeOffset? retryAfter) => new(AuthenticationOutcome.Throttled, null, 0, refusal, retryAfter);
+
+    public static AuthenticationResult Unavailable() => new(AuthenticationOutcome.Unavailable, null, 0, LoginRefusal.None, null);
 }
 
 /// <summary>
 /// One login check for every door: the login normalised once, the throttle around the password
-/// check, and the same work for an unknown login as for a known one with a wrong password (one KDF
-/// run, against <see cref="IPasswordVerifier.DummyHash"/>), so the answer's timing does not tell
-/// which logins exist.
+/// authority's check (Floodgate's own store, or the provider's Dovecot), and the mailbox the login
+/// names — created on first sight when an outside authority vouches for a login of a domain we police.
 /// </summary>
-/// <remarks>
-/// A good login against a weak or imported hash is handed to the <see cref="IPasswordUpgrader"/>,
-/// which queues the rehash: the reply does not wait for a KDF run or a database write.
-/// </remarks>
-public sealed class Authenticator(AccountDirectory directory, LoginThrottle throttle, IPasswordVerifier passwords, TimeProvider time, IPasswordUpgrader? upgrader = null)
+public sealed class Authenticator
 {
-    private readonly IPasswordUpgrader _upgrader = upgrader ?? NoPasswordUpgrader.Instance;
-
     private static readonly TimeSpan BusyPoll = TimeSpan.FromMilliseconds(20);
 
-    public async ValueTask<AuthenticationResult> AuthenticateAsync(string login, string password, IPAddress clientAddress, CancellationToken cancellationToken)
+    private readonly AccountDirectory _directory;
+    private readonly LoginThrottle _throttle;
+    private readonly IPasswordAuthority _authority;
+    private readonly IMailboxProvisioner _provisioner;
+    private readonly TimeProvider _time;
+
+    /// <summary>Floodgate's own store checks the passwords; a good login against a weak or imported hash goes to <paramref name="upgrader"/>.</summary>
+    public Authenticator(AccountDirectory directory, LoginThrottle throttle, IPasswordVerifier passwords, TimeProvider time, IPasswordUpgrader? upgrader = null)
+        : this(directory, throttle, new StoredPasswordAuthority(directory, passwords, upgrader), NoMailboxProvisioner.Instance, time)
     {
+    }
+
+    public Authenticator(AccountDirectory directory, LoginThrottle throttle, IPasswordAuthority authority, IMailboxProvisioner provisioner, TimeProvider time)
+    {
+        _directory = directory;
+        _throttle = throttle;
+        _authority = authority;
+        _provisioner = provisioner;
+        _time = time;
+    }
+
+    public ValueTask<AuthenticationResult> AuthenticateAsync(string login, string password, IPAddress clientAddress, CancellationToken cancellationToken) =>
+        AuthenticateAsync(login, password, new LoginContext(clientAddress, null, false), cancellationToken);
+
+    public async ValueTask<AuthenticationResult> AuthenticateAsync(string login, string password, LoginContext context, CancellationToken cancellationToken)
+    {
+        var clientAddress = context.ClientAddress;
+        var throttle = _throttle;
+
         // Unusable logins share one throttle key (the empty string, which no normalised login is): they never succeed, and
         // garbage must not buy a fresh budget per spelling.
         var normalized = Addresses.Normalize(login);
@@ -72,7 +97,7 @@ public sealed class Authenticator(AccountDirectory directory, LoginThrottle thro
                 return AuthenticationResult.Throttled(attempt.Refusal, null);
             }
 
-            await Task.Delay(BusyPoll, time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(BusyPoll, _time, cancellationToken).ConfigureAwait(false);
             attempt = throttle.Begin(normalized ?? string.Empty, clientAddress);
         }
 
@@ -82,40 +107,69 @@ public sealed class Authenticator(AccountDirectory directory, LoginThrottle thro
         }
 
         // Until End, the attempt counts as a failure: a cancelled wait or check (the client went away) stays one,
-        // so dropping the connection mid-check buys a guesser nothing.
+        // so dropping the connection mid-check buys a guesser nothing. An authority that took the password and gave
+        // no answer counts too (a failure slower than the timeout must not be a free guess); one never reached is refunded.
         var succeeded = false;
+        var refund = false;
         try
         {
             if (attempt.Decision == LoginDecision.Delayed)
             {
-                await Task.Delay(attempt.Delay, time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(attempt.Delay, _time, cancellationToken).ConfigureAwait(false);
             }
 
-            MailboxState? mailbox = null;
-            MailboxCredential? credential = null;
-            if (normalized is not null && directory.TryGetMailbox(normalized, out var found))
+            var check = await _authority.CheckAsync(login, normalized, password, context, cancellationToken).ConfigureAwait(false);
+            switch (check.Outcome)
             {
-                mailbox = found;
-                credential = found.Credential;
+                case PasswordCheckOutcome.Unavailable:
+                    refund = check.NotAsked;
+                    return AuthenticationResult.Unavailable();
+                case PasswordCheckOutcome.Invalid:
+                    return AuthenticationResult.Failed();
             }
 
-            var hash = credential?.Hash;
-            var verified = await passwords.VerifyAsync(password, hash ?? passwords.DummyHash, cancellationToken).ConfigureAwait(false);
-            if (verified && hash is not null && mailbox is not null)
+            if (check.Mailbox is { } own)
             {
                 succeeded = true;
-                _upgrader.Verified(mailbox, hash, password);
-
-                // The stamp of the hash that was checked, not the mailbox's stamp now: a password changed
-                // during the check leaves this session with the old stamp, refused at its first MAIL.
-                return AuthenticationResult.Succeeded(mailbox, credential!.Stamp);
+                return AuthenticationResult.Succeeded(own, check.CredentialStamp);
             }
 
-            return AuthenticationResult.Failed();
+            // An outside authority names the user; Floodgate's mailbox of that name carries the limits.
+            var mailbox = await FindOrProvisionAsync(check.User, cancellationToken).ConfigureAwait(false);
+            if (mailbox is null)
+            {
+                return AuthenticationResult.Failed();
+            }
+
+            succeeded = true;
+            return AuthenticationResult.Succeeded(mailbox, mailbox.CredentialStamp);
         }
         finally
         {
-            throttle.End(in attempt, succeeded);
+            if (refund)
+            {
+                throttle.Refund(in attempt);
+            }
+            else
+            {
+                throttle.End(in attempt, succeeded);
+            }
         }
+    }
+
+    private async ValueTask<MailboxState?> FindOrProvisionAsync(string? user, CancellationToken cancellationToken)
+    {
+        var address = user is null ? null : Addresses.Normalize(user);
+        if (address is null)
+        {
+            return null;
+        }
+
+        if (_directory.TryGetMailbox(address, out var mailbox))
+        {
+            return mailbox;
+        }
+
+        return await _provisioner.ProvisionAsync(address, "gateway", cancellationToken).ConfigureAwait(false);
     }
 }

@@ -172,7 +172,16 @@ public sealed class LoginThrottle
     /// and makes the address a known address of the login. Call once per attempt; a refused attempt
     /// needs no call.
     /// </summary>
-    public void End(in LoginAttempt attempt, bool succeeded)
+    public void End(in LoginAttempt attempt, bool succeeded) => Finish(in attempt, refund: succeeded, remember: succeeded);
+
+    /// <summary>
+    /// Ends an attempt as if it had not been made: its count refunded, the address not made a known
+    /// one. For a login whose password nobody checked (the password authority was not reachable), so
+    /// it told the client nothing.
+    /// </summary>
+    public void Refund(in LoginAttempt attempt) => Finish(in attempt, refund: true, remember: false);
+
+    private void Finish(in LoginAttempt attempt, bool refund, bool remember)
     {
         if (attempt.Login is not { } login)
         {
@@ -196,7 +205,7 @@ public sealed class LoginThrottle
                 perAddress.Pending--;
             }
 
-            if (!succeeded)
+            if (!refund)
             {
                 return;
             }
@@ -207,7 +216,10 @@ public sealed class LoginThrottle
             var loginKey = new Key(EntryKind.Login, login, default);
             var entry = GetOrAdd(loginKey, Touch(loginKey));
             entry.Failures.Remove(attempt.StartedTicks);
-            entry.Remember(attempt.Address, now, _options.KnownAddressesPerLogin);
+            if (remember)
+            {
+                entry.Remember(attempt.Address, now, _options.KnownAddressesPerLogin);
+            }
         }
     }
 

@@ -45,12 +45,19 @@ public sealed class SenderResolver
     private readonly AccountDirectory _directory;
     private readonly IPNetwork[] _trusted;
     private readonly SenderSource[] _order;
+    private readonly IMailboxProvisioner? _provisioner;
+    private readonly string _actor;
 
-    public SenderResolver(AccountDirectory directory, IEnumerable<IPNetwork> trustedNetworks, IEnumerable<SenderSource>? order = null)
+    /// <param name="provisioner">Creates an unknown login's mailbox when its domain is ours and allows it; null: never.</param>
+    /// <param name="actor">The door, as the audit entry of a created mailbox names it.</param>
+    public SenderResolver(AccountDirectory directory, IEnumerable<IPNetwork> trustedNetworks, IEnumerable<SenderSource>? order = null,
+        IMailboxProvisioner? provisioner = null, string actor = "system")
     {
         _directory = directory;
         _trusted = [.. trustedNetworks];
         _order = order is null ? [SenderSource.Login, SenderSource.EnvelopeSender] : [.. order];
+        _provisioner = provisioner;
+        _actor = actor;
     }
 
     public bool HasTrustedNetworks => _trusted.Length > 0;
@@ -98,7 +105,7 @@ public sealed class SenderResolver
                     continue;
                 }
 
-                return Lookup(login, out var mailbox)
+                return Lookup(login, out var mailbox) || TryProvision(login, out mailbox)
                     ? new SenderResolution(SenderResolutionKind.Mailbox, mailbox, mailbox.Address)
                     : new SenderResolution(SenderResolutionKind.UnknownLogin, null, Addresses.Normalize(login) ?? login.ToString());
             }
@@ -123,6 +130,36 @@ public sealed class SenderResolver
         return unknownSender
             ? new SenderResolution(SenderResolutionKind.UnknownSender, null, Addresses.Normalize(envelopeSender) ?? envelopeSender.ToString())
             : SenderResolution.NotOurs;
+    }
+
+    /// <summary>
+    /// A login the directory missed, of a domain we police that allows it: its mailbox is created now.
+    /// The doors' protocol handlers are synchronous, so this blocks the door's thread for the insert and
+    /// the directory reload — once per new mailbox; an unknown domain costs one dictionary lookup.
+    /// </summary>
+    private bool TryProvision(ReadOnlySpan<char> login, out MailboxState mailbox)
+    {
+        mailbox = null!;
+        if (_provisioner is null || Addresses.Normalize(login) is not { } address)
+        {
+            return false;
+        }
+
+        var at = address.LastIndexOf('@');
+        if (at < 0 || !_directory.TryGetDomain(address.AsSpan(at + 1), out var domain) || !domain.AutoCreateMailboxes)
+        {
+            return false;
+        }
+
+        var pending = _provisioner.ProvisionAsync(address, _actor, CancellationToken.None);
+        var created = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+        if (created is null)
+        {
+            return false;
+        }
+
+        mailbox = created;
+        return true;
     }
 
     /// <summary>A mailbox by login or address, in any of the forms <see cref="Addresses.TryNormalize"/> accepts.</summary>

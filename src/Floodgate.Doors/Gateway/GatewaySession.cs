@@ -16,6 +16,7 @@ internal sealed class GatewaySession : ISmtpSession
 {
     private readonly GatewayServices _services;
     private readonly IPAddress _address;
+    private readonly IPAddress _localAddress;
     private readonly bool _trusted;
     private readonly bool _loopback;
     private readonly Transaction _transaction;
@@ -28,6 +29,7 @@ internal sealed class GatewaySession : ISmtpSession
     {
         _services = services;
         _address = connection.Remote.Address.IsIPv4MappedToIPv6 ? connection.Remote.Address.MapToIPv4() : connection.Remote.Address;
+        _localAddress = connection.Local.Address.IsIPv4MappedToIPv6 ? connection.Local.Address.MapToIPv4() : connection.Local.Address;
         _loopback = IPAddress.IsLoopback(_address);
         _trusted = services.Senders.IsTrusted(_address);
         _transaction = services.Engine.Open(Door.Gateway);
@@ -40,9 +42,10 @@ internal sealed class GatewaySession : ISmtpSession
     public bool AuthAllowed(bool isTls) =>
         isTls || _services.Options.AllowPlaintextAuth || (_loopback && _services.Options.AllowPlaintextAuthOnLoopback);
 
-    public async ValueTask<SmtpReply> AuthenticateAsync(string login, string password, CancellationToken cancellationToken)
+    public async ValueTask<SmtpReply> AuthenticateAsync(string login, string password, bool isTls, CancellationToken cancellationToken)
     {
-        var result = await _services.Authenticator.AuthenticateAsync(login, password, _address, cancellationToken).ConfigureAwait(false);
+        var context = new LoginContext(_address, _localAddress, isTls);
+        var result = await _services.Authenticator.AuthenticateAsync(login, password, context, cancellationToken).ConfigureAwait(false);
         switch (result.Outcome)
         {
             case AuthenticationOutcome.Succeeded:
@@ -52,6 +55,9 @@ internal sealed class GatewaySession : ISmtpSession
             case AuthenticationOutcome.Throttled:
                 DoorMetrics.AuthFailures.WithLabels("throttled").Inc();
                 return DoorReplies.AuthThrottled;
+            case AuthenticationOutcome.Unavailable:
+                DoorMetrics.AuthFailures.WithLabels("unavailable").Inc();
+                return DoorReplies.AuthUnavailable;
             default:
                 DoorMetrics.AuthFailures.WithLabels("failed").Inc();
                 return DoorReplies.AuthFailed;

@@ -33,7 +33,8 @@ internal sealed partial class MilterDoor : IMilterSessionFactory
     /// <summary>Beside policy delegation, which answers MAIL and RCPT, the milter's answers there are not waited for.</summary>
     public const MilterProtocolFlags SkippedStepsBesidePolicy = SkippedSteps | MilterProtocolFlags.NoReplyMail | MilterProtocolFlags.NoReplyRcpt;
 
-    public MilterDoor(PolicyEngine engine, MilterOptions options, MessageSpool spool, ILogger logger)
+    /// <param name="provisioner">Creates an unknown login's mailbox on first sight when its domain allows it; null: never.</param>
+    public MilterDoor(PolicyEngine engine, MilterOptions options, MessageSpool spool, ILogger logger, Floodgate.Core.Accounts.IMailboxProvisioner? provisioner = null)
     {
         Engine = engine;
         Spool = spool;
@@ -41,7 +42,8 @@ internal sealed partial class MilterDoor : IMilterSessionFactory
         Logger = logger;
         Counts = options.CountInWindows ?? true;
         Quarantine = options.HoldAction == "quarantine";
-        Senders = new SenderResolver(engine.Directory, PostfixOptions.Networks(options.TrustedNetworks), PostfixOptions.Sources(options.MailboxFrom));
+        Senders = new SenderResolver(engine.Directory, PostfixOptions.Networks(options.TrustedNetworks), PostfixOptions.Sources(options.MailboxFrom),
+            provisioner, DoorNames.Name(Door.Milter));
     }
 
     public PolicyEngine Engine { get; }

@@ -23,7 +23,8 @@ namespace Floodgate.Doors.PolicyDelegation;
 /// reservation counted all along, so nothing depends on END-OF-MESSAGE arriving.</item>
 /// </list>
 /// A request without a login from a client outside the trusted networks is not the provider's outbound
-/// mail: DUNNO, Postfix decides. A login Floodgate does not know gets
+/// mail: DUNNO, Postfix decides. A login Floodgate does not know, of a domain we police that allows it,
+/// becomes a mailbox before the answer (the resolver's provisioner); any other gets
 /// <see cref="PolicyDelegationOptions.UnknownLogin"/> (default: defer), logged and counted.
 /// </summary>
 internal sealed partial class PolicyDoor : IPolicyHandler
@@ -44,7 +45,8 @@ internal sealed partial class PolicyDoor : IPolicyHandler
     private readonly LogOnce _unknownLogins = new();
     private long _nextSweep;
 
-    public PolicyDoor(PolicyEngine engine, PolicyDelegationOptions options, ILogger logger, TimeProvider? time = null)
+    /// <param name="provisioner">Creates an unknown login's mailbox on first sight when its domain allows it; null: never.</param>
+    public PolicyDoor(PolicyEngine engine, PolicyDelegationOptions options, ILogger logger, TimeProvider? time = null, Floodgate.Core.Accounts.IMailboxProvisioner? provisioner = null)
     {
         _engine = engine;
         _logger = logger;
@@ -52,7 +54,8 @@ internal sealed partial class PolicyDoor : IPolicyHandler
         _timeout = options.TransactionTimeout;
         _maxTransactions = options.MaxTransactions;
         _unknownLogin = options.UnknownLogin;
-        _senders = new SenderResolver(engine.Directory, PostfixOptions.Networks(options.TrustedNetworks), PostfixOptions.Sources(options.MailboxFrom));
+        _senders = new SenderResolver(engine.Directory, PostfixOptions.Networks(options.TrustedNetworks), PostfixOptions.Sources(options.MailboxFrom),
+            provisioner, DoorNames.Name(Door.Policy));
         _lookup = _transactions.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 

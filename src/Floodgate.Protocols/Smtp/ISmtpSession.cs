@@ -27,7 +27,8 @@ public interface ISmtpSession : IAsyncDisposable
     /// <summary>Whether AUTH is allowed on this connection now (plaintext AUTH only on TLS or loopback).</summary>
     bool AuthAllowed(bool isTls);
 
-    ValueTask<SmtpReply> AuthenticateAsync(string login, string password, CancellationToken cancellationToken);
+    /// <param name="isTls">The connection is under TLS now (Dovecot's <c>secured</c>).</param>
+    ValueTask<SmtpReply> AuthenticateAsync(string login, string password, bool isTls, CancellationToken cancellationToken);
 
     /// <summary>MAIL FROM. reversePath is the address between the angle brackets (empty for the null sender).</summary>
     SmtpReply MailFrom(string reversePath, long declaredSize);

@@ -62,7 +62,7 @@ internal sealed partial class SmtpConnection
     private async ValueTask AuthenticateAsync(ISmtpSession session)
     {
         _auth!.TakeCredentials(out var login, out var password);
-        var reply = await session.AuthenticateAsync(login, password, _server.AbortToken).ConfigureAwait(false);
+        var reply = await session.AuthenticateAsync(login, password, _isTls, _server.AbortToken).ConfigureAwait(false);
         WriteSessionReply(reply);
         if (reply.IsPositive)
         {

@@ -140,8 +140,25 @@ internal static class AccountCommands
                     domains.Select(d => new[] { Id(d.Id), d.Name, d.Client?.Name, Format.Status(d.Status, d.StatusReason), Format.Time(d.CreatedAt) }));
         }));
 
+        var which = new Argument<string>("domain") { Description = "Domain (id or name)" };
+        var state = new Argument<string>("on|off") { Description = "on: an unknown, authenticated login of the domain becomes a mailbox on first sight (the default); off: it gets the door's unknown-login answer" };
+        var auto = new Command("auto-mailboxes", "Whether logins the provider's Dovecot vouches for become mailboxes of this domain on first sight") { which, state };
+        auto.SetAction(CliContext.RunChange(options, async (cli, ct) =>
+        {
+            var enabled = cli.Get(state) switch
+            {
+                "on" => true,
+                "off" => false,
+                var other => throw new AccountException(AccountError.Invalid, $"auto-mailboxes: '{other}' is neither on nor off."),
+            };
+            var id = await cli.Store.ResolveDomainIdAsync(cli.Get(which)!, ct);
+            await cli.Store.SetAutoCreateMailboxesAsync(id, enabled, CliContext.Actor, ct);
+            cli.Out.WriteLine($"Automatic mailboxes {(enabled ? "on" : "off")} for domain {cli.Get(which)}.");
+        }));
+
         domain.Subcommands.Add(add);
         domain.Subcommands.Add(list);
+        domain.Subcommands.Add(auto);
         AddStatusCommands(domain, "domain", AccountScope.Domain, options, (store, text, ct) => store.ResolveDomainIdAsync(text, ct));
         return domain;
     }

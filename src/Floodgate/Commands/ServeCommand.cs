@@ -17,9 +17,10 @@ internal static class ServeCommand
         var certificate = new Option<string?>("--certificate") { Description = "PKCS#12 certificate for STARTTLS (default: self-signed, generated into <data>/tls)" };
         var policy = new Option<string[]>("--policy") { Description = "Postfix policy delegation listener address:port (repeatable; default 127.0.0.1:10040)" };
         var milter = new Option<string[]>("--milter") { Description = "Milter listener address:port (repeatable; default 127.0.0.1:10041)" };
+        var dovecot = new Option<string?>("--dovecot-auth") { Description = "Check AUTH against Dovecot's auth service: a unix socket path or HOST:PORT (default: Floodgate's own store)" };
         var command = new Command("serve", "Run Floodgate: the SMTP submission gateway, the Postfix policy and milter doors, health and metrics")
         {
-            smtp, smtps, web, upstream, trusted, certificate, policy, milter,
+            smtp, smtps, web, upstream, trusted, certificate, policy, milter, dovecot,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -42,6 +43,11 @@ internal static class ServeCommand
             if (parseResult.GetValue(upstream) is { } u)
             {
                 settings["Upstream:Url"] = u;
+            }
+
+            if (parseResult.GetValue(dovecot) is { } d)
+            {
+                settings["DovecotAuth:EndPoint"] = d;
             }
 
             if (parseResult.GetValue(certificate) is { } c)

@@ -42,6 +42,12 @@ public sealed class FloodgateOptions
 
     public Doors.MilterOptions Milter { get; set; } = new();
 
+    /// <summary>
+    /// The provider's Dovecot auth service checks the gateway's logins when <c>EndPoint</c> is set
+    /// (<c>serve --dovecot-auth PATH|HOST:PORT</c>); empty: Floodgate's own store, the default.
+    /// </summary>
+    public Protocols.DovecotAuth.DovecotAuthOptions DovecotAuth { get; set; } = new();
+
     /// <summary>Where big messages wait on disk while they are received and relayed; bounded in memory and on disk.</summary>
     public SpoolOptions Spool { get; set; } = new();
 
@@ -153,6 +159,18 @@ public sealed class FloodgateOptions
         if (Upstream.Timeout <= TimeSpan.Zero)
         {
             errors.Add("Upstream:Timeout: must be positive");
+        }
+
+        if (!string.IsNullOrWhiteSpace(DovecotAuth.EndPoint))
+        {
+            try
+            {
+                DovecotAuth.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add(ex.Message.TrimEnd('.'));
+            }
         }
 
         errors.AddRange(Web.Validate());

@@ -99,6 +99,11 @@ internal sealed partial class GatewayHost(
         {
             LogTrusted(_logger, string.Join(", ", options.Smtp.TrustedNetworks));
         }
+
+        if (!string.IsNullOrWhiteSpace(options.DovecotAuth.EndPoint))
+        {
+            LogDovecot(_logger, options.DovecotAuth.EndPoint);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -154,4 +159,7 @@ internal sealed partial class GatewayHost(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Trusted networks may submit without AUTH: {Networks}")]
     private static partial void LogTrusted(ILogger logger, string networks);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "AUTH goes to Dovecot's auth service at {EndPoint} (454 4.7.0 while it cannot answer)")]
+    private static partial void LogDovecot(ILogger logger, string endPoint);
 }

@@ -13,7 +13,8 @@ namespace Floodgate.Hosting;
 /// Starts the Postfix doors: policy delegation (check_policy_service) and the milter (smtpd_milters).
 /// Registered after the gateway host, which loads the account directory first.
 /// </summary>
-internal sealed partial class PostfixDoorsHost(FloodgateOptions options, PolicyEngine engine, Floodgate.Protocols.Content.MessageSpool spool, ILoggerFactory loggers) : IHostedService
+internal sealed partial class PostfixDoorsHost(
+    FloodgateOptions options, PolicyEngine engine, Floodgate.Protocols.Content.MessageSpool spool, Floodgate.Core.Accounts.IMailboxProvisioner provisioner, ILoggerFactory loggers) : IHostedService
 {
     private readonly ILogger _logger = loggers.CreateLogger("Floodgate");
     private PolicyServer? _policy;
@@ -32,7 +33,7 @@ internal sealed partial class PostfixDoorsHost(FloodgateOptions options, PolicyE
         var milterOptions = options.Milter;
         if (policyOptions.Enabled)
         {
-            PolicyDoor = new PolicyDoor(engine, policyOptions, loggers.CreateLogger<PolicyDoor>());
+            PolicyDoor = new PolicyDoor(engine, policyOptions, loggers.CreateLogger<PolicyDoor>(), provisioner: provisioner);
             _policy = new PolicyServer(
                 new PolicyServerOptions { TcpEndPoints = [.. policyOptions.Listen], UnixSocketPath = policyOptions.UnixSocket },
                 PolicyDoor,
@@ -46,7 +47,7 @@ internal sealed partial class PostfixDoorsHost(FloodgateOptions options, PolicyE
 
         if (milterOptions.Enabled)
         {
-            var door = new MilterDoor(engine, milterOptions, spool, loggers.CreateLogger<MilterDoor>());
+            var door = new MilterDoor(engine, milterOptions, spool, loggers.CreateLogger<MilterDoor>(), provisioner);
             _milter = new MilterServer(
                 new MilterServerOptions { TcpEndPoints = [.. milterOptions.Listen], UnixSocketPath = milterOptions.UnixSocket, SkippedSteps = door.Steps },
                 door,

@@ -9,6 +9,7 @@ using Floodgate.Core.Transactions;
 using Floodgate.Doors;
 using Floodgate.Doors.Gateway;
 using Floodgate.Doors.Relay;
+using Floodgate.Protocols.DovecotAuth;
 using Floodgate.Storage;
 using Floodgate.Storage.Enforcement;
 using Floodgate.Storage.Accounts;
@@ -173,9 +174,22 @@ internal static partial class ServeHost
         services.AddSingleton<IPasswordVerifier, CachingPasswordVerifier>();
         services.AddSingleton(options.Accounts);
         services.AddSingleton<PasswordUpgrader>();
+        services.AddSingleton<IMailboxProvisioner, MailboxAutoCreator>();
+        if (!string.IsNullOrWhiteSpace(options.DovecotAuth.EndPoint))
+        {
+            // Passwords live in Dovecot: nothing of Floodgate's to upgrade.
+            services.AddSingleton(_ => new DovecotAuthClient(options.DovecotAuth));
+            services.AddSingleton<IPasswordAuthority>(sp => new DovecotPasswordAuthority(sp.GetRequiredService<DovecotAuthClient>(), options.DovecotAuth.Service));
+        }
+        else
+        {
+            services.AddSingleton<IPasswordAuthority>(sp => new StoredPasswordAuthority(
+                sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<IPasswordVerifier>(), sp.GetRequiredService<PasswordUpgrader>()));
+        }
+
         services.AddSingleton(sp => new Authenticator(
-            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<LoginThrottle>(), sp.GetRequiredService<IPasswordVerifier>(), time,
-            sp.GetRequiredService<PasswordUpgrader>()));
+            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<LoginThrottle>(), sp.GetRequiredService<IPasswordAuthority>(),
+            sp.GetRequiredService<IMailboxProvisioner>(), time));
         services.AddSingleton<IMessageRelay>(sp => options.Upstream.Url is null
             ? new OutboxRelay(Path.Combine(options.DataDirectory, "outbox"), time)
             : new SmtpUpstreamRelay(options.Upstream, sp.GetRequiredService<ILogger<SmtpUpstreamRelay>>()));

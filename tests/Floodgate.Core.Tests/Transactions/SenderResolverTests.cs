@@ -1,4 +1,5 @@
 using System.Net;
+using Floodgate.Core.Accounts;
 using Floodgate.Core.Tests.Policy;
 using Floodgate.Core.Transactions;
 
@@ -51,5 +52,59 @@ public sealed class SenderResolverTests
         Assert.True(Resolver().IsTrusted(IPAddress.Parse("::ffff:10.1.2.3")));
     }
 
-    private SenderResolver Resolver() => new(_f.Directory, [IPNetwork.Parse("10.0.0.0/8")]);
+    [Fact]
+    public void AnUnknownLoginOfAPolicedDomainBecomesTheMailboxTheProvisionerMade()
+    {
+        _f.Directory.TryGetMailbox("ann@acme.test", out var made);
+        var provisioner = new RecordingProvisioner { Answer = made };
+
+        var r = Resolver(provisioner).Resolve("New@Acme.test", "", "198.51.100.9");
+
+        Assert.Equal(SenderResolutionKind.Mailbox, r.Kind);
+        Assert.Same(made, r.Mailbox);
+        Assert.Equal([("new@acme.test", "policy")], provisioner.Asked);
+    }
+
+    [Fact]
+    public void AnUnknownLoginOfADomainThatIsNotOursNeverAsksTheProvisioner()
+    {
+        var provisioner = new RecordingProvisioner();
+
+        Assert.Equal(SenderResolutionKind.UnknownLogin, Resolver(provisioner).Resolve("ghost@elsewhere.test", "", "198.51.100.9").Kind);
+        Assert.Empty(provisioner.Asked);
+    }
+
+    [Fact]
+    public void AKnownLoginNeverAsksTheProvisioner()
+    {
+        var provisioner = new RecordingProvisioner();
+
+        Assert.Equal(SenderResolutionKind.Mailbox, Resolver(provisioner).Resolve("ann@acme.test", "", "198.51.100.9").Kind);
+        Assert.Empty(provisioner.Asked);
+    }
+
+    [Fact]
+    public void AProvisionerThatMadeNothingLeavesTheLoginUnknown()
+    {
+        var provisioner = new RecordingProvisioner();
+
+        Assert.Equal(SenderResolutionKind.UnknownLogin, Resolver(provisioner).Resolve("ghost@acme.test", "", "198.51.100.9").Kind);
+        Assert.Single(provisioner.Asked);
+    }
+
+    private SenderResolver Resolver(IMailboxProvisioner? provisioner = null) =>
+        new(_f.Directory, [IPNetwork.Parse("10.0.0.0/8")], provisioner: provisioner, actor: "policy");
+
+    private sealed class RecordingProvisioner : IMailboxProvisioner
+    {
+        public List<(string Address, string Actor)> Asked { get; } = [];
+
+        public MailboxState? Answer { get; set; }
+
+        public ValueTask<MailboxState?> ProvisionAsync(string address, string actor, CancellationToken cancellationToken)
+        {
+            Asked.Add((address, actor));
+            return ValueTask.FromResult(Answer);
+        }
+    }
 }

@@ -92,6 +92,16 @@ public sealed class FloodgateProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>How many mailbox.auto_created entries the audit log has for the address.</summary>
+    public async Task<int> AutoCreatedCountAsync(string address)
+    {
+        var (code, output) = await CliAsync("audit", "--kind", "mailbox", "--limit", "1000", "--json");
+        Assert.True(code == 0, output);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        return json.RootElement.EnumerateArray().Count(e =>
+            e.GetProperty("action").GetString() == "mailbox.auto_created" && (e.GetProperty("details").GetString() ?? string.Empty).Contains(address, StringComparison.Ordinal));
+    }
+
     public async Task StartAsync(params string[] extraArgs)
     {
         var control = Path.Combine(DataDirectory, "serve.json");

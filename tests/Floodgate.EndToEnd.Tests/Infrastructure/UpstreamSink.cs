@@ -101,7 +101,7 @@ public sealed class UpstreamSink : IAsyncDisposable, ISmtpSessionFactory
 
         public bool AuthAllowed(bool isTls) => sink.Credentials is not null;
 
-        public ValueTask<SmtpReply> AuthenticateAsync(string login, string password, CancellationToken cancellationToken)
+        public ValueTask<SmtpReply> AuthenticateAsync(string login, string password, bool isTls, CancellationToken cancellationToken)
         {
             if (sink.Credentials is { } expected && expected.Login == login && expected.Password == password)
             {

@@ -16,8 +16,14 @@ public sealed class PostfixFixture : IAsyncLifetime
 
     public const int SmallPlanCap = 50;
 
-    /// <summary>A SASL login Dovecot accepts and Floodgate has never heard of.</summary>
-    public const string UnknownLogin = "ghost@acme.test";
+    /// <summary>A SASL login Dovecot accepts, of a domain Floodgate does not police.</summary>
+    public const string UnknownLogin = "ghost@unknown.test";
+
+    /// <summary>A SASL login Dovecot accepts, of Tiny's domain, that Floodgate has no mailbox for (yet).</summary>
+    public const string NewcomerLogin = "newcomer@tiny.test";
+
+    /// <summary>Tiny's plan: two recipients per message.</summary>
+    public const int TinyPlanCap = 2;
 
     // Loopback may relay without a login, so that mail without one reaches the recipient restrictions
     // (the README's, with Floodgate's policy door first) instead of stopping at the relay check.
@@ -64,10 +70,13 @@ public sealed class PostfixFixture : IAsyncLifetime
         await Floodgate.CliOkAsync("client", "add", "Bravo", "--contact-name", "Bo Brown", "--contact-phone", "+1 555 0101", "--contact-email", "bo@bravo.test", "--plan", "Small");
         await Floodgate.CliOkAsync("domain", "add", "bravo.test", "--client", "Bravo");
         await Floodgate.CliOkAsync("mailbox", "add", SmallPlanMailbox, "--password", "correct horse");
+        await Floodgate.CliOkAsync("plan", "add", "Two", "--max-recipients", TinyPlanCap.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Floodgate.CliOkAsync("client", "add", "Tiny", "--contact-name", "Ty Ng", "--contact-phone", "+1 555 0102", "--contact-email", "ty@tiny.test", "--plan", "Two");
+        await Floodgate.CliOkAsync("domain", "add", "tiny.test", "--client", "Tiny");
         await Floodgate.StartAsync("--upstream", Sink.Url, "--policy", "127.0.0.1:0", "--milter", "127.0.0.1:0");
         Assert.True(Floodgate.Policy is not null && Floodgate.Milter is not null, "serve.json lists no policy or milter endpoint:\n" + Floodgate.Output);
         Postfix = await PrivatePostfix.StartAsync(
-            ["ann@acme.test", .. Mailboxes, SmallPlanMailbox, UnknownLogin],
+            ["ann@acme.test", .. Mailboxes, SmallPlanMailbox, UnknownLogin, NewcomerLogin],
             [.. MainCf(Floodgate.Policy!.Port, Floodgate.Milter!.Port, Sink.EndPoint.Port), .. LoopbackRelay]);
     }
 

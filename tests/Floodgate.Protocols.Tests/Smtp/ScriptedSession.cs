@@ -92,7 +92,7 @@ internal sealed class ScriptedSession(ScriptedSessionFactory factory, SmtpConnec
 
     public bool AuthAllowed(bool isTls) => isTls || !factory.AuthRequiresTls;
 
-    public ValueTask<SmtpReply> AuthenticateAsync(string login, string password, CancellationToken cancellationToken)
+    public ValueTask<SmtpReply> AuthenticateAsync(string login, string password, bool isTls, CancellationToken cancellationToken)
     {
         Record($"Auth {login}");
         _authenticated = login == "alice" && password == "secret";

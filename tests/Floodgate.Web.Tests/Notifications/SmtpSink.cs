@@ -78,7 +78,7 @@ public sealed class SmtpSink : IAsyncDisposable, ISmtpSessionFactory
 
         public bool AuthAllowed(bool isTls) => false;
 
-        public ValueTask<SmtpReply> AuthenticateAsync(string login, string password, CancellationToken cancellationToken) =>
+        public ValueTask<SmtpReply> AuthenticateAsync(string login, string password, bool isTls, CancellationToken cancellationToken) =>
             ValueTask.FromResult(SmtpReply.Create(502, "5.5.1", "No AUTH here"));
 
         public SmtpReply MailFrom(string reversePath, long declaredSize)
