@@ -135,6 +135,23 @@ public sealed class MailboxSyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHashUpgradedAtLoginIsStillTheFilesPasswordAndIsNotPutBack()
+    {
+        var file = $"address,password_hash\nann@acme.example,{Ssha512}\n";
+        await _db.Store.ImportMailboxesAsync(new StringReader(file), MailboxFileFormat.Csv, allowWeakHashes: true, TestDatabase.Actor);
+        var ann = (await _db.Store.ListMailboxesAsync()).Single();
+        Assert.True(await _db.Store.UpgradePasswordHashAsync(ann.Id, Ssha512, _db.Hasher.Hash("sync-password-1"), "system"));
+        Assert.True(MailboxFile.TryRead(file, MailboxFileFormat.Csv, allowWeakHashes: true, out var lines, out _));
+
+        var same = await _db.Store.SyncMailboxesAsync(lines, [], dryRun: false, TestDatabase.Actor);
+        var other = await _db.Store.SyncMailboxesAsync(Lines($"address,password_hash\nann@acme.example,{Sha512Crypt2}\n"), [], dryRun: false, TestDatabase.Actor);
+
+        Assert.Empty(same.Changes);
+        Assert.Equal(["Update ann@acme.example: password"], other.Changes.Select(Describe));
+        Assert.Equal(Sha512Crypt2, (await _db.Store.ListMailboxesAsync()).Single().PasswordHash);
+    }
+
+    [Fact]
     public async Task ADryRunShowsThePlanAndChangesNothing()
     {
         await _db.Store.AddMailboxAsync(new NewMailbox("gone@acme.example", PasswordHash: Sha512Crypt), TestDatabase.Actor);

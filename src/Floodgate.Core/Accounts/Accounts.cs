@@ -79,6 +79,13 @@ public sealed class Mailbox
     /// <summary>Floodgate's own: a PHC string, $argon2id$v=19$m=...,t=...,p=...$salt$hash; imported: Dovecot's {SCHEME}hash (Storage's PasswordSchemes). Null: cannot log in.</summary>
     public string? PasswordHash { get; set; }
 
+    /// <summary>
+    /// SHA-256 (hex) of the hash last brought from the provider's systems (import, sync, API), kept when
+    /// a good login upgrades that hash to Argon2id: the next sync of the same file must see the same
+    /// password, not put the weak hash back. Null once a password is set here.
+    /// </summary>
+    public string? ImportedHashDigest { get; set; }
+
     /// <summary>Other envelope senders this mailbox may use (aliases), lower-case, comma-separated; "*@domain" allows a whole domain of the same client.</summary>
     public string? AllowedSenders { get; set; }
 

@@ -68,6 +68,7 @@ internal sealed class MailboxConfiguration : IEntityTypeConfiguration<Mailbox>
         builder.HasIndex(m => m.Address).IsUnique();
         builder.Property(m => m.DisplayName).HasMaxLength(AccountColumns.Name);
         builder.Property(m => m.PasswordHash).HasMaxLength(512);
+        builder.Property(m => m.ImportedHashDigest).HasMaxLength(64);
         builder.Property(m => m.AllowedSenders).HasMaxLength(4000);
         builder.Property(m => m.StatusReason).HasMaxLength(AccountColumns.Reason);
     }

@@ -69,6 +69,7 @@ public sealed partial class AccountStore
             Address = r.Address,
             DisplayName = r.DisplayName,
             PasswordHash = hashes[i],
+            ImportedHashDigest = PasswordSchemes.Digest(r.PasswordHash),
             Status = AccountStatus.Active,
             CreatedAt = now,
         }).ToList();

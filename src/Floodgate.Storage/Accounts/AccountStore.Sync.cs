@@ -67,12 +67,17 @@ public sealed partial class AccountStore
         var existing = await db.Mailboxes.Where(m => domainIds.Contains(m.DomainId)).ToDictionaryAsync(m => m.Address, StringComparer.Ordinal, cancellationToken);
 
         // Whether a plaintext password is already the stored one takes a KDF run each: on every core, bounded as at import.
+        // A hash from the file is the same password when it is the stored hash, or the one a good login has since
+        // upgraded to Argon2id (its digest is kept): a sync must not put a weak hash back.
         var samePassword = new bool[lines.Count];
         Parallel.For(0, lines.Count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var line = lines[i];
             if (existing.TryGetValue(line.Address, out var m))
-                samePassword[i] = line.Password is { } plain ? hasher.Verify(plain, m.PasswordHash) : line.PasswordHash is null || line.PasswordHash == m.PasswordHash;
+                samePassword[i] = line.Password is { } plain
+                    ? hasher.Verify(plain, m.PasswordHash)
+                    : line.PasswordHash is null || line.PasswordHash == m.PasswordHash
+                        || (m.ImportedHashDigest is not null && m.ImportedHashDigest == PasswordSchemes.Digest(line.PasswordHash));
         });
 
         var changes = new List<MailboxSyncChange>();
@@ -125,6 +130,7 @@ public sealed partial class AccountStore
                 Address = a.Line.Address,
                 DisplayName = a.Line.DisplayName,
                 PasswordHash = hashes[a.Index],
+                ImportedHashDigest = PasswordSchemes.Digest(a.Line.PasswordHash),
                 Status = AccountStatus.Active,
                 CreatedAt = now,
             }).ToList();
@@ -134,7 +140,7 @@ public sealed partial class AccountStore
                 if (what.Contains("display name"))
                     m.DisplayName = line.DisplayName;
                 if (what.Contains("password"))
-                    m.PasswordHash = hashes[index];
+                    (m.PasswordHash, m.ImportedHashDigest) = (hashes[index], PasswordSchemes.Digest(line.PasswordHash));
                 if (enable)
                     (m.Status, m.StatusReason) = (AccountStatus.Active, null);
             }

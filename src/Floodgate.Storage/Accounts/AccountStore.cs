@@ -212,6 +212,7 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
             Address = address,
             DisplayName = displayName,
             PasswordHash = mailbox.Password is not null ? hasher.Hash(mailbox.Password) : storedHash,
+            ImportedHashDigest = PasswordSchemes.Digest(storedHash),
             Status = AccountStatus.Active,
             CreatedAt = time.GetUtcNow(),
         };
@@ -261,6 +262,7 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
         var mailbox = await db.Mailboxes.FirstOrDefaultAsync(m => m.Id == mailboxId, cancellationToken)
             ?? throw NotFound("mailbox", mailboxId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         mailbox.PasswordHash = hasher.Hash(password);
+        mailbox.ImportedHashDigest = null;
         await CommitAsync(db, actor, "mailbox.password", "mailbox", () => mailbox.Id, new { address = mailbox.Address }, cancellationToken);
     }
 
@@ -273,6 +275,7 @@ public sealed partial class AccountStore(IDbContextFactory<FloodgateDbContext> d
         var mailbox = await db.Mailboxes.FirstOrDefaultAsync(m => m.Id == mailboxId, cancellationToken)
             ?? throw NotFound("mailbox", mailboxId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         mailbox.PasswordHash = stored;
+        mailbox.ImportedHashDigest = PasswordSchemes.Digest(stored);
         await CommitAsync(db, actor, "mailbox.password", "mailbox", () => mailbox.Id, new { address = mailbox.Address, scheme = scheme!.Name }, cancellationToken);
     }
 

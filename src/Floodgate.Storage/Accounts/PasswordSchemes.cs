@@ -45,9 +45,9 @@ public static class PasswordSchemes
     {
         stored = string.Empty;
         scheme = null;
-        if (string.IsNullOrWhiteSpace(text) || text.Length > 1024)
+        if (string.IsNullOrWhiteSpace(text) || text.Length > 512)
         {
-            error = "a password hash must be 1 to 1024 characters";
+            error = "a password hash must be 1 to 512 characters";
             return false;
         }
 
@@ -111,6 +111,10 @@ public static class PasswordSchemes
     }
 
     private static bool IsDigestScheme(string name) => name is "SSHA512" or "SSHA256" or "SSHA" or "SHA512" or "SHA256" or "SHA1" or "SHA";
+
+    /// <summary>What <see cref="Mailbox.ImportedHashDigest"/> holds for an imported hash in stored form; null for none.</summary>
+    public static string? Digest(string? stored) =>
+        stored is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(stored)));
 
     /// <summary>The scheme of a stored hash: a bare <c>$argon2id$</c> string is Floodgate's own; <c>{NAME}</c> names the rest.</summary>
     public static PasswordScheme? Of(string? stored)

@@ -176,6 +176,7 @@ public sealed partial class EnforcementStore
             if (!prepared.Hashes.TryGetValue(m.Id, out var hash))
                 continue;
             m.PasswordHash = hash;
+            m.ImportedHashDigest = null;
             reset.Add(m.Address);
             Audit(db, now, actor, "mailbox.password", "mailbox", m.Id, new { address = m.Address, reason = "reinstatement", incident = incident.Id });
         }

@@ -132,6 +132,10 @@ namespace Floodgate.Storage.Migrations.Sqlite
                     b.Property<int>("DomainId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ImportedHashDigest")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("PasswordHash")
                         .HasMaxLength(512)
                         .HasColumnType("TEXT");
