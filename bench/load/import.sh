@@ -44,7 +44,7 @@ for scheme in $SCHEMES; do
     hash=$(doveadm pw -s "$scheme" -p bench-password)
     {
         echo "address,password_hash"
-        for ((n = 0; n < MAILBOXES; n++)); do echo "user$n@client$((n % 100)).test,$hash"; done
+        for ((n = 0; n < MAILBOXES; n++)); do echo "user$n@client$((n % 100)).test,\"$hash\""; done
     } >"$WORK/hashes-$scheme.csv"
 done
 {

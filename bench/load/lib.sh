@@ -122,7 +122,7 @@ seed_floodgate() {
     fi
     {
         echo "address,$column"
-        for ((n = 0; n < mailboxes; n++)); do echo "user$n@client$((n % domains)).test,$secret"; done
+        for ((n = 0; n < mailboxes; n++)); do echo "user$n@client$((n % domains)).test,\"$secret\""; done
     } >"$WORK/mailboxes.csv"
     timeout 600 dotnet "$FLOODGATE_DIR/floodgate.dll" --data "$data" mailbox import "$WORK/mailboxes.csv" >/dev/null || return 1
 }
