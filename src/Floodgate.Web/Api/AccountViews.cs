@@ -35,15 +35,16 @@ public sealed record ClientView(
     internal static ContactView ContactOf(Client c) => new(c.ContactName, c.ContactPhone, c.ContactEmail);
 }
 
+/// <param name="AutoCreateMailboxes">An authenticated login of this domain that Floodgate does not know (Dovecot at the gateway, sasl_username at the Postfix doors) becomes a mailbox on first sight.</param>
 public sealed record DomainView(
     int Id, string Name, AccountStatus Status, string? StatusReason, ClientRef Client, ContactView Contact, PlanView? Plan,
-    int Mailboxes, DateTimeOffset CreatedAt)
+    int Mailboxes, bool AutoCreateMailboxes, DateTimeOffset CreatedAt)
 {
     internal static DomainView Of(DomainListing l)
     {
         var client = l.Domain.Client ?? throw new InvalidOperationException("A domain was loaded without its client.");
         return new(l.Domain.Id, l.Domain.Name, l.Domain.Status, l.Domain.StatusReason, ClientRef.Of(client), ClientView.ContactOf(client),
-            PlanView.Of(client.Plan), l.Mailboxes, l.Domain.CreatedAt);
+            PlanView.Of(client.Plan), l.Mailboxes, l.Domain.AutoCreateMailboxes, l.Domain.CreatedAt);
     }
 }
 
@@ -68,6 +69,9 @@ public sealed record ClientCreate(string? Name, string? ContactName, string? Con
 public sealed record ClientUpdate(string? Name, string? ContactName, string? ContactPhone, string? ContactEmail, int? PlanId);
 
 public sealed record DomainCreate(int? ClientId, string? Name);
+
+/// <summary>What to change of a domain; a field left out or null stays as it is.</summary>
+public sealed record DomainUpdate(bool? AutoCreateMailboxes);
 
 /// <summary>
 /// A new mailbox in an existing domain (the address names it). A password, or a passwordHash from the

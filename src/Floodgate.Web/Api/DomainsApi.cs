@@ -21,6 +21,7 @@ public static class DomainsApi
         domains.MapGet("", ListAsync).RequireAuthorization(AccessPolicies.ReadScoped).WithSummary("List domains");
         domains.MapGet("/{id:int}", GetAsync).RequireAuthorization(AccessPolicies.ReadScoped).WithSummary("A domain with its client, contact, plan and limits");
         domains.MapPost("", CreateAsync).RequireAuthorization(AccessPolicies.ManageAccounts).WithSummary("Add a domain to a client");
+        domains.MapPatch("/{id:int}", UpdateAsync).RequireAuthorization(AccessPolicies.ManageAccounts).WithSummary("Turn mailboxes created on first sight on or off for a domain");
         return api;
     }
 
@@ -51,6 +52,20 @@ public static class DomainsApi
         var domain = await store.AddDomainAsync(clientId, body.Name ?? "", caller.Actor, cancellationToken);
         await refresher.RefreshAsync(cancellationToken);
         return TypedResults.Created($"{ApiGroup.Prefix}/domains/{domain.Id}", DomainView.Of(await store.GetDomainAsync(domain.Id, cancellationToken)));
+    }
+
+    private static async Task<Results<Ok<DomainView>, ProblemHttpResult>> UpdateAsync(
+        int id, DomainUpdate body, Caller caller, AccountStore store, IDirectoryRefresher refresher, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(store, caller, id, cancellationToken) is null)
+            return ApiGroup.NotFound($"domain {id}");
+        if (body.AutoCreateMailboxes is { } autoCreate)
+        {
+            await store.SetAutoCreateMailboxesAsync(id, autoCreate, caller.Actor, cancellationToken);
+            await refresher.RefreshAsync(cancellationToken);
+        }
+
+        return TypedResults.Ok((await FindAsync(store, caller, id, cancellationToken))!);
     }
 
     /// <summary>The domain when it exists and the caller may see its client; null otherwise (both answer 404).</summary>

@@ -32,6 +32,27 @@ public sealed class DomainsApiTests : IClassFixture<ServeFixture>
     }
 
     [Fact]
+    public async Task MailboxesOnFirstSightAreOnByDefaultAndTurnedOffByPatchAtOnceAndAudited()
+    {
+        using var http = await _serve.ApiClientAsync(WebRole.Administrator);
+        var seeded = await _serve.SeedClientAsync(AccountsHarness.Unique("Auto"), AccountsHarness.Unique("auto") + ".example", "m");
+
+        var before = await (await http.GetAsync($"/api/v1/domains/{seeded.DomainId}")).ReadAsync<DomainView>();
+        using var off = await http.PatchAsJsonAsync($"/api/v1/domains/{seeded.DomainId}", new DomainUpdate(false));
+        var after = await off.ReadAsync<DomainView>();
+        using var missing = await http.PatchAsJsonAsync("/api/v1/domains/999999", new DomainUpdate(true));
+
+        Assert.True(before.AutoCreateMailboxes);
+        Assert.Equal(HttpStatusCode.OK, off.StatusCode);
+        Assert.False(after.AutoCreateMailboxes);
+        Assert.True(_serve.Get<AccountDirectory>().TryGetDomain(seeded.DomainId, out var state));
+        Assert.False(state.AutoCreateMailboxes);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        var audit = await _serve.Get<Floodgate.Storage.Audit.AuditLog>().PageAsync(new Floodgate.Storage.Audit.AuditQuery(TargetId: seeded.DomainId));
+        Assert.Contains(audit.Items, a => a.Action.Contains("auto", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task TheListFiltersByClientAndCountsMailboxes()
     {
         using var http = await _serve.ApiClientAsync(WebRole.ReadOnly);
