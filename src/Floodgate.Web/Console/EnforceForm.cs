@@ -23,6 +23,9 @@ public abstract class AccountPage(EnforcementStore store, IDirectoryRefresher re
 
     public bool CanEnforce => Caller.Can(AccessPolicies.Enforce);
 
+    /// <summary>For a page's own changes: the engine sees them before the page answers.</summary>
+    protected IDirectoryRefresher Refresher => refresher;
+
     public Task<IActionResult> OnPostSuspendAsync(int id, CancellationToken cancellationToken) =>
         ChangeAsync(AccessPolicies.Enforce, async () =>
         {

@@ -71,6 +71,31 @@ public sealed partial class ConsoleFormsTests
     }
 
     [Fact]
+    public async Task AnAdministratorTurnsMailboxesOnFirstSightOffForADomainAndTheAbuseDeskMayNot()
+    {
+        await using var serve = await TestServe.StartAsync();
+        var w = await ConsoleWorld.SeedAsync(serve);
+        var page = $"/Domains/{w.Domain}";
+        using var desk = await BrowserSession.SignedInAsync(serve, WebRole.AbuseDesk);
+        using var admin = await BrowserSession.SignedInAsync(serve, WebRole.Administrator, login: "ada");
+
+        var deskPage = await desk.Http.GetStringAsync(page);
+        var refused = await desk.PostFormAsync(page, page + "?handler=AutoCreate", new Dictionary<string, string> { ["enabled"] = "false" });
+        Assert.True(serve.Get<AccountDirectory>().TryGetDomain(w.Domain, out var live));
+        Assert.True(live.AutoCreateMailboxes);
+        var turned = await admin.PostFormAsync(page, page + "?handler=AutoCreate", new Dictionary<string, string> { ["enabled"] = "false" });
+
+        Assert.Contains("Mailboxes on first sight: <strong>on</strong>", deskPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("handler=AutoCreate", deskPage, StringComparison.Ordinal);
+        Assert.StartsWith("/denied", refused.Headers.Location!.PathAndQuery(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, turned.StatusCode);
+        Assert.True(serve.Get<AccountDirectory>().TryGetDomain(w.Domain, out live));
+        Assert.False(live.AutoCreateMailboxes);
+        Assert.Contains("Mailboxes on first sight: <strong>off</strong>", await admin.Http.GetStringAsync(page), StringComparison.Ordinal);
+        Assert.Contains(await serve.Get<AuditLog>().QueryAsync("domain"), a => a.Actor == "operator:ada" && a.TargetId == w.Domain && a.Action.Contains("auto", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AReadOnlyOperatorCannotSuspendEvenWithTheToken()
     {
         await using var serve = await TestServe.StartAsync();

@@ -13,6 +13,7 @@ public sealed record DomainMailbox(MailboxRow Mailbox, SenderTotals Traffic);
 /// <summary>A domain: status, live counters, sending, its mailboxes (50 a page), offenses with evidence, and history.</summary>
 public sealed class DetailModel(
     AccountSearch accounts,
+    AccountStore accountStore,
     EnforcementQueries enforcement,
     EnforcementStore store,
     IDirectoryRefresher refresher,
@@ -37,6 +38,16 @@ public sealed class DetailModel(
     public IReadOnlyList<AccountEvent> Timeline { get; private set; } = [];
 
     protected override AccountScope Scope => AccountScope.Domain;
+
+    public bool CanManage => Caller.Can(Security.AccessPolicies.ManageAccounts);
+
+    /// <summary>Mailboxes created on first sight of an authenticated login of this domain: on or off.</summary>
+    public Task<IActionResult> OnPostAutoCreateAsync(int id, bool enabled, CancellationToken cancellationToken) =>
+        ChangeAsync(Security.AccessPolicies.ManageAccounts, async () =>
+        {
+            await accountStore.SetAutoCreateMailboxesAsync(id, enabled, Caller.Actor, cancellationToken);
+            await Refresher.RefreshAsync(cancellationToken);
+        }, enabled ? "Mailboxes are created on first sight." : "Mailboxes are no longer created on first sight.", Request.Path);
 
     public async Task<IActionResult> OnGetAsync(int id, CancellationToken cancellationToken)
     {
