@@ -66,6 +66,8 @@ public static class BounceClassifier
 
         if (parts.FeedbackReport is not null || IsFeedbackReport(message, parts, out _))
             return Feedback(context);
+        if (message.Headers["X-HmXmrOriginalRecipient"] is { } complainant)
+            return JunkMailReport(context, complainant);
 
         if (parts.DeliveryStatus.Length > 0)
         {
@@ -107,9 +109,10 @@ public static class BounceClassifier
             var action = group["Action"]?.Trim().ToLowerInvariant() ?? "";
             var statusField = Diagnostics.EnhancedStatus(group["Status"]).ToString();
             // RFC 3464 §2.3.3: only "failed" reports a failure; delayed, delivered, relayed and expanded do not.
-            // A missing Action (sloppy MTAs) is read from the status class.
+            // A missing or non-standard Action ("undeliverable", "bounced") is read from the status class.
             var failed = action.StartsWith("fail", StringComparison.Ordinal)
-                || (action.Length == 0 && !statusField.StartsWith('2') && !statusField.StartsWith('4'));
+                || (action is not ("delivered" or "relayed" or "expanded" or "delayed")
+                    && !statusField.StartsWith('2') && !statusField.StartsWith('4'));
             if (!failed)
                 continue;
 
@@ -231,6 +234,17 @@ public static class BounceClassifier
                 return;
             recipients.Add(new FailedRecipient(address, "", BounceReason.Feedback, false, diagnostic, null, type, sender.Length > 0 ? sender : null));
         }
+    }
+
+    /// <summary>
+    /// Microsoft's Junk Mail Reporting Program predates ARF: the complaint is the returned message itself, the
+    /// complainant in X-HmXmrOriginalRecipient (per Microsoft's JMRP documentation). Read as an "abuse" complaint.
+    /// </summary>
+    private static BounceReport JunkMailReport(Context context, string complainant)
+    {
+        var address = ReportFields.AddressValue(complainant);
+        return new BounceReport(BounceKind.Feedback,
+            [new FailedRecipient(address, "", BounceReason.Feedback, false, "", null, "abuse", context.OriginalFrom)], null);
     }
 
     private static bool IsAutoReply(MimeMessage message)

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Floodgate.Core.Bounces;
 
 /// <summary>One field group of a machine-readable report: a recipient of a delivery status, or the feedback report.</summary>
@@ -36,8 +38,11 @@ internal sealed class ReportGroup
 /// recipient, separated by blank lines), message/global-delivery-status (RFC 6533 §6: the same fields, UTF-8
 /// allowed) and message/feedback-report (RFC 5965 §3.1: one group).
 /// </summary>
-internal static class ReportFields
+internal static partial class ReportFields
 {
+    [GeneratedRegex(@"[^\s<>""'(),;:@\[\]]{1,64}@[^\s<>""'(),;:@\[\]]{1,255}", RegexOptions.CultureInvariant, 1000)]
+    private static partial Regex AddressPattern();
+
     /// <summary>
     /// Never throws. Tolerates what real MTAs send: any case in field names, folding with tabs or spaces,
     /// CRLF or bare LF, and missing blank lines between recipients (a second Final-Recipient, or a second
@@ -133,8 +138,11 @@ internal static class ReportFields
         var semicolon = span.IndexOf(';');
         if (semicolon >= 0)
             span = span[(semicolon + 1)..];
-        span = span.Trim().Trim("<>\"'").Trim();
-        return span.ToString();
+        span = span.Trim();
+        // "Ann <ann@example.com>" or "ann@example.com (Ann)": the address, not the decoration.
+        foreach (var m in AddressPattern().EnumerateMatches(span))
+            return span.Slice(m.Index, m.Length).ToString();
+        return span.Trim("<>\"'").Trim().ToString();
     }
 
     /// <summary>"smtp; 550 5.1.1 ..." (RFC 3464 §2.3.6 diagnostic-type; text) → the text.</summary>

@@ -62,6 +62,13 @@ public sealed class BounceClassifierTests
         { "zimbra.eml", "uma@receiver.example", "5.7.26", BounceReason.AuthFailure, false },
         // Amazon SES suppression-list bounce per SES's "Bounce types" documentation: 5.1.1 in Status, the text wins.
         { "ses-suppressed.eml", "victor@receiver.example", "5.1.1", BounceReason.Suppressed, false },
+        // Exchange 2003's NDR per Microsoft KB 284204 ("The following recipient(s) could not be reached", "#5.1.1" in angle brackets).
+        { "exchange2003.eml", "walt@receiver.example", "5.1.1", BounceReason.UserUnknown, true },
+        // Exim's spec, "Bounce messages": several failed addresses, each with its own indented error.
+        { "exim-two-recipients.eml", "xena@full.example", "4.2.2", BounceReason.MailboxFull, false },
+        { "exim-two-recipients.eml", "yusuf@gone.invalid", "5.1.2", BounceReason.HostUnknown, true },
+        // RFC 3464 fields pasted into a text/plain notice (no message/delivery-status part), a display name in Final-Recipient.
+        { "dsn-fields-in-text.eml", "zack@receiver.example", "5.2.1", BounceReason.Suspend, false },
         // MIME broken as real MTAs break it: an unclosed boundary, base64 that is not, an unknown charset, NULs.
         { "malformed.eml", "abe@receiver.example", "5.1.1", BounceReason.UserUnknown, true },
     };
@@ -114,6 +121,16 @@ public sealed class BounceClassifierTests
 
         var complaint = Assert.Single(report.Recipients);
         Assert.Equal(("wendy@mailbox.example", "fraud", "offers@sender.example"), (complaint.Recipient, complaint.FeedbackType, complaint.OriginalSender));
+    }
+
+    [Fact]
+    public void AJunkMailReportingProgramComplaintIsFeedback()
+    {
+        // Microsoft JMRP (pre-ARF): the complainant in X-HmXmrOriginalRecipient, the message returned whole.
+        var report = Classify("jmrp.eml");
+
+        var complaint = Assert.Single(report.Recipients);
+        Assert.Equal((BounceKind.Feedback, "amy@hotmail.example", "abuse"), (report.Kind, complaint.Recipient, complaint.FeedbackType));
     }
 
     [Fact]
