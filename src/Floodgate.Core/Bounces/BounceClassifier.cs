@@ -133,12 +133,14 @@ public static class BounceClassifier
         if (recipients.Count == 0)
             return BounceReport.NotBounce;
 
-        // A DSN whose recipient fields are empty still failed: take the recipients from the prose.
+        // A DSN whose recipient fields are empty still failed: the address comes from the prose or the fallbacks
+        // (X-Failed-Recipients, VERP, the returned To), the status and diagnostic from the DSN when it had one recipient.
         if (recipients.TrueForAll(r => r.Recipient.Length == 0))
         {
             var fromText = FromText(context);
-            if (fromText.Recipients.Count > 0)
-                return fromText;
+            if (recipients.Count == 1 && fromText.Recipients.Count == 1)
+                return new BounceReport(BounceKind.Failure, [recipients[0] with { Recipient = fromText.Recipients[0].Recipient }], null);
+            return fromText;
         }
 
         return new BounceReport(BounceKind.Failure, recipients, null);

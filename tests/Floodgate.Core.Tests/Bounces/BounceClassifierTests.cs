@@ -175,6 +175,33 @@ public sealed class BounceClassifierTests
     }
 
     [Fact]
+    public void ADsnWithAnEmptyFinalRecipientTakesTheAddressFromXFailedRecipientsAndKeepsItsStatus()
+    {
+        // RFC 3464 §2.3.2 makes Final-Recipient required; some MTAs send it empty. Exim's X-Failed-Recipients names it.
+        var message = "From: MAILER-DAEMON@mx.sender.example\nTo: ann@sender.example\nSubject: Undelivered Mail\nX-Failed-Recipients: quentin@receiver.example\n"
+            + "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nDelivery failed.\n"
+            + "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.sender.example\n\nFinal-Recipient: rfc822;\nAction: failed\nStatus: 5.2.2\n"
+            + "Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\n--b--\n";
+        BounceClassifier.TryClassify(Encoding.ASCII.GetBytes(message), out var report);
+
+        var failed = Assert.Single(report.Recipients);
+        Assert.Equal(("quentin@receiver.example", "5.2.2", BounceReason.MailboxFull), (failed.Recipient, failed.Status, failed.Reason));
+    }
+
+    [Fact]
+    public void ADsnThatNamesNoRecipientAnywhereGivesNoLineWithAnEmptyAddress()
+    {
+        var message = "From: MAILER-DAEMON@mx.sender.example\nTo: ann@sender.example\nSubject: Undelivered Mail\n"
+            + "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nDelivery failed.\n"
+            + "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.sender.example\n\nFinal-Recipient: rfc822;\nAction: failed\nStatus: 5.1.1\n--b--\n";
+        BounceClassifier.TryClassify(Encoding.ASCII.GetBytes(message), out var report);
+
+        Assert.Equal(BounceKind.Failure, report.Kind);
+        Assert.Empty(report.Recipients);
+        Assert.NotNull(report.Error);
+    }
+
+    [Fact]
     public void AVerpReturnAddressNamesTheMemberWhenTheBounceTextDoesNot()
     {
         // Issue 14 item 2 posts with VERP: list-bounces+member=domain@list-host. A terse bounce naming nobody still resolves.
