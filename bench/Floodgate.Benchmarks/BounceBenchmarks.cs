@@ -12,7 +12,7 @@ namespace Floodgate.Benchmarks;
 [MemoryDiagnoser]
 public class BounceBenchmarks
 {
-    private const int Fixtures = 35;
+    private const int Fixtures = 38;
     private byte[][] _messages = [];
     private MimeMessage[] _parsed = [];
 

@@ -268,6 +268,9 @@ public static class BounceClassifier
     /// <summary>The MIME parts that matter, bounded in count, depth and bytes read.</summary>
     internal sealed class Parts
     {
+        // A marker, never used to decode: ReadText picks UTF-8 or Latin-1 by the bytes.
+        private static readonly Encoding NoCharset = Encoding.GetEncoding("us-ascii", EncoderFallback.ExceptionFallback, DecoderFallback.ReplacementFallback);
+
         private int _visited;
 
         public StringBuilder DeliveryStatus { get; } = new();
@@ -315,18 +318,7 @@ public static class BounceClassifier
             }
             else if (type.IsMimeType("text", "rfc822-headers") || type.IsMimeType("message", "global-headers"))
             {
-                if (OriginalHeaders is null)
-                {
-                    using var stream = new MemoryStream(Encoding.UTF8.GetBytes(ReadText(part, Encoding.UTF8) + "\n\n"));
-                    try
-                    {
-                        OriginalHeaders = HeaderList.Load(ParserOptions.Default, stream);
-                    }
-                    catch (FormatException)
-                    {
-                        // Unreadable returned headers: only the fallback recipient guess is lost.
-                    }
-                }
+                OriginalHeaders ??= LoadHeaders(ReadText(part, Encoding.UTF8));
             }
             else if (type.IsMimeType("text", "html"))
             {
@@ -334,15 +326,48 @@ public static class BounceClassifier
             }
             else if (type.IsMimeType("text", "*") && Text.Length < MaxTextBytes)
             {
-                Text.Append(ReadText(part, Charset(part))).Append('\n');
+                var text = ReadText(part, Charset(part));
+                // A later text part that starts with header fields is the returned message sent as plain text
+                // (qmail and Yahoo do this): its addresses are the sender's, not failed recipients.
+                if (Text.Length > 0 && LooksLikeMessage(text))
+                    OriginalHeaders ??= LoadHeaders(text);
+                else
+                    Text.Append(text).Append('\n');
             }
+        }
+
+        private static HeaderList? LoadHeaders(string text)
+        {
+            using var stream = new MemoryStream(Encoding.UTF8.GetBytes(text + "\n\n"));
+            try
+            {
+                return HeaderList.Load(ParserOptions.Default, stream);
+            }
+            catch (FormatException)
+            {
+                // Unreadable returned headers: only the fallback recipient guess is lost.
+                return null;
+            }
+        }
+
+        private static bool LooksLikeMessage(string text)
+        {
+            var start = text.AsSpan().TrimStart();
+            foreach (var name in (ReadOnlySpan<string>)["Received:", "Return-Path:", "From:", "Message-ID:", "Date:", "MIME-Version:", "DKIM-Signature:"])
+            {
+                if (start.StartsWith(name, StringComparison.OrdinalIgnoreCase))
+                    return true;
+            }
+
+            return false;
         }
 
         private static Encoding Charset(MimePart part)
         {
             try
             {
-                return part.ContentType.CharsetEncoding ?? Encoding.Latin1;
+                // No charset: UTF-8 when the bytes are UTF-8 (most 8-bit bounces today), Latin-1 otherwise (ReadText).
+                return part.ContentType.Charset is null ? NoCharset : part.ContentType.CharsetEncoding ?? Encoding.Latin1;
             }
             catch (Exception e) when (e is ArgumentException or NotSupportedException)
             {
@@ -362,6 +387,8 @@ public static class BounceClassifier
                 int n;
                 while (read < MaxTextBytes && (n = stream.Read(buffer, read, MaxTextBytes - read)) > 0)
                     read += n;
+                if (ReferenceEquals(encoding, NoCharset))
+                    encoding = System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, read)) ? Encoding.UTF8 : Encoding.Latin1;
                 return encoding.GetString(buffer, 0, read);
             }
             finally

@@ -69,6 +69,12 @@ public sealed class BounceClassifierTests
         { "exim-two-recipients.eml", "yusuf@gone.invalid", "5.1.2", BounceReason.HostUnknown, true },
         // RFC 3464 fields pasted into a text/plain notice (no message/delivery-status part), a display name in Final-Recipient.
         { "dsn-fields-in-text.eml", "zack@receiver.example", "5.2.1", BounceReason.Suspend, false },
+        // Office 365's NDR as HTML only (Microsoft's "Email non-delivery reports in Exchange Online", STOREDRV quota text).
+        { "office365-html-only.eml", "ben@contoso.example", "5.2.2", BounceReason.MailboxFull, false },
+        // An Exim-layout bounce with a localised (German) template, 8-bit UTF-8 and no charset declared.
+        { "localised-german-8bit.eml", "carl@empfaenger.example", "5.1.1", BounceReason.UserUnknown, true },
+        // A Yahoo/qmail-style text whose returned message is a second text/plain part: its To and body addresses are not recipients.
+        { "original-as-text-part.eml", "dora@receiver.example", "5.7.1", BounceReason.SpamDetected, false },
         // MIME broken as real MTAs break it: an unclosed boundary, base64 that is not, an unknown charset, NULs.
         { "malformed.eml", "abe@receiver.example", "5.1.1", BounceReason.UserUnknown, true },
     };
@@ -99,6 +105,14 @@ public sealed class BounceClassifierTests
         Assert.Equal(BounceKind.NotBounce, report.Kind);
         Assert.Empty(report.Recipients);
         Assert.Null(report.Error);
+    }
+
+    [Fact]
+    public void TheReturnedMessageSentAsPlainTextAddsNoRecipients()
+    {
+        var report = Classify("original-as-text-part.eml");
+
+        Assert.Equal("dora@receiver.example", Assert.Single(report.Recipients).Recipient);
     }
 
     [Fact]
