@@ -9,6 +9,8 @@ foreach (var command in EnforcementCommands.Create(cli))
     root.Subcommands.Add(command);
 foreach (var command in AccessCommands.Create(cli))
     root.Subcommands.Add(command);
+foreach (var command in BounceCommands.Create(cli))
+    root.Subcommands.Add(command);
 root.Subcommands.Add(ServeCommand.Create(cli));
 root.Subcommands.Add(ExplainCommand.Create(cli));
 
