@@ -31,6 +31,17 @@ public sealed partial class AccountStore
     /// transaction, audited change by change; running it twice changes nothing the second time.
     /// </summary>
     public async Task<MailboxSyncResult> SyncMailboxesAsync(
+        TextReader file, MailboxFileFormat format, bool allowWeakHashes, IReadOnlyList<string> domains, bool dryRun, string actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var text = await MailboxFile.ReadAllAsync(file, cancellationToken);
+        if (!MailboxFile.TryRead(text, format, allowWeakHashes, out var lines, out var errors))
+            throw Invalid(errors.OrderBy(LineOf).ToList(), "Nothing was changed");
+        return await SyncMailboxesAsync(lines, domains, dryRun, actor, cancellationToken);
+    }
+
+    /// <inheritdoc cref="SyncMailboxesAsync(TextReader, MailboxFileFormat, bool, IReadOnlyList{string}, bool, string, CancellationToken)"/>
+    public async Task<MailboxSyncResult> SyncMailboxesAsync(
         IReadOnlyList<MailboxLine> lines, IReadOnlyList<string> domains, bool dryRun, string actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lines);

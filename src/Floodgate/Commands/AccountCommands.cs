@@ -259,10 +259,7 @@ internal static class AccountCommands
         sync.SetAction(CliContext.RunChange(options, async (cli, ct) =>
         {
             using var reader = OpenMailboxFile(cli, cli.Get(file));
-            var text = await MailboxFile.ReadAllAsync(reader, ct);
-            if (!MailboxFile.TryRead(text, cli.Get(format), AllowWeak(cli, allowWeak), out var lines, out var errors))
-                throw new AccountException(AccountError.Invalid, $"Nothing was changed: {errors.Count} bad line{(errors.Count == 1 ? "" : "s")}.", errors.Take(100).ToList());
-            var result = await cli.Store.SyncMailboxesAsync(lines, cli.Get(syncDomains) ?? [], cli.Get(dryRun), CliContext.Actor, ct);
+            var result = await cli.Store.SyncMailboxesAsync(reader, cli.Get(format), AllowWeak(cli, allowWeak), cli.Get(syncDomains) ?? [], cli.Get(dryRun), CliContext.Actor, ct);
             if (cli.Json)
             {
                 cli.WriteJson(result);
