@@ -51,6 +51,20 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<Notifications.EmailTemplateRecord> EmailTemplates => Set<Notifications.EmailTemplateRecord>();
 
+    public DbSet<Lists.MailingList> Lists => Set<Lists.MailingList>();
+
+    public DbSet<Lists.ListMember> ListMembers => Set<Lists.ListMember>();
+
+    public DbSet<Lists.MemberEvent> MemberEvents => Set<Lists.MemberEvent>();
+
+    public DbSet<Lists.BounceMessage> BounceMessages => Set<Lists.BounceMessage>();
+
+    public DbSet<Lists.BounceRecord> Bounces => Set<Lists.BounceRecord>();
+
+    public DbSet<Lists.ListPost> ListPosts => Set<Lists.ListPost>();
+
+    public DbSet<Lists.SigningKey> SigningKeys => Set<Lists.SigningKey>();
+
     /// <summary>"sqlite" or "postgres".</summary>
     public abstract string Provider { get; }
 
@@ -75,6 +89,13 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
         modelBuilder.ApplyConfiguration(new Notifications.DeliveryAttemptConfiguration());
         modelBuilder.ApplyConfiguration(new Notifications.WebhookEndpointConfiguration());
         modelBuilder.ApplyConfiguration(new Notifications.EmailTemplateConfiguration());
+        modelBuilder.ApplyConfiguration(new Lists.MailingListConfiguration());
+        modelBuilder.ApplyConfiguration(new Lists.ListMemberConfiguration());
+        modelBuilder.ApplyConfiguration(new Lists.MemberEventConfiguration());
+        modelBuilder.ApplyConfiguration(new Lists.BounceMessageConfiguration());
+        modelBuilder.ApplyConfiguration(new Lists.BounceRecordConfiguration());
+        modelBuilder.ApplyConfiguration(new Lists.ListPostConfiguration());
+        modelBuilder.ApplyConfiguration(new Lists.SigningKeyConfiguration());
     }
 }
 

@@ -42,6 +42,8 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton(new DamagesOptions());
         services.AddSingleton<EnforcementStore>();
         services.AddSingleton<Access.AccessStore>();
+        services.TryAddSingleton(new Core.Lists.HygieneOptions());
+        services.AddSingleton<Lists.ListStore>();
         return services;
     }
 }

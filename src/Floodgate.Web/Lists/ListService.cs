@@ -1,0 +1,184 @@
+using Floodgate.Core.Bounces;
+using Floodgate.Core.Lists;
+using Floodgate.Core.Policy;
+using Floodgate.Storage.Accounts;
+using Floodgate.Storage.Lists;
+using Microsoft.Extensions.Logging;
+
+namespace Floodgate.Web.Lists;
+
+/// <summary>What a signed link did, for the page that answers it.</summary>
+public enum LinkResult
+{
+    Done,
+    AlreadyDone,
+    Invalid,
+    Expired,
+    NotApplicable,
+}
+
+/// <summary>
+/// The list service's actions, whichever way they arrive (web form, API, mail to a list address,
+/// CLI): subscription by confirmed opt-in, unsubscribe, bounces and their hygiene. The store keeps
+/// the facts; this adds the tokens and the mail.
+/// </summary>
+public sealed partial class ListService(ListStore store, ListMailer mailer, ListLinks links, BounceReputation reputation, TimeProvider time, ILogger<ListService> logger)
+{
+    public ListStore Store => store;
+
+    public ListLinks Links => links;
+
+    /// <summary>A request to join: pending, and a confirmation sent unless one went out lately. Never list content.</summary>
+    public async Task<SubscriptionResult> RequestAsync(int listId, string address, ConsentSource source, CancellationToken cancellationToken = default)
+    {
+        var result = await store.RequestSubscriptionAsync(listId, address, source, cancellationToken).ConfigureAwait(false);
+        if (result.SendConfirmation)
+            await SendConfirmationAsync(listId, result.Member, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public async Task<ImportResult> ImportAsync(int listId, IEnumerable<string> addresses, string source, string actor, CancellationToken cancellationToken = default)
+    {
+        var result = await store.ImportAsync(listId, addresses, source, actor, cancellationToken).ConfigureAwait(false);
+        foreach (var member in result.ToConfirm)
+            await SendConfirmationAsync(listId, member, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task SendConfirmationAsync(int listId, ListMember member, CancellationToken cancellationToken)
+    {
+        var list = await store.GetListAsync(listId, cancellationToken).ConfigureAwait(false);
+        var sent = await mailer.SendConfirmationAsync(list, member, cancellationToken).ConfigureAwait(false);
+        var reply = $"{sent.Code} {sent.EnhancedCode} {sent.Text}";
+        if (sent.Outcome == Outcome.Accepted)
+        {
+            await store.MarkConfirmationSentAsync(member.Id, "confirmation sent: " + reply, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // The member stays pending; asking again sends another (the request is kept either way).
+            ListLog.ConfirmationNotSent(logger, member.Address, list.Address, reply);
+        }
+    }
+
+    public async Task<(LinkResult Result, ListMember? Member)> ConfirmAsync(string token, ConsentSource source, CancellationToken cancellationToken = default)
+    {
+        var check = links.Tokens.Verify(token, TokenPurpose.Confirm, time.GetUtcNow(), out var memberId);
+        if (check != TokenCheck.Valid)
+            return (check == TokenCheck.Expired ? LinkResult.Expired : LinkResult.Invalid, null);
+        var before = await store.GetMemberAsync(memberId, cancellationToken).ConfigureAwait(false);
+        if (before is null)
+            return (LinkResult.Invalid, null);
+        if (before.Status == MemberStatus.Confirmed)
+            return (LinkResult.AlreadyDone, before);
+        var member = await store.ConfirmAsync(memberId, source, cancellationToken).ConfigureAwait(false);
+        return member is null ? (LinkResult.NotApplicable, before) : (LinkResult.Done, member);
+    }
+
+    /// <summary>The member named by a valid token, without acting: for the page that shows the button.</summary>
+    public async Task<(LinkResult Result, ListMember? Member, MailingList? List)> PeekAsync(string token, TokenPurpose purpose, CancellationToken cancellationToken = default)
+    {
+        var check = links.Tokens.Verify(token, purpose, time.GetUtcNow(), out var memberId);
+        if (check != TokenCheck.Valid)
+            return (check == TokenCheck.Expired ? LinkResult.Expired : LinkResult.Invalid, null, null);
+        var member = await store.GetMemberAsync(memberId, cancellationToken).ConfigureAwait(false);
+        if (member is null)
+            return (LinkResult.Invalid, null, null);
+        return (LinkResult.Done, member, await store.GetListAsync(member.ListId, cancellationToken).ConfigureAwait(false));
+    }
+
+    public async Task<(LinkResult Result, ListMember? Member)> UnsubscribeAsync(string token, ConsentSource source, CancellationToken cancellationToken = default)
+    {
+        var check = links.Tokens.Verify(token, TokenPurpose.Unsubscribe, time.GetUtcNow(), out var memberId);
+        if (check != TokenCheck.Valid)
+            return (check == TokenCheck.Expired ? LinkResult.Expired : LinkResult.Invalid, null);
+        var before = await store.GetMemberAsync(memberId, cancellationToken).ConfigureAwait(false);
+        if (before is null)
+            return (LinkResult.Invalid, null);
+        if (before.Status == MemberStatus.Unsubscribed)
+            return (LinkResult.AlreadyDone, before);
+        return (LinkResult.Done, await store.UnsubscribeAsync(memberId, source, cancellationToken).ConfigureAwait(false));
+    }
+
+    public async Task<(LinkResult Result, ListMember? Member)> ReenableAsync(string token, ConsentSource source, CancellationToken cancellationToken = default)
+    {
+        var check = links.Tokens.Verify(token, TokenPurpose.Reenable, time.GetUtcNow(), out var memberId);
+        if (check != TokenCheck.Valid)
+            return (check == TokenCheck.Expired ? LinkResult.Expired : LinkResult.Invalid, null);
+        var member = await store.ReenableAsync(memberId, source, cancellationToken).ConfigureAwait(false);
+        return member is null ? (LinkResult.NotApplicable, null) : (LinkResult.Done, member);
+    }
+
+    /// <summary>
+    /// A bounce or complaint, from LMTP, HTTP or the CLI. <paramref name="envelopeRecipient"/> is the
+    /// address it came to: a VERP address names its member (when its token is genuine) and its list.
+    /// It is kept whatever it is, so nothing received is lost; its effects follow the hygiene rules.
+    /// </summary>
+    public async Task<BounceOutcome> IngestBounceAsync(ReadOnlyMemory<byte> raw, string source, string? envelopeRecipient, CancellationToken cancellationToken = default)
+    {
+        BounceReport report;
+        try
+        {
+            BounceClassifier.TryClassify(raw.ToArray(), out report);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            report = BounceReport.Malformed("the message could not be read: " + ex.Message);
+        }
+
+        int? listId = null, memberId = null;
+        if (envelopeRecipient is not null && ListAddress.TryParse(envelopeRecipient, out var address))
+        {
+            var list = await store.FindListAsync(address.List, cancellationToken).ConfigureAwait(false);
+            listId = list?.Id;
+            if (list is not null && address.Command == ListCommand.Bounce && address.Token is { } token
+                && links.Tokens.Verify(token, TokenPurpose.Bounce, time.GetUtcNow(), out var id) == TokenCheck.Valid)
+            {
+                var member = await store.GetMemberAsync(id, cancellationToken).ConfigureAwait(false);
+                if (member?.ListId == list.Id)
+                    memberId = id;
+            }
+        }
+
+        var outcome = await store.RecordBounceAsync(new BounceIntake(source, envelopeRecipient, raw, report, listId, memberId), cancellationToken).ConfigureAwait(false);
+        foreach (var change in outcome.Changes)
+        {
+            if (change.Action == HygieneAction.Disable)
+            {
+                var list = await store.GetListAsync(change.ListId, cancellationToken).ConfigureAwait(false);
+                var member = await store.GetMemberAsync(change.MemberId, cancellationToken).ConfigureAwait(false);
+                if (member is not null && (await mailer.SendReenableAsync(list, member, cancellationToken).ConfigureAwait(false)).Outcome == Outcome.Accepted)
+                    await store.RecordReenableSentAsync(member.Id, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await reputation.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        return outcome;
+    }
+
+    /// <summary>Prunes pending requests past their list's lifetime and removes members disabled too long.</summary>
+    public async Task<(int Pruned, int Removed)> MaintainAsync(CancellationToken cancellationToken = default)
+    {
+        var pruned = await store.PrunePendingAsync(cancellationToken).ConfigureAwait(false);
+        var removed = await store.SweepHygieneAsync(cancellationToken).ConfigureAwait(false);
+        return (pruned, removed);
+    }
+}
+
+internal static partial class ListLog
+{
+    [LoggerMessage(1, LogLevel.Warning, "List {List}: the confirmation to {Address} was not sent: {Reply}; the member stays pending")]
+    public static partial void ConfirmationNotSent(ILogger logger, string address, string list, string reply);
+
+    [LoggerMessage(2, LogLevel.Information, "List {List}: post {PostId} done: {Sent} sent, {Failed} refused by the upstream")]
+    public static partial void PostDone(ILogger logger, string list, long postId, int sent, int failed);
+
+    [LoggerMessage(3, LogLevel.Warning, "List {List}: post {PostId} waits until {Until}: {Why}")]
+    public static partial void PostWaits(ILogger logger, string list, long postId, DateTimeOffset until, string why);
+
+    [LoggerMessage(4, LogLevel.Error, "List delivery failed; it resumes from the last saved member")]
+    public static partial void DeliveryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Warning, "List {List}: post {PostId} stopped: {Why}")]
+    public static partial void PostStopped(ILogger logger, string list, long postId, string why);
+}
