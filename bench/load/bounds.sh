@@ -66,7 +66,7 @@ export FLOODGATE_Detection__MinTrackedRecipients=1
 for rule in RepeatRule VolumeRule BaselineRule CampaignRule ReputationRule; do export "FLOODGATE_Detection__$rule=Off"; done
 SMTP_PORT=$(free_port)
 WEB_PORT=$(free_port)
-start_floodgate "$DATA" "$SMTP_PORT" "$WEB_PORT" "$SINK_PORT" --policy 127.0.0.1:0 --milter 127.0.0.1:0 \
+start_floodgate "$DATA" "$SMTP_PORT" "$WEB_PORT" "$SINK_PORT" --policy 127.0.0.1:0 --milter 127.0.0.1:0 --lmtp 127.0.0.1:0 \
     || die "floodgate serve did not start"
 
 loadgen() { timeout $((TIMEOUT + 60)) dotnet "$LOADGEN_DLL" smtp-bounds --target "127.0.0.1:$SMTP_PORT" --sender sender@bench.test "$@"; }

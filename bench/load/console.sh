@@ -36,7 +36,7 @@ fi
 
 WEB_PORT=$(free_port)
 log "serve on $DATA (web 127.0.0.1:$WEB_PORT)"
-dotnet "$FLOODGATE" --data "$DATA" serve --smtp 127.0.0.1:0 --policy 127.0.0.1:0 --milter 127.0.0.1:0 --web "127.0.0.1:$WEB_PORT" \
+dotnet "$FLOODGATE" --data "$DATA" serve --smtp 127.0.0.1:0 --policy 127.0.0.1:0 --milter 127.0.0.1:0 --lmtp 127.0.0.1:0 --web "127.0.0.1:$WEB_PORT" \
     >"$DATA/serve.log" 2>&1 &
 BENCH_PIDS+=($!)
 started=$SECONDS

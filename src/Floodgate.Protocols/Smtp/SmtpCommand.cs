@@ -15,6 +15,9 @@ internal enum SmtpVerb : byte
     Quit,
     Vrfy,
     Help,
+
+    /// <summary>LMTP's greeting (RFC 2033 4.1); a command of the LMTP dialect only.</summary>
+    Lhlo,
 }
 
 internal enum SmtpParseError : byte
@@ -52,7 +55,7 @@ internal ref struct SmtpCommand
     public SmtpParseError Error;
 
     /// <summary>
-    /// EHLO/HELO: the domain; AUTH: the mechanism; MAIL/RCPT: the address between the angle
+    /// EHLO/HELO/LHLO: the domain; AUTH: the mechanism; MAIL/RCPT: the address between the angle
     /// brackets (source route removed); VRFY/HELP/NOOP: the rest of the line.
     /// </summary>
     public ReadOnlySpan<byte> Argument;

@@ -24,6 +24,7 @@ internal static class SmtpCommandParser
     private const uint Quit = 'q' | 'u' << 8 | 'i' << 16 | (uint)'t' << 24;
     private const uint Vrfy = 'v' | 'r' << 8 | 'f' << 16 | (uint)'y' << 24;
     private const uint HelpVerb = 'h' | 'e' << 8 | 'l' << 16 | (uint)'p' << 24;
+    private const uint Lhlo = 'l' | 'h' << 8 | 'l' << 16 | (uint)'o' << 24;
 
     // Control characters other than TAB, and DEL.
     private static readonly SearchValues<byte> ControlCharacters = SearchValues.Create(
@@ -52,7 +53,7 @@ internal static class SmtpCommandParser
         command.Error = command.Verb switch
         {
             SmtpVerb.Unknown => SmtpParseError.UnknownCommand,
-            SmtpVerb.Helo or SmtpVerb.Ehlo => rest.IsEmpty ? SmtpParseError.Syntax : SetArgument(ref command, rest),
+            SmtpVerb.Helo or SmtpVerb.Ehlo or SmtpVerb.Lhlo => rest.IsEmpty ? SmtpParseError.Syntax : SetArgument(ref command, rest),
             SmtpVerb.StartTls or SmtpVerb.Data or SmtpVerb.Rset or SmtpVerb.Quit =>
                 rest.IsEmpty ? SmtpParseError.None : SmtpParseError.Syntax,
             SmtpVerb.Noop or SmtpVerb.Help => SetArgument(ref command, rest),
@@ -83,6 +84,7 @@ internal static class SmtpCommandParser
                 Quit => SmtpVerb.Quit,
                 Vrfy => SmtpVerb.Vrfy,
                 HelpVerb => SmtpVerb.Help,
+                Lhlo => SmtpVerb.Lhlo,
                 _ => SmtpVerb.Unknown,
             };
         }

@@ -192,12 +192,18 @@ internal sealed partial class SmtpConnection
             return BadCommand(command.Error == SmtpParseError.InvalidCharacters ? SmtpReplies.InvalidCharacters : SmtpReplies.UnknownCommand);
         }
 
-        var next = SmtpStateTable.Next(_state, command.Verb);
+        var next = SmtpStateTable.Next(_server.Dialect, _state, command.Verb);
+        if (next == SmtpState.NotInDialect)
+        {
+            // LMTP names HELO and EHLO (RFC 2033 4.1); anything else not of the dialect is unknown in it.
+            return BadCommand(command.Verb is SmtpVerb.Helo or SmtpVerb.Ehlo ? Lmtp.LmtpReplies.UseLhlo : SmtpReplies.UnknownCommand);
+        }
+
         if (next == SmtpState.Refused)
         {
             return BadCommand(
-                _state == SmtpState.Connected ? SmtpReplies.SendHelloFirst
-                : command.Verb == SmtpVerb.Data && _state == SmtpState.MailGiven ? SmtpReplies.NoValidRecipients
+                _state == SmtpState.Connected ? _server.SendHelloFirstReply
+                : command.Verb == SmtpVerb.Data && _state == SmtpState.MailGiven ? _server.NoValidRecipientsReply
                 : SmtpReplies.BadSequence);
         }
 
@@ -216,6 +222,7 @@ internal sealed partial class SmtpConnection
         switch (command.Verb)
         {
             case SmtpVerb.Ehlo:
+            case SmtpVerb.Lhlo:
                 ResetTransaction(session);
                 WriteEhlo(session);
                 _state = next;
@@ -277,7 +284,7 @@ internal sealed partial class SmtpConnection
                 return Next.Continue;
 
             case SmtpVerb.Help:
-                Write(SmtpReplies.Help);
+                Write(_server.HelpReply);
                 return Next.Continue;
 
             case SmtpVerb.Quit:

@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 using Floodgate.Protocols.Content;
+using Floodgate.Protocols.Lmtp;
 
 namespace Floodgate.Protocols.Smtp;
 
 // DATA: the content after 354, framed by SmtpDataReader into a MessageWriter of the spool, handed
-// to the session as a MessageContent.
+// to the session as a MessageContent; in LMTP, to the LmtpTransaction, which answers per recipient.
 internal sealed partial class SmtpConnection
 {
     private readonly SmtpDataReader _data = new();
@@ -39,10 +40,13 @@ internal sealed partial class SmtpConnection
         }
 
         _state = SmtpState.Greeted;
+
+        // RFC 2033 4.2: in LMTP every reply after DATA is given once per accepted recipient.
+        var replies = session is LmtpTransaction lmtp ? lmtp.RecipientCount : 1;
         if (_data.TooBig)
         {
             // RFC 1870 6.2: content beyond the limit is read to the end, then refused.
-            Write(SmtpReplies.MessageTooBig);
+            WriteTimes(SmtpReplies.MessageTooBig, replies);
             _transactionOpen = false;
             session.Reset();
         }
@@ -50,9 +54,27 @@ internal sealed partial class SmtpConnection
         {
             // Read to the end as well, so the connection stays in step for the next transaction.
             SmtpServerLog.SpoolFull(_server.Logger, _remote, writer.Length);
-            Write(SmtpReplies.InsufficientStorage);
+            WriteTimes(SmtpReplies.InsufficientStorage, replies);
             _transactionOpen = false;
             session.Reset();
+        }
+        else if (session is LmtpTransaction transaction)
+        {
+            ReadOnlyMemory<SmtpReply> delivered;
+            using (var content = writer.Complete())
+            {
+                delivered = await transaction.DeliverAsync(content, _server.AbortToken).ConfigureAwait(false);
+            }
+
+            for (var i = 0; i < delivered.Length; i++)
+            {
+                var reply = delivered.Span[i];
+                WriteSessionReply(reply);
+                if (reply.IsPositive)
+                {
+                    _junkCommands = 0;
+                }
+            }
         }
         else
         {
@@ -72,5 +94,13 @@ internal sealed partial class SmtpConnection
 
         await FlushAsync().ConfigureAwait(false);
         return true;
+    }
+
+    private void WriteTimes(ReadOnlySpan<byte> reply, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            Write(reply);
+        }
     }
 }

@@ -73,8 +73,8 @@ internal static class SmtpReplies
     public static ReadOnlySpan<byte> NoValidRecipients => "554 5.5.1 No valid recipients\r\n"u8;
     public static ReadOnlySpan<byte> UnknownParameter => "555 5.5.4 Parameter not recognized\r\n"u8;
 
-    /// <summary>"220 host ESMTP Floodgate".</summary>
-    public static byte[] BuildGreeting(string hostName) => Concat(GreetingPrefix, hostName, GreetingSuffix);
+    /// <summary>"220 host ESMTP Floodgate" (or the LMTP suffix).</summary>
+    public static byte[] BuildGreeting(string hostName, ReadOnlySpan<byte> suffix) => Concat(GreetingPrefix, hostName, suffix);
 
     /// <summary>"250 host", the HELO reply.</summary>
     public static byte[] BuildHelo(string hostName) => Concat(HeloPrefix, hostName, LineEnd);

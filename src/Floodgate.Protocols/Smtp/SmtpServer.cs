@@ -32,12 +32,19 @@ public sealed class SmtpServer : IAsyncDisposable
         ISmtpSessionFactory sessionFactory,
         ILogger<SmtpServer>? logger = null,
         TimeProvider? timeProvider = null)
+        : this(options, sessionFactory, SmtpDialect.Smtp, logger, timeProvider)
+    {
+    }
+
+    /// <summary>The LMTP server (<see cref="Lmtp.LmtpServer"/>) is this server in the LMTP dialect.</summary>
+    internal SmtpServer(SmtpServerOptions options, ISmtpSessionFactory sessionFactory, SmtpDialect dialect, ILogger? logger, TimeProvider? timeProvider)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sessionFactory);
         Options = options;
         _sessionFactory = sessionFactory;
-        Logger = logger ?? (ILogger)NullLogger.Instance;
+        Dialect = dialect;
+        Logger = logger ?? NullLogger.Instance;
         TimeProvider = timeProvider ?? TimeProvider.System;
     }
 
@@ -64,7 +71,16 @@ public sealed class SmtpServer : IAsyncDisposable
 
     internal CancellationToken AbortToken => _abort.Token;
 
+    internal SmtpDialect Dialect { get; }
+
     internal byte[] Greeting { get; private set; } = [];
+
+    /// <summary>The dialect's texts: which greeting command to send first, DATA without recipients, HELP.</summary>
+    internal byte[] SendHelloFirstReply { get; private set; } = [];
+
+    internal byte[] NoValidRecipientsReply { get; private set; } = [];
+
+    internal byte[] HelpReply { get; private set; } = [];
 
     internal byte[] HeloReply { get; private set; } = [];
 
@@ -93,7 +109,11 @@ public sealed class SmtpServer : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         Options.Validate();
 
-        Greeting = SmtpReplies.BuildGreeting(Options.HostName);
+        var lmtp = Dialect == SmtpDialect.Lmtp;
+        Greeting = SmtpReplies.BuildGreeting(Options.HostName, lmtp ? Lmtp.LmtpReplies.GreetingSuffix : SmtpReplies.GreetingSuffix);
+        SendHelloFirstReply = (lmtp ? Lmtp.LmtpReplies.SendLhloFirst : SmtpReplies.SendHelloFirst).ToArray();
+        NoValidRecipientsReply = (lmtp ? Lmtp.LmtpReplies.NoValidRecipients : SmtpReplies.NoValidRecipients).ToArray();
+        HelpReply = (lmtp ? Lmtp.LmtpReplies.Help : SmtpReplies.Help).ToArray();
         HeloReply = SmtpReplies.BuildHelo(Options.HostName);
         EhloFirstLine = SmtpReplies.BuildEhloFirst(Options.HostName);
         EhloSizeLine = SmtpReplies.BuildEhloSize(Options.MaxMessageSize);

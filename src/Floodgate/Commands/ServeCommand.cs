@@ -17,10 +17,11 @@ internal static class ServeCommand
         var certificate = new Option<string?>("--certificate") { Description = "PKCS#12 certificate for STARTTLS (default: self-signed, generated into <data>/tls)" };
         var policy = new Option<string[]>("--policy") { Description = "Postfix policy delegation listener address:port (repeatable; default 127.0.0.1:10040)" };
         var milter = new Option<string[]>("--milter") { Description = "Milter listener address:port (repeatable; default 127.0.0.1:10041)" };
+        var lmtp = new Option<string[]>("--lmtp") { Description = "LMTP listener for the hosted lists' inbound mail, address:port (repeatable; default 127.0.0.1:10042)" };
         var dovecot = new Option<string?>("--dovecot-auth") { Description = "Check AUTH against Dovecot's auth service: a unix socket path or HOST:PORT (default: Floodgate's own store)" };
-        var command = new Command("serve", "Run Floodgate: the SMTP submission gateway, the Postfix policy and milter doors, health and metrics")
+        var command = new Command("serve", "Run Floodgate: the SMTP submission gateway, the Postfix policy and milter doors, the LMTP listener for the lists, health and metrics")
         {
-            smtp, smtps, web, upstream, trusted, certificate, policy, milter, dovecot,
+            smtp, smtps, web, upstream, trusted, certificate, policy, milter, lmtp, dovecot,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -35,6 +36,7 @@ internal static class ServeCommand
             AddList(settings, "Smtp:TrustedNetworks", parseResult.GetValue(trusted));
             AddList(settings, "PolicyDelegation:Listen", parseResult.GetValue(policy));
             AddList(settings, "Milter:Listen", parseResult.GetValue(milter));
+            AddList(settings, "Lmtp:Listen", parseResult.GetValue(lmtp));
             if (parseResult.GetValue(web) is { } w)
             {
                 settings["Web:Url"] = w.Contains("://", StringComparison.Ordinal) ? w : "http://" + w;

@@ -42,6 +42,9 @@ public sealed class FloodgateOptions
 
     public Doors.MilterOptions Milter { get; set; } = new();
 
+    /// <summary>The LMTP listener for the hosted lists' inbound mail (Postfix transport_maps <c>lmtp:inet:</c>).</summary>
+    public LmtpOptions Lmtp { get; set; } = new();
+
     /// <summary>
     /// The provider's Dovecot auth service checks the gateway's logins when <c>EndPoint</c> is set
     /// (<c>serve --dovecot-auth PATH|HOST:PORT</c>); empty: Floodgate's own store, the default.
@@ -63,6 +66,7 @@ public sealed class FloodgateOptions
         }
 
         Doors.PostfixOptions.ApplyDefaults(PolicyDelegation, Milter);
+        Lmtp.ApplyDefaults();
     }
 
     /// <summary>Every problem with the settings, each naming the setting; empty when all is well.</summary>
@@ -199,6 +203,7 @@ public sealed class FloodgateOptions
         }
 
         Doors.PostfixOptions.Validate(PolicyDelegation, Milter, static text => Endpoints.TryParse(text, out _), errors);
+        errors.AddRange(Lmtp.Validate());
         errors.AddRange(LoginThrottle.Validate());
 
         return errors;

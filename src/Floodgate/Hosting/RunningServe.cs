@@ -19,6 +19,8 @@ internal sealed class RunningServe(WebApplication app, FloodgateOptions options)
 
     public IReadOnlyList<IPEndPoint> Smtp => App.Services.GetRequiredService<GatewayHost>().SmtpEndPoints;
 
+    public IReadOnlyList<IPEndPoint> Lmtp => App.Services.GetRequiredService<LmtpHost>().EndPoints;
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -25,6 +25,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -207,6 +208,11 @@ internal static partial class ServeHost
         // The Postfix doors: after GatewayHost, which loads the account directory.
         services.AddSingleton<PostfixDoorsHost>();
         services.AddHostedService(sp => sp.GetRequiredService<PostfixDoorsHost>());
+
+        // The hosted lists' inbound mail; list routing replaces the placeholder by registering its own factory.
+        services.TryAddSingleton<Floodgate.Protocols.Lmtp.ILmtpSessionFactory, Floodgate.Protocols.Lmtp.UnroutedLmtpSessionFactory>();
+        services.AddSingleton<LmtpHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<LmtpHost>());
 
         var token = new ControlToken(Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
         services.AddSingleton(token);

@@ -106,7 +106,8 @@ public sealed class FloodgateProcess : IAsyncDisposable
     {
         var control = Path.Combine(DataDirectory, "serve.json");
         File.Delete(control);
-        var psi = Start(["--data", DataDirectory, "serve", "--smtp", "127.0.0.1:0", "--web", "127.0.0.1:0", .. extraArgs]);
+        // The LMTP listener on a port of its own: parallel processes never contend for 10042.
+        var psi = Start(["--data", DataDirectory, "serve", "--smtp", "127.0.0.1:0", "--web", "127.0.0.1:0", "--lmtp", "127.0.0.1:0", .. extraArgs]);
         foreach (var (k, v) in Environment)
         {
             psi.Environment[k] = v;

@@ -92,27 +92,35 @@ public sealed class SmtpCommandParserTests
 
 public sealed class SmtpStateTableTests
 {
-    public static TheoryData<string, string, string, string> Transitions => new()
+    public static TheoryData<string, string, string, string, string> Transitions => new()
     {
-        { "Connected", "Mail", "Refused", "MAIL needs EHLO first" },
-        { "Connected", "Ehlo", "Greeted", "EHLO greets" },
-        { "Connected", "Rset", "Connected", "RSET before EHLO changes nothing" },
-        { "Greeted", "Mail", "MailGiven", "MAIL opens a transaction" },
-        { "Greeted", "Rcpt", "Refused", "RCPT needs MAIL" },
-        { "Greeted", "StartTls", "Connected", "RFC 3207 4.2: after TLS the client greets again" },
-        { "MailGiven", "Data", "Refused", "DATA needs an accepted RCPT" },
-        { "MailGiven", "Auth", "Refused", "RFC 4954 4: no AUTH inside a transaction" },
-        { "RcptGiven", "Rcpt", "RcptGiven", "more recipients" },
-        { "RcptGiven", "Data", "Greeted", "the transaction ends with the message" },
-        { "RcptGiven", "Ehlo", "Greeted", "RFC 5321 4.1.4: EHLO resets" },
-        { "RcptGiven", "Noop", "RcptGiven", "NOOP keeps the state" },
+        { "Smtp", "Connected", "Mail", "Refused", "MAIL needs EHLO first" },
+        { "Smtp", "Connected", "Ehlo", "Greeted", "EHLO greets" },
+        { "Smtp", "Connected", "Rset", "Connected", "RSET before EHLO changes nothing" },
+        { "Smtp", "Greeted", "Mail", "MailGiven", "MAIL opens a transaction" },
+        { "Smtp", "Greeted", "Rcpt", "Refused", "RCPT needs MAIL" },
+        { "Smtp", "Greeted", "StartTls", "Connected", "RFC 3207 4.2: after TLS the client greets again" },
+        { "Smtp", "MailGiven", "Data", "Refused", "DATA needs an accepted RCPT" },
+        { "Smtp", "MailGiven", "Auth", "Refused", "RFC 4954 4: no AUTH inside a transaction" },
+        { "Smtp", "RcptGiven", "Rcpt", "RcptGiven", "more recipients" },
+        { "Smtp", "RcptGiven", "Data", "Greeted", "the transaction ends with the message" },
+        { "Smtp", "RcptGiven", "Ehlo", "Greeted", "RFC 5321 4.1.4: EHLO resets" },
+        { "Smtp", "RcptGiven", "Noop", "RcptGiven", "NOOP keeps the state" },
+        { "Smtp", "Greeted", "Lhlo", "NotInDialect", "LHLO is LMTP only" },
+        { "Lmtp", "Connected", "Lhlo", "Greeted", "RFC 2033 4.1: LHLO greets" },
+        { "Lmtp", "Connected", "Ehlo", "NotInDialect", "RFC 2033 4.1: no EHLO in LMTP" },
+        { "Lmtp", "Greeted", "Helo", "NotInDialect", "RFC 2033 4.1: no HELO in LMTP" },
+        { "Lmtp", "Greeted", "StartTls", "NotInDialect", "the LMTP listener is loopback only: no TLS" },
+        { "Lmtp", "Greeted", "Auth", "NotInDialect", "the LMTP listener is loopback only: no AUTH" },
+        { "Lmtp", "RcptGiven", "Data", "Greeted", "the transaction ends with the message" },
+        { "Lmtp", "RcptGiven", "Lhlo", "Greeted", "LHLO resets as EHLO does" },
     };
 
     [Theory]
     [MemberData(nameof(Transitions))]
-    public void CommandInStateLeadsToState(string state, string verb, string next, string reason)
+    public void CommandInStateLeadsToState(string dialect, string state, string verb, string next, string reason)
     {
-        var actual = SmtpStateTable.Next(Enum.Parse<SmtpState>(state), Enum.Parse<SmtpVerb>(verb));
+        var actual = SmtpStateTable.Next(Enum.Parse<SmtpDialect>(dialect), Enum.Parse<SmtpState>(state), Enum.Parse<SmtpVerb>(verb));
         Assert.True(Enum.Parse<SmtpState>(next) == actual, reason);
     }
 }

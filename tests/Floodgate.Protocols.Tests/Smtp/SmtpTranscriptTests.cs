@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
 using Floodgate.Protocols.Content;
 using Floodgate.Protocols.Tests.Content;
 using Microsoft.Extensions.Time.Testing;
@@ -8,20 +6,12 @@ using Microsoft.Extensions.Time.Testing;
 namespace Floodgate.Protocols.Tests.Smtp;
 
 /// <summary>
-/// Replays every file in Smtp/Transcripts against a real server. Format, one item a line:
-/// <code>
-/// # comment
-/// @ option [value]    before the first C: line: auth-requires-tls, trusted, max-message-size N,
-///                     max-bad-commands N, max-junk-commands N, max-session-lifetime hh:mm:ss,
-///                     spool-memory-threshold N, spool-max-bytes N (a spool of its own in a temporary folder)
-/// C: text             sent with CRLF; consecutive C: lines go out in one write (pipelining)
-/// S: text             the next reply line, compared exactly
-/// S: &lt;close&gt;          the server closes the connection
-/// T: +hh:mm:ss        the server's clock (a FakeTimeProvider, still otherwise) moves on
-/// </code>
-/// In C: lines, \xHH is a byte and {c*N} is c repeated N times.
+/// Replays every file in Smtp/Transcripts against a real server (format: <see cref="TranscriptPlayer"/>).
+/// Options, as "@ option [value]" lines before the first C: line: auth-requires-tls, trusted,
+/// max-message-size N, max-bad-commands N, max-junk-commands N, max-session-lifetime hh:mm:ss,
+/// spool-memory-threshold N, spool-max-bytes N (a spool of its own in a temporary folder).
 /// </summary>
-public sealed partial class SmtpTranscriptTests
+public sealed class SmtpTranscriptTests
 {
     public static TheoryData<string> Transcripts()
     {
@@ -44,48 +34,7 @@ public sealed partial class SmtpTranscriptTests
         using var spoolDirectory = new TemporaryDirectory();
         await using var harness = await SmtpServerHarness.StartAsync(options => Configure(lines, options, sessions, spoolDirectory.Path), sessions, time);
         await using var client = await harness.ConnectAsync();
-
-        var pending = new List<byte>();
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var line = lines[i];
-            if (line.StartsWith("C: ", StringComparison.Ordinal) || line == "C:")
-            {
-                pending.AddRange(Expand(line.Length > 3 ? line[3..] : string.Empty));
-                pending.Add((byte)'\r');
-                pending.Add((byte)'\n');
-                continue;
-            }
-
-            if (pending.Count > 0)
-            {
-                await client.SendAsync([.. pending]);
-                pending.Clear();
-            }
-
-            if (line.StartsWith("T: +", StringComparison.Ordinal))
-            {
-                time.Advance(TimeSpan.Parse(line[4..], CultureInfo.InvariantCulture));
-            }
-            else if (line.StartsWith("S: ", StringComparison.Ordinal))
-            {
-                var expected = line[3..];
-                var actual = await client.ReadLineAsync();
-                if (expected == "<close>")
-                {
-                    Assert.True(actual is null, $"{name}:{i + 1}: expected the server to close, got '{actual}'");
-                }
-                else
-                {
-                    Assert.True(expected == actual, $"{name}:{i + 1}: expected '{expected}', got '{actual}'");
-                }
-            }
-        }
-
-        if (pending.Count > 0)
-        {
-            await client.SendAsync([.. pending]);
-        }
+        await TranscriptPlayer.PlayAsync(name, lines, client, time);
     }
 
     private static void Configure(string[] lines, Floodgate.Protocols.Smtp.SmtpServerOptions options, ScriptedSessionFactory sessions, string spoolDirectory)
@@ -137,27 +86,4 @@ public sealed partial class SmtpTranscriptTests
             options.Spool = new MessageSpool(spool);
         }
     }
-
-    private static byte[] Expand(string text)
-    {
-        text = Repeat().Replace(text, static m => new string(m.Groups[1].Value[0], int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)));
-        var bytes = new List<byte>(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (text[i] == '\\' && i + 3 < text.Length + 0 && text[i + 1] == 'x')
-            {
-                bytes.Add(byte.Parse(text.AsSpan(i + 2, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
-                i += 3;
-            }
-            else
-            {
-                bytes.AddRange(Encoding.UTF8.GetBytes(text[i].ToString()));
-            }
-        }
-
-        return [.. bytes];
-    }
-
-    [GeneratedRegex(@"\{(.)\*(\d+)\}")]
-    private static partial Regex Repeat();
 }

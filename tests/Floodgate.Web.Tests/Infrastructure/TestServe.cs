@@ -45,6 +45,7 @@ public sealed class TestServe : IAsyncDisposable
             ["Smtp:Listen:0"] = "127.0.0.1:0",
             ["PolicyDelegation:Listen:0"] = "127.0.0.1:0",
             ["Milter:Listen:0"] = "127.0.0.1:0",
+            ["Lmtp:Listen:0"] = "127.0.0.1:0",
             ["Web:Url"] = "http://127.0.0.1:0",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
