@@ -11,6 +11,9 @@ public enum Door : byte
 
     /// <summary>The milter (Postfix smtpd_milters, Sendmail).</summary>
     Milter,
+
+    /// <summary>A copy of a hosted list's post to one member, counted in the poster's windows.</summary>
+    List,
 }
 
 public static class DoorNames
@@ -19,6 +22,7 @@ public static class DoorNames
     {
         Door.Gateway => "gateway",
         Door.Policy => "policy",
+        Door.List => "list",
         _ => "milter",
     };
 }

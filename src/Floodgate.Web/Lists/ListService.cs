@@ -28,6 +28,8 @@ public sealed partial class ListService(ListStore store, ListMailer mailer, List
 
     public ListLinks Links => links;
 
+    public BounceReputation Reputation => reputation;
+
     /// <summary>A request to join: pending, and a confirmation sent unless one went out lately. Never list content.</summary>
     public async Task<SubscriptionResult> RequestAsync(int listId, string address, ConsentSource source, CancellationToken cancellationToken = default)
     {
@@ -155,6 +157,9 @@ public sealed partial class ListService(ListStore store, ListMailer mailer, List
         await reputation.RefreshAsync(cancellationToken).ConfigureAwait(false);
         return outcome;
     }
+
+    public Task SendUnsubscribeLinkAsync(MailingList list, ListMember member, CancellationToken cancellationToken = default) =>
+        mailer.SendUnsubscribeLinkAsync(list, member, cancellationToken);
 
     /// <summary>Prunes pending requests past their list's lifetime and removes members disabled too long.</summary>
     public async Task<(int Pruned, int Removed)> MaintainAsync(CancellationToken cancellationToken = default)

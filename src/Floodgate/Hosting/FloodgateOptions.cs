@@ -37,6 +37,9 @@ public sealed class FloodgateOptions
 
     public Web.Notifications.NotificationOptions Notifications { get; set; } = new();
 
+    /// <summary>The hosted mailing lists: confirmation, DKIM keys, hygiene.</summary>
+    public Web.Lists.ListOptions Lists { get; set; } = new();
+
     // The Postfix doors (src/Floodgate.Doors): defaults and checks live in Doors.PostfixOptions.
     public Doors.PolicyDelegationOptions PolicyDelegation { get; set; } = new();
 
@@ -179,6 +182,7 @@ public sealed class FloodgateOptions
 
         errors.AddRange(Web.Validate());
         errors.AddRange(Notifications.Validate());
+        errors.AddRange(Lists.Validate());
 
         errors.AddRange(Detection.Validate());
 

@@ -1,3 +1,4 @@
+using Floodgate.Web.Lists;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -152,7 +153,7 @@ internal static partial class ServeHost
         services.AddSingleton(sp => new EnforcementService(
             sp.GetRequiredService<AccountDirectory>(), options.Ladder, options.Policy, sp.GetRequiredService<DurableOffenseRecorder>(),
             sp.GetRequiredService<ILogger<EnforcementService>>(), sp.GetRequiredService<TransactionMetrics>()));
-        services.AddSingleton(_ => new MassMailDetector(options.Detection));
+        services.AddSingleton(sp => new MassMailDetector(options.Detection, sp.GetRequiredService<Floodgate.Web.Lists.BounceReputation>()));
         services.AddSingleton(sp =>
         {
             var engine = new PolicyEngine(
@@ -210,6 +211,7 @@ internal static partial class ServeHost
         services.AddHostedService(sp => sp.GetRequiredService<PostfixDoorsHost>());
 
         // The hosted lists' inbound mail; list routing replaces the placeholder by registering its own factory.
+        services.AddFloodgateLists(options.Lists);
         services.TryAddSingleton<Floodgate.Protocols.Lmtp.ILmtpSessionFactory, Floodgate.Protocols.Lmtp.UnroutedLmtpSessionFactory>();
         services.AddSingleton<LmtpHost>();
         services.AddHostedService(sp => sp.GetRequiredService<LmtpHost>());

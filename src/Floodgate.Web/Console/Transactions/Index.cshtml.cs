@@ -43,7 +43,7 @@ public sealed class IndexModel(TransactionSearch search, TimeProvider time) : Co
 
     public string? NextUrl { get; private set; }
 
-    public static readonly string[] Doors = ["gateway", "policy", "milter"];
+    public static readonly string[] Doors = ["gateway", "policy", "milter", "list"];
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {

@@ -1,0 +1,31 @@
+using Floodgate.Core.Lists;
+using Floodgate.Storage.Lists;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Floodgate.Web.Lists;
+
+public static class ListServices
+{
+    /// <summary>
+    /// The list service: tokens (signed with the key kept in the database), links, the mailer, the
+    /// service, the bounce reputation and the delivery and maintenance loops. Needs the relay, the
+    /// spool, <see cref="WebOptions"/>, the storage and, for delivery, the policy engine registered.
+    /// </summary>
+    public static IServiceCollection AddFloodgateLists(this IServiceCollection services, ListOptions options)
+    {
+        services.AddSingleton(options);
+        services.Replace(ServiceDescriptor.Singleton(options.Hygiene));
+        // Resolved after the database is initialised: the key is made on first use and kept.
+        services.AddSingleton(sp => new ListTokens(sp.GetRequiredService<ListStore>().GetOrCreateSigningKeyAsync("lists").GetAwaiter().GetResult()));
+        services.AddSingleton<ListLinks>();
+        services.AddSingleton<ListMailer>();
+        services.AddSingleton<BounceReputation>();
+        services.AddSingleton<ListService>();
+        services.AddSingleton<ListDelivery>();
+        services.AddHostedService(sp => sp.GetRequiredService<ListDelivery>());
+        services.AddSingleton<ListInbox>();
+        services.AddSingleton<Protocols.Lmtp.ILmtpSessionFactory>(sp => sp.GetRequiredService<ListInbox>());
+        return services;
+    }
+}
