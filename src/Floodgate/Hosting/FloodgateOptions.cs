@@ -176,6 +176,7 @@ public sealed class FloodgateOptions
         errors.AddRange(Web.Validate());
         errors.AddRange(Notifications.Validate());
 
+        errors.AddRange(Policy.Validate());
         errors.AddRange(Detection.Validate());
 
         if (Ladder.LookBack <= TimeSpan.Zero)
