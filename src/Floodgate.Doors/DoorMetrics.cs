@@ -159,6 +159,8 @@ public sealed class TransactionMetrics : ITransactionObserver, IEnforcementObser
 
     public void Observed(DetectionAction action) => DoorMetrics.Observed.WithLabels(action.ToString().ToLowerInvariant()).Inc();
 
+    public void ObservedRefusal(string reason) => DoorMetrics.Observed.WithLabels(reason).Inc();
+
     private static string Verdict(Outcome outcome) => outcome switch
     {
         Outcome.Accepted => "relayed",

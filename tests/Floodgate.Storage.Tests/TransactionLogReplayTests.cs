@@ -96,7 +96,8 @@ public sealed class TransactionLogReplayTests : IAsyncLifetime
                 },
             ], new PlanLimits(), 1);
             Detector = new MassMailDetector(new DetectionOptions());
-            Engine = new PolicyEngine(directory, new InProcessCounterStore(), time, new PolicyOptions(), Detector);
+            // The bulk opt-out rule off: these tests replay a 200-recipient message that must pass, and are about the log, not content rules.
+            Engine = new PolicyEngine(directory, new InProcessCounterStore(), time, new PolicyOptions { BulkOptOut = { Mode = BulkOptOutMode.Off } }, Detector);
             Mailbox = directory.TryGetMailbox("ann@acme.test", out var m) ? m : throw new InvalidOperationException();
         }
 

@@ -129,7 +129,9 @@ public sealed class DetectionOptions
     public double BurstWeight { get; set; } = 1.0;
 
     /// <summary>Where senders are pointed for legitimate bulk mail.</summary>
-    public string ListService { get; set; } = "the provider's mailing-list service";
+    public string ListService { get; set; } = DefaultListService;
+
+    public const string DefaultListService = "the provider's mailing-list service";
 
     public RuleMode RepeatRule { get; set; } = RuleMode.Enforce;
 

@@ -21,6 +21,9 @@ public interface IEnforcementSink
 
     /// <summary>A rule in observe mode would have acted: log it for the roll-out.</summary>
     void Observed(MailboxState mailbox, DetectionResult result, DateTimeOffset now);
+
+    /// <summary>An engine rule in observe mode (the bulk opt-out rule) would have refused with <paramref name="verdict"/>: log and count it.</summary>
+    void ObservedRefusal(MailboxState mailbox, Verdict verdict, DateTimeOffset now);
 }
 
 /// <summary>Bounce and complaint rates, fed by later parts (list hygiene, feedback loops).</summary>

@@ -99,6 +99,12 @@ public sealed partial class EnforcementService : IEnforcementSink
         LogObserved(_logger, mailbox.Address, result.ObservedAction.ToString(), Summary(result));
     }
 
+    public void ObservedRefusal(MailboxState mailbox, Verdict verdict, DateTimeOffset now)
+    {
+        _observer?.ObservedRefusal(verdict.Reason);
+        LogObservedRefusal(_logger, mailbox.Address, verdict.Reason, verdict.ToString());
+    }
+
     /// <summary>
     /// After a directory refresh: statuses decided in memory but not yet in the database would have
     /// been overwritten by its older state; apply them again.
@@ -233,4 +239,7 @@ public sealed partial class EnforcementService : IEnforcementSink
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Observe-only: {Mailbox} would have been {Action}: {Signals}")]
     private static partial void LogObserved(ILogger logger, string mailbox, string action, string signals);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Observe-only: a message of {Mailbox} would have been refused ({Reason}): {Reply}")]
+    private static partial void LogObservedRefusal(ILogger logger, string mailbox, string reason, string reply);
 }

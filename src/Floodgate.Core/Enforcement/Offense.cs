@@ -39,4 +39,7 @@ public interface IEnforcementObserver
     void OffenseRaised(LadderStep step);
 
     void Observed(DetectionAction action);
+
+    /// <summary>An observe-only engine rule would have refused; <paramref name="reason"/> is the verdict's <see cref="Policy.PolicyReasons"/> key.</summary>
+    void ObservedRefusal(string reason);
 }

@@ -1,5 +1,6 @@
 using Floodgate.Core.Accounts;
 using Floodgate.Core.Detection;
+using Floodgate.Core.Fingerprinting;
 using Floodgate.Core.Transactions;
 
 namespace Floodgate.Core.Policy;
@@ -161,33 +162,116 @@ public sealed class PolicyEngine
     internal async ValueTask<Verdict> InspectAsync(Transaction transaction, MessageFacts message, CancellationToken cancellationToken)
     {
         var mailbox = transaction.Mailbox!;
-        if (_detector is null || message.Fingerprint.IsDefault || transaction.External == 0)
+        if (transaction.External == 0)
         {
             return Verdict.Accept;
         }
 
-        var now = _time.GetUtcNow();
-        // The mailbox's window already holds this message: reserved (the enforcing door) or counted
-        // (policy delegation, before the milter inspects).
-        var tally = new TransactionTally(transaction.Recipients, transaction.External, transaction.Internal,
-            _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour, transaction.RecipientsHash,
-            transaction.ExternalRecipients, transaction.DestinationDomains);
-        var result = _detector.Evaluate(mailbox, in tally, message, now);
-        if (result.ObservedAction != result.Action)
+        // The detector first, whatever the bulk opt-out rule would say: it judges every message it
+        // tracks, and remembers it at Complete refused or not, so a blast refused for its missing
+        // opt-out still builds the run that ends in an offense. Its hold or offense is the answer:
+        // the stronger one, and the one the abuse desk was told of.
+        if (_detector is not null && !message.Fingerprint.IsDefault)
         {
-            _enforcement.Observed(mailbox, result, now);
+            var now = _time.GetUtcNow();
+            // The mailbox's window already holds this message: reserved (the enforcing door) or counted
+            // (policy delegation, before the milter inspects).
+            var tally = new TransactionTally(transaction.Recipients, transaction.External, transaction.Internal,
+                _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour, transaction.RecipientsHash,
+                transaction.ExternalRecipients, transaction.DestinationDomains);
+            var result = _detector.Evaluate(mailbox, in tally, message, now);
+            if (result.ObservedAction != result.Action)
+            {
+                _enforcement.Observed(mailbox, result, now);
+            }
+
+            switch (result.Action)
+            {
+                case DetectionAction.Offense:
+                    return await _enforcement.RaiseOffenseAsync(mailbox, result, now, cancellationToken).ConfigureAwait(false);
+                case DetectionAction.Hold:
+                    _enforcement.Held(mailbox, result, now);
+                    return PolicyTexts.Held(result, _detector.Options.ListService);
+            }
         }
 
-        switch (result.Action)
+        return CheckBulkOptOut(transaction, message.ListSignals, mailbox);
+    }
+
+    /// <summary>
+    /// A message that looks bulk (many external recipients, or a Precedence or list header fields)
+    /// must carry a working List-Unsubscribe. Mail with no external recipient harms no one outside
+    /// and is not judged (the caller returns first).
+    /// </summary>
+    private Verdict CheckBulkOptOut(Transaction transaction, ListSignals signals, MailboxState mailbox)
+    {
+        var o = _options.BulkOptOut;
+        if (o.Mode == BulkOptOutMode.Off || (signals & ListSignals.WorkingUnsubscribe) != 0)
         {
-            case DetectionAction.Offense:
-                return await _enforcement.RaiseOffenseAsync(mailbox, result, now, cancellationToken).ConfigureAwait(false);
-            case DetectionAction.Hold:
-                _enforcement.Held(mailbox, result, now);
-                return PolicyTexts.Held(result, _detector.Options.ListService);
-            default:
-                return Verdict.Accept;
+            return Verdict.Accept;
         }
+
+        var many = transaction.External >= o.ExternalRecipients;
+        var headers = o.HeadersMakeBulk && HeadersSayBulk(signals);
+        if (!many && !headers)
+        {
+            return Verdict.Accept;
+        }
+
+        var verdict = PolicyTexts.BulkWithoutOptOut(WhyBulk(transaction.External, many, headers ? signals : ListSignals.None),
+            (signals & ListSignals.Unsubscribe) != 0, _detector?.Options.ListService ?? DetectionOptions.DefaultListService);
+        if (o.Mode == BulkOptOutMode.Observe)
+        {
+            _enforcement.ObservedRefusal(mailbox, verdict, _time.GetUtcNow());
+            return Verdict.Accept;
+        }
+
+        return verdict;
+    }
+
+    // A List-Unsubscribe field (working or not) or other list fields say the message is a mailing.
+    // RFC 3834 5: an auto-reply is marked Auto-Submitted, and auto-responders commonly add
+    // Precedence: bulk to stop reply loops; that Precedence alone does not make one a mailing.
+    private static bool HeadersSayBulk(ListSignals signals) =>
+        (signals & (ListSignals.ListFields | ListSignals.Unsubscribe)) != 0
+        || ((signals & ListHeaders.Precedence) != 0 && (signals & ListSignals.AutoSubmitted) == 0);
+
+    // Only on the refusal (or observed) path: the reasons go into the reply text.
+    private static string WhyBulk(int external, bool many, ListSignals signals)
+    {
+        var parts = new List<string>(4);
+        if (many)
+        {
+            parts.Add(external.ToString(System.Globalization.CultureInfo.InvariantCulture) + " external recipients");
+        }
+
+        if ((signals & ListSignals.AutoSubmitted) == 0)
+        {
+            if ((signals & ListSignals.PrecedenceBulk) != 0)
+            {
+                parts.Add("Precedence: bulk");
+            }
+            else if ((signals & ListSignals.PrecedenceList) != 0)
+            {
+                parts.Add("Precedence: list");
+            }
+            else if ((signals & ListSignals.PrecedenceJunk) != 0)
+            {
+                parts.Add("Precedence: junk");
+            }
+        }
+
+        if ((signals & ListSignals.ListFields) != 0)
+        {
+            parts.Add("list header fields");
+        }
+
+        if ((signals & ListSignals.Unsubscribe) != 0)
+        {
+            parts.Add("a List-Unsubscribe field");
+        }
+
+        return string.Join(", ", parts);
     }
 
     internal void Raise(CompletedTransaction completed)
@@ -217,6 +301,10 @@ public sealed class PolicyEngine
         }
 
         public void Observed(MailboxState mailbox, DetectionResult result, DateTimeOffset now)
+        {
+        }
+
+        public void ObservedRefusal(MailboxState mailbox, Verdict verdict, DateTimeOffset now)
         {
         }
     }

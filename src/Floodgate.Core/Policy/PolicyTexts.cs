@@ -75,6 +75,16 @@ public static class PolicyTexts
             PolicyReasons.Held);
     }
 
+    /// <summary>
+    /// RFC 3463 3.8: X.7.1 "Delivery not authorized, message refused" is the code for a message the
+    /// sender's own policy does not let through; 5xx because sending it again unchanged cannot succeed
+    /// (RFC 5321 4.2.1): it needs a List-Unsubscribe or the list service.
+    /// </summary>
+    public static Verdict BulkWithoutOptOut(string why, bool brokenUnsubscribe, string listService) =>
+        new(Outcome.Rejected, 550, "5.7.1",
+            $"Message refused: it looks like bulk mail ({why}), but {(brokenUnsubscribe ? "its List-Unsubscribe holds no working URI" : "it has no List-Unsubscribe")}. A mailing must carry a working List-Unsubscribe (<https://...> or <mailto:...>, RFC 2369) or go through {listService}",
+            PolicyReasons.BulkWithoutOptOut);
+
     public static Verdict Offense(string signals, string target, LadderStep step, string support) =>
         new(Outcome.Rejected, 550, "5.7.1",
             $"Message refused: mass mailing detected ({signals}); {target} ({Ladder.Describe(step)}). Your primary contact will be called; contact {support}",

@@ -53,6 +53,7 @@ public static class PolicyReasons
     public const string MessageTooLarge = "message-too-large";
     public const string Held = "held";
     public const string Offense = "offense";
+    public const string BulkWithoutOptOut = "bulk-without-opt-out";
     public const string UnknownLogin = "unknown-login";
     public const string UnknownSender = "unknown-sender";
     public const string Unparsable = "unparsable";

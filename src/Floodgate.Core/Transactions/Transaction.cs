@@ -14,6 +14,9 @@ public sealed class MessageFacts
 
     /// <summary>The content fingerprint; default when the door computed none (too few external recipients, no content).</summary>
     public ContentFingerprint Fingerprint { get; init; }
+
+    /// <summary>What the top-level header fields say about a mailing (<see cref="ListHeaders.Classify"/>), read by every door that sees content.</summary>
+    public ListSignals ListSignals { get; init; }
 }
 
 /// <summary>
@@ -203,7 +206,8 @@ public sealed class Transaction
         Mailbox is { } mailbox ? _engine.CheckStatus(mailbox) : throw new InvalidOperationException("CheckStatus before Begin.");
 
     /// <summary>
-    /// End of data: status, size, and the mass-mail detector on the fingerprint. An offense is durable
+    /// End of data: status, size, the mass-mail detector on the fingerprint, then the bulk opt-out
+    /// rule (<see cref="BulkOptOutOptions"/>). An offense is durable
     /// (suspension, incident, contact task) before this completes, so the reply that announces it
     /// never outruns it.
     /// </summary>

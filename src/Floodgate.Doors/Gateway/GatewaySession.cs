@@ -135,7 +135,7 @@ internal sealed class GatewaySession : ISmtpSession
         try
         {
             // The header block is in the head (the first 64 KiB), which is always in memory.
-            if (!MessageHeaders.TryRead(message.Head.Span, out var messageId))
+            if (!MessageHeaders.TryRead(message.Head.Span, out var messageId, out var listSignals))
             {
                 transaction.Complete(Outcome.Rejected, "554 5.6.0", PolicyReasons.Unparsable);
                 return DoorReplies.Unparsable;
@@ -145,6 +145,7 @@ internal sealed class GatewaySession : ISmtpSession
             {
                 Size = message.Length,
                 MessageId = messageId,
+                ListSignals = listSignals,
                 Fingerprint = transaction.External >= _services.MinTrackedRecipients
                     ? await MessageInspection.FingerprintAsync(_services.Fingerprinter, message, cancellationToken).ConfigureAwait(false)
                     : default,

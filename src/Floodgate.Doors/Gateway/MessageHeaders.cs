@@ -1,4 +1,5 @@
 using System.Text;
+using Floodgate.Core.Fingerprinting;
 using MimeKit.Utils;
 
 namespace Floodgate.Doors.Gateway;
@@ -13,15 +14,18 @@ internal static class MessageHeaders
     /// <summary>
     /// False when the message does not start with a header field (an mbox "From " line aside), which
     /// is when MimeKit refuses to parse it. <paramref name="messageId"/> is the first Message-ID, as
-    /// MimeKit's <c>MimeMessage.MessageId</c> gives it (no angle brackets), or null.
+    /// MimeKit's <c>MimeMessage.MessageId</c> gives it (no angle brackets), or null. <paramref name="listSignals"/>
+    /// is what the fields say about a mailing (<see cref="ListHeaders.Classify"/>), read in the same pass.
     /// </summary>
-    public static bool TryRead(ReadOnlySpan<byte> message, out string? messageId)
+    public static bool TryRead(ReadOnlySpan<byte> message, out string? messageId, out ListSignals listSignals)
     {
         messageId = null;
+        listSignals = ListSignals.None;
         var rest = message;
         var first = true;
         while (!rest.IsEmpty)
         {
+            var lineStart = message.Length - rest.Length;
             var line = NextLine(ref rest);
             if (line.IsEmpty)
             {
@@ -61,6 +65,17 @@ internal static class MessageHeaders
             if (messageId is null && Ascii.EqualsIgnoreCase(name, "Message-ID"u8))
             {
                 messageId = ReadMessageId(line[(colon + 1)..], rest);
+            }
+            else if (name.Length >= 7 && (name[0] | 0x20) is 'l' or 'p' or 'a')
+            {
+                // RFC 5322 2.2.3: the value with its continuation lines, which the loop would skip anyway.
+                while (!rest.IsEmpty && rest[0] is (byte)' ' or (byte)'\t')
+                {
+                    NextLine(ref rest);
+                }
+
+                var valueStart = lineStart + colon + 1;
+                listSignals |= ListHeaders.Classify(name, message[valueStart..(message.Length - rest.Length)]);
             }
         }
 

@@ -84,6 +84,7 @@ internal sealed class MilterDoorSession : MilterSession
     private string? _clientAddress;
     private string? _lastSender;
     private string? _messageId;
+    private ListSignals _listSignals;
 
     // A refusal at MAIL that Postfix did not wait for (beside policy delegation): given at end of message.
     private Verdict? _refusal;
@@ -177,6 +178,10 @@ internal sealed class MilterDoorSession : MilterSession
         {
             _messageId = MessageIds.Normalize(value);
         }
+        else
+        {
+            _listSignals |= ListHeaders.Classify(name, value);
+        }
     }
 
     public override MilterDecision OnEndOfHeaders(MilterMacros macros)
@@ -227,6 +232,7 @@ internal sealed class MilterDoorSession : MilterSession
             {
                 Size = Math.Max(message.Size, content?.Length ?? 0),
                 MessageId = _messageId,
+                ListSignals = _listSignals,
                 Fingerprint = content is not null && transaction.External >= _door.Engine.Detector?.Options.MinTrackedRecipients
                     ? await MessageInspection.FingerprintAsync(_door.Fingerprinter, content, cancellationToken).ConfigureAwait(false)
                     : default,
@@ -303,6 +309,7 @@ internal sealed class MilterDoorSession : MilterSession
         _transaction.Abandon();
         _refusal = null;
         _messageId = null;
+        _listSignals = ListSignals.None;
         _truncated = false;
         _message?.Dispose();
         _message = null;

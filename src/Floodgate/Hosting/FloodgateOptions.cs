@@ -184,6 +184,7 @@ public sealed class FloodgateOptions
         errors.AddRange(Notifications.Validate());
         errors.AddRange(Lists.Validate());
 
+        errors.AddRange(Policy.Validate());
         errors.AddRange(Detection.Validate());
 
         if (Ladder.LookBack <= TimeSpan.Zero)

@@ -12,20 +12,22 @@ namespace Floodgate.Core.Tests.Detection;
 /// <summary>
 /// The detector behind the real engine: each message goes through a transaction (MAIL, every RCPT
 /// against the cap and the windows, the content check, completion), as a door drives it, on the
-/// <see cref="PolicyFixture"/>'s accounts. Counts what was relayed, held and refused.
+/// <see cref="PolicyFixture"/>'s accounts. Counts what was relayed, held and refused. The bulk opt-out
+/// rule is off unless a test asks for it: these tests measure the detector, whose blasts have no
+/// List-Unsubscribe and would otherwise be refused before anything was relayed.
 /// </summary>
 internal sealed class DetectorHarness
 {
     private readonly PolicyFixture _fixture;
 
-    public DetectorHarness(Action<DetectionOptions>? configure = null, PlanLimits? limits = null)
+    public DetectorHarness(Action<DetectionOptions>? configure = null, PlanLimits? limits = null, BulkOptOutMode bulkOptOut = BulkOptOutMode.Off)
     {
         var options = new DetectionOptions();
         configure?.Invoke(options);
         _fixture = new PolicyFixture(limits);
         Detector = new MassMailDetector(options);
         Engine = new PolicyEngine(_fixture.Directory, _fixture.Counters, _fixture.Time,
-            new PolicyOptions { SupportContact = "abuse@provider.test" }, Detector, Sink);
+            new PolicyOptions { SupportContact = "abuse@provider.test", BulkOptOut = { Mode = bulkOptOut } }, Detector, Sink);
     }
 
     public MassMailDetector Detector { get; }
@@ -87,6 +89,7 @@ internal sealed class DetectorHarness
             MessageId = MessageIds.Normalize(message.MessageId),
             // From the bytes on the wire, as every door computes it (the raw walker, not the object model).
             Fingerprint = Fingerprinter.Shared.Compute(Wire(message)),
+            ListSignals = ListSignalsOf(message),
         };
         var verdict = transaction.CheckContentAsync(facts, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         if (verdict.IsAccept)
@@ -110,6 +113,18 @@ internal sealed class DetectorHarness
         }
 
         return verdict;
+    }
+
+    /// <summary>The list signals a door reads off the top-level header fields.</summary>
+    public static ListSignals ListSignalsOf(MimeMessage message)
+    {
+        var signals = ListSignals.None;
+        foreach (var header in message.Headers)
+        {
+            signals |= ListHeaders.Classify(System.Text.Encoding.ASCII.GetBytes(header.Field), header.RawValue);
+        }
+
+        return signals;
     }
 
     /// <summary>The message as a client would send it.</summary>
@@ -138,5 +153,9 @@ internal sealed class DetectorHarness
         public void Held(MailboxState mailbox, DetectionResult result, DateTimeOffset now) => Holds.Add(result);
 
         public void Observed(MailboxState mailbox, DetectionResult result, DateTimeOffset now) => Observations.Add(result);
+
+        public List<Verdict> ObservedRefusals { get; } = [];
+
+        public void ObservedRefusal(MailboxState mailbox, Verdict verdict, DateTimeOffset now) => ObservedRefusals.Add(verdict);
     }
 }

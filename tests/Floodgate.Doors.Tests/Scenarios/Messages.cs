@@ -15,8 +15,16 @@ public static class Messages
 
     public static string Short => Build("Lunch?", "<short@acme.test>", "Shall we meet at noon on Thursday?\r\nAnn\r\n");
 
-    /// <summary>A bulk mailing: the same text in every copy, a Message-ID of its own per copy.</summary>
-    public static string Bulk(int copy) => Build("Winter sale: 40 % off", $"<bulk-{copy}@acme.test>", BulkBody);
+    /// <summary>A newsletter with a working List-Unsubscribe (RFC 2369): bulk by its recipients, and allowed.</summary>
+    public static string Newsletter => Build("Acme news, March", "<news-1@acme.test>", "This month at Acme: the new office opens.\r\n",
+        "List-Unsubscribe: <https://lists.acme.test/leave?m=1>, <mailto:leave@lists.acme.test>\r\n");
+
+    /// <summary>A bulk mailing: the same text in every copy, a Message-ID of its own per copy; no List-Unsubscribe unless asked.</summary>
+    public static string Bulk(int copy, bool listUnsubscribe = false) => Build("Winter sale: 40 % off", $"<bulk-{copy}@acme.test>", BulkBody,
+        listUnsubscribe ? "List-Unsubscribe: <https://shop.acme.test/leave>\r\n" : string.Empty);
+
+    /// <summary>A message that says it is bulk (Precedence: bulk) and gives no way to leave: refused whatever its recipients.</summary>
+    public static string PrecedenceBulk => Build("Members' update", "<update-1@acme.test>", "Dear members, the club meets on Friday.\r\n", "Precedence: bulk\r\n");
 
     private static string BulkBody { get; } = MakeBulkBody();
 
@@ -37,8 +45,9 @@ public static class Messages
         return body.Append("To unsubscribe, reply with STOP.\r\n").ToString();
     }
 
-    private static string Build(string subject, string messageId, string body) =>
+    private static string Build(string subject, string messageId, string body, string extraHeaders = "") =>
         "From: Ann <ann@acme.test>\r\n" +
+        extraHeaders +
         "To: undisclosed-recipients:;\r\n" +
         $"Subject: {subject}\r\n" +
         $"Message-ID: {messageId}\r\n" +
