@@ -180,7 +180,7 @@ public sealed partial class ListStore
         var now = time.GetUtcNow();
         var before = now - hygiene.RemoveAfterDisabled;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var expired = await db.ListMembers.Where(m => m.Status == MemberStatus.Disabled && m.DisabledAt < before).ToListAsync(cancellationToken);
+        var expired = await db.ListMembers.Where(m => m.Status == MemberStatus.Disabled && m.DisabledAt <= before).ToListAsync(cancellationToken);
         foreach (var member in expired)
         {
             ApplyAction(db, member, HygieneAction.Remove, now, null);
