@@ -115,14 +115,14 @@ public static class SpoolMetrics
 public sealed class TransactionMetrics : ITransactionObserver, IEnforcementObserver
 {
     // WithLabels looks the child up by a fresh label array each call: the per-message ones are kept.
-    private readonly Counter.Child[] _relayed = new Counter.Child[3];
-    private readonly Counter.Child[] _external = new Counter.Child[3];
-    private readonly Counter.Child[] _internal = new Counter.Child[3];
-    private readonly Histogram.Child[] _seconds = new Histogram.Child[3];
+    private readonly Counter.Child[] _relayed = new Counter.Child[4];
+    private readonly Counter.Child[] _external = new Counter.Child[4];
+    private readonly Counter.Child[] _internal = new Counter.Child[4];
+    private readonly Histogram.Child[] _seconds = new Histogram.Child[4];
 
     public TransactionMetrics()
     {
-        foreach (var door in (Door[])[Door.Gateway, Door.Policy, Door.Milter])
+        foreach (var door in Enum.GetValues<Door>())
         {
             var name = DoorNames.Name(door);
             _relayed[(int)door] = DoorMetrics.Messages.WithLabels(name, "relayed", PolicyReasons.Relayed);

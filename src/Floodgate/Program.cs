@@ -11,6 +11,7 @@ foreach (var command in AccessCommands.Create(cli))
     root.Subcommands.Add(command);
 foreach (var command in BounceCommands.Create(cli))
     root.Subcommands.Add(command);
+root.Subcommands.Add(ListCommands.Create(cli));
 root.Subcommands.Add(ServeCommand.Create(cli));
 root.Subcommands.Add(ExplainCommand.Create(cli));
 

@@ -39,6 +39,7 @@ internal sealed class ListMemberConfiguration : IEntityTypeConfiguration<ListMem
 
         // Expansion walks one list's members in id order; pruning finds old pending ones.
         builder.HasIndex(m => new { m.ListId, m.Status, m.Id });
+        builder.HasIndex(m => new { m.Status, m.ConfirmationsSent });
     }
 }
 

@@ -102,6 +102,9 @@ public sealed class ListMember
 
     public DateTimeOffset? DisabledAt { get; set; }
 
+    /// <summary>When the re-enable link went to the disabled member; null while it is still to send.</summary>
+    public DateTimeOffset? ReenableSentAt { get; set; }
+
     public DateTimeOffset? RemovedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -144,11 +144,14 @@ public sealed partial class ListStore
         {
             member.Status = MemberStatus.Disabled;
             member.DisabledAt = now;
+            member.ReenableSentAt = null;
             Record(db, member, now, MemberEvents.Disabled, $"disabled: bounce score {Score()} reached {hygiene.DisableScore}", null, bounceId);
         }
         else if (action == HygieneAction.Remove)
         {
-            var why = member.Status == MemberStatus.Disabled && member.BounceScore < hygiene.RemoveScore
+            var why = member.Status == MemberStatus.Pending
+                ? "removed: the confirmation bounced, the address is dead"
+                : member.Status == MemberStatus.Disabled && member.BounceScore < hygiene.RemoveScore
                 ? $"removed: disabled since {member.DisabledAt:u} and not re-enabled"
                 : $"removed: bounce score {Score()}";
             member.Status = MemberStatus.Removed;
@@ -217,8 +220,22 @@ public sealed partial class ListStore
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var member = await db.ListMembers.FirstAsync(m => m.Id == memberId, cancellationToken);
+        member.ReenableSentAt = time.GetUtcNow();
         Record(db, member, time.GetUtcNow(), MemberEvents.ReenableSent, "re-enable link sent", null);
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Members owed a message by the list: a pending request never sent its confirmation (made by the
+    /// CLI, or the send failed), a disabled member never sent its re-enable link. The server's loop
+    /// sends them, so a request recorded is never left without its mail.
+    /// </summary>
+    public async Task<IReadOnlyList<ListMember>> NoticesDueAsync(int take, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ListMembers.AsNoTracking()
+            .Where(m => (m.Status == MemberStatus.Pending && m.ConfirmationsSent == 0) || (m.Status == MemberStatus.Disabled && m.ReenableSentAt == null))
+            .OrderBy(m => m.Id).Take(take).ToListAsync(cancellationToken);
     }
 
     public async Task<BounceMessage?> GetBounceMessageAsync(long id, CancellationToken cancellationToken = default)

@@ -33,6 +33,9 @@ public sealed class ListDelivery(
     public static readonly TimeSpan RetryWait = TimeSpan.FromMinutes(5);
 
     private readonly SemaphoreSlim _wake = new(0);
+
+    // One post at a time, whoever asks (the loop, a test): two runners would send a member two copies.
+    private readonly SemaphoreSlim _running = new(1, 1);
     private readonly Dictionary<string, DkimSigner> _signers = LoadSigners(options);
     private DateTimeOffset _nextMaintenance;
 
@@ -50,6 +53,7 @@ public sealed class ListDelivery(
             try
             {
                 await MaintainIfDueAsync(stoppingToken).ConfigureAwait(false);
+                await service.SendDueNoticesAsync(stoppingToken).ConfigureAwait(false);
                 while (await RunOnceAsync(stoppingToken).ConfigureAwait(false))
                 {
                 }
@@ -83,12 +87,19 @@ public sealed class ListDelivery(
     /// <summary>Delivers the next due post as far as it goes; false when none was due.</summary>
     public async Task<bool> RunOnceAsync(CancellationToken cancellationToken = default)
     {
-        var store = service.Store;
-        var post = await store.NextPostAsync(cancellationToken).ConfigureAwait(false);
-        if (post is null)
-            return false;
-        await DeliverAsync(post, cancellationToken).ConfigureAwait(false);
-        return true;
+        await _running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var post = await service.Store.NextPostAsync(cancellationToken).ConfigureAwait(false);
+            if (post is null)
+                return false;
+            await DeliverAsync(post, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _running.Release();
+        }
     }
 
     private async Task DeliverAsync(ListPost post, CancellationToken cancellationToken)
@@ -103,7 +114,8 @@ public sealed class ListDelivery(
 
         if (!engine.Directory.TryGetMailbox(post.MailboxId, out var mailbox))
         {
-            await StopAsync(post, list, post.LastMemberId, post.Sent, post.Failed, "the poster's mailbox no longer exists", cancellationToken).ConfigureAwait(false);
+            // A mailbox just added reaches the directory at its next refresh; one never removed is not deleted.
+            await WaitAsync(post, list, post.LastMemberId, post.Sent, post.Failed, "the poster's mailbox is not in the account directory yet", cancellationToken).ConfigureAwait(false);
             return;
         }
 

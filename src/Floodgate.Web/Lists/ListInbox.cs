@@ -125,12 +125,12 @@ public sealed partial class ListInbox(ListService service, ListDelivery delivery
         public SmtpReply MailFrom(string reversePath, long declaredSize)
         {
             _sender = reversePath;
-            return SmtpReply.Create(250, "2.1.0", "OK");
+            return SmtpReply.Create(250, "2.1.0", "Sender OK");
         }
 
         public SmtpReply RcptTo(string forwardPath) =>
             ListAddress.TryParse(forwardPath, out _)
-                ? SmtpReply.Create(250, "2.1.5", "OK")
+                ? SmtpReply.Create(250, "2.1.5", "Recipient OK")
                 : SmtpReply.Create(550, "5.1.1", $"<{forwardPath}>: no such list address");
 
         public async ValueTask DeliverAsync(MessageContent message, IReadOnlyList<string> recipients, Memory<SmtpReply> replies, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using Floodgate.Core.Bounces;
 using Floodgate.Core.Lists;
 using Floodgate.Core.Policy;
 using Floodgate.Storage.Accounts;
@@ -22,7 +21,7 @@ public enum LinkResult
 /// CLI): subscription by confirmed opt-in, unsubscribe, bounces and their hygiene. The store keeps
 /// the facts; this adds the tokens and the mail.
 /// </summary>
-public sealed partial class ListService(ListStore store, ListMailer mailer, ListLinks links, BounceReputation reputation, TimeProvider time, ILogger<ListService> logger)
+public sealed partial class ListService(ListStore store, ListMailer mailer, ListLinks links, BounceInbox inbox, BounceReputation reputation, TimeProvider time, ILogger<ListService> logger)
 {
     public ListStore Store => store;
 
@@ -118,44 +117,39 @@ public sealed partial class ListService(ListStore store, ListMailer mailer, List
     /// </summary>
     public async Task<BounceOutcome> IngestBounceAsync(ReadOnlyMemory<byte> raw, string source, string? envelopeRecipient, CancellationToken cancellationToken = default)
     {
-        BounceReport report;
-        try
-        {
-            BounceClassifier.TryClassify(raw.ToArray(), out report);
-        }
-        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
-        {
-            report = BounceReport.Malformed("the message could not be read: " + ex.Message);
-        }
-
-        int? listId = null, memberId = null;
-        if (envelopeRecipient is not null && ListAddress.TryParse(envelopeRecipient, out var address))
-        {
-            var list = await store.FindListAsync(address.List, cancellationToken).ConfigureAwait(false);
-            listId = list?.Id;
-            if (list is not null && address.Command == ListCommand.Bounce && address.Token is { } token
-                && links.Tokens.Verify(token, TokenPurpose.Bounce, time.GetUtcNow(), out var id) == TokenCheck.Valid)
-            {
-                var member = await store.GetMemberAsync(id, cancellationToken).ConfigureAwait(false);
-                if (member?.ListId == list.Id)
-                    memberId = id;
-            }
-        }
-
-        var outcome = await store.RecordBounceAsync(new BounceIntake(source, envelopeRecipient, raw, report, listId, memberId), cancellationToken).ConfigureAwait(false);
-        foreach (var change in outcome.Changes)
-        {
-            if (change.Action == HygieneAction.Disable)
-            {
-                var list = await store.GetListAsync(change.ListId, cancellationToken).ConfigureAwait(false);
-                var member = await store.GetMemberAsync(change.MemberId, cancellationToken).ConfigureAwait(false);
-                if (member is not null && (await mailer.SendReenableAsync(list, member, cancellationToken).ConfigureAwait(false)).Outcome == Outcome.Accepted)
-                    await store.RecordReenableSentAsync(member.Id, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
+        var outcome = await inbox.IngestAsync(raw, source, envelopeRecipient, cancellationToken).ConfigureAwait(false);
+        if (outcome.Changes.Any(c => c.Action == HygieneAction.Disable))
+            await SendDueNoticesAsync(cancellationToken).ConfigureAwait(false);
         await reputation.RefreshAsync(cancellationToken).ConfigureAwait(false);
         return outcome;
+    }
+
+    /// <summary>
+    /// Sends what members are owed (<see cref="ListStore.NoticesDueAsync"/>): confirmations of requests
+    /// made where no mail could be sent (the CLI), re-enable links of members just disabled. A failed
+    /// send stays due and is tried on the next pass.
+    /// </summary>
+    public async Task<int> SendDueNoticesAsync(CancellationToken cancellationToken = default)
+    {
+        var sent = 0;
+        foreach (var member in await store.NoticesDueAsync(100, cancellationToken).ConfigureAwait(false))
+        {
+            var list = await store.GetListAsync(member.ListId, cancellationToken).ConfigureAwait(false);
+            if (list.Status != ListStatus.Active)
+                continue;
+            if (member.Status == MemberStatus.Pending)
+            {
+                await SendConfirmationAsync(list.Id, member, cancellationToken).ConfigureAwait(false);
+            }
+            else if ((await mailer.SendReenableAsync(list, member, cancellationToken).ConfigureAwait(false)).Outcome == Outcome.Accepted)
+            {
+                await store.RecordReenableSentAsync(member.Id, cancellationToken).ConfigureAwait(false);
+            }
+
+            sent++;
+        }
+
+        return sent;
     }
 
     public Task SendUnsubscribeLinkAsync(MailingList list, ListMember member, CancellationToken cancellationToken = default) =>

@@ -15,12 +15,14 @@ public static class ListServices
     public static IServiceCollection AddFloodgateLists(this IServiceCollection services, ListOptions options)
     {
         services.AddSingleton(options);
-        services.Replace(ServiceDescriptor.Singleton(options.Hygiene));
+        services.RemoveAll<HygieneOptions>();
+        services.AddSingleton(options.Hygiene);
         // Resolved after the database is initialised: the key is made on first use and kept.
         services.AddSingleton(sp => new ListTokens(sp.GetRequiredService<ListStore>().GetOrCreateSigningKeyAsync("lists").GetAwaiter().GetResult()));
         services.AddSingleton<ListLinks>();
         services.AddSingleton<ListMailer>();
         services.AddSingleton<BounceReputation>();
+        services.AddSingleton<BounceInbox>();
         services.AddSingleton<ListService>();
         services.AddSingleton<ListDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<ListDelivery>());

@@ -18,7 +18,6 @@ internal static class BounceCommands
 
     public static IEnumerable<Command> Create(CliOptions cli)
     {
-        _ = cli;
         var files = new Argument<string[]>("file") { Description = "Messages to classify (RFC 5322 files, e.g. .eml)", Arity = ArgumentArity.OneOrMore };
         var classify = new Command("classify", "Classify bounces: per failed recipient, its status, reason (Sisimai's names) and whether it is hard") { files };
         classify.SetAction(async (parseResult, cancellationToken) =>
@@ -59,7 +58,7 @@ internal static class BounceCommands
             return exit;
         });
 
-        var bounce = new Command("bounce", "Bounces: classify delivery failure reports and complaints") { classify };
+        var bounce = new Command("bounce", "Bounces: classify delivery failure reports and complaints, or record them for the lists") { classify, ListCommands.Ingest(cli) };
         return [bounce];
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Floodgate.Storage;
+using Microsoft.EntityFrameworkCore;
 using Floodgate.Storage.Access;
 using Floodgate.Storage.Accounts;
 using Floodgate.Core.Enforcement;
@@ -39,6 +40,9 @@ internal sealed class CliOptions
         Description = "Print JSON instead of a table",
         Recursive = true,
     };
+
+    /// <summary>Standard input as bytes (a message to ingest); tests replace it.</summary>
+    public Func<Stream> StdinBytes { get; set; } = Console.OpenStandardInput;
 
     /// <summary>Where --password-stdin reads; tests replace it.</summary>
     public Func<TextReader> Stdin { get; set; } = () => Console.In;
@@ -78,8 +82,9 @@ internal sealed class CliContext
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private CliContext(CliOptions options, ParseResult parseResult, AccountStore store, EnforcementStore enforcement, TransactionLog transactions, AuditLog audit, AccessStore access)
+    private CliContext(CliOptions options, ParseResult parseResult, AccountStore store, EnforcementStore enforcement, TransactionLog transactions, AuditLog audit, AccessStore access, IDbContextFactory<FloodgateDbContext> factory)
     {
+        _factory = factory;
         Access = access;
         Options = options;
         ParseResult = parseResult;
@@ -92,7 +97,13 @@ internal sealed class CliContext
         Error = parseResult.InvocationConfiguration.Error;
     }
 
+    private readonly IDbContextFactory<FloodgateDbContext> _factory;
+    private Floodgate.Storage.Lists.ListStore? _lists;
+
     public CliOptions Options { get; }
+
+    /// <summary>Hosted lists, with the hygiene settings serve reads (Lists:Hygiene).</summary>
+    public Floodgate.Storage.Lists.ListStore Lists => _lists ??= new Floodgate.Storage.Lists.ListStore(_factory, Options.Time, LoadSection<Floodgate.Core.Lists.HygieneOptions>("Lists:Hygiene"));
 
     /// <summary>The <c>Accounts</c> settings this invocation runs with.</summary>
     public AccountOptions Accounts => Options.Accounts ??= LoadAccounts();
@@ -158,7 +169,8 @@ internal sealed class CliContext
                     new EnforcementStore(factory, options.Time, new ContactTaskOptions(), new DamagesOptions(), hasher),
                     new TransactionLog(factory),
                     new AuditLog(factory, options.Time),
-                    new AccessStore(factory, hasher, options.Time));
+                    new AccessStore(factory, hasher, options.Time),
+                    factory);
                 await body(context, cancellationToken);
                 return 0;
             }
@@ -192,6 +204,22 @@ internal sealed class CliContext
                 return 2;
             }
         };
+
+    private static T LoadSection<T>(string section)
+        where T : new()
+    {
+        var value = new T();
+        try
+        {
+            Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(Hosting.FloodgateConfiguration.Build().GetSection(section), value);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or InvalidDataException or JsonException)
+        {
+            throw new CliException($"configuration error: {ex.Message}");
+        }
+
+        return value;
+    }
 
     private static AccountOptions LoadAccounts()
     {

@@ -6,14 +6,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Floodgate.Web.Tests.Lists;
 
-/// <summary>The LMTP listener as `serve` wires it: on by default, the routing taken from DI.</summary>
+/// <summary>The LMTP listener as `serve` wires it: on by default, routed to the hosted lists.</summary>
 public sealed class LmtpThroughServeTests
 {
     [Fact]
-    public async Task ServeListensForLmtpAndDefersEveryRecipientUntilListRoutingIsRegistered()
+    public async Task ServeListensForLmtpAndRoutesToTheListsRefusingAnUnknownListAfterData()
     {
         await using var serve = await TestServe.StartAsync();
-        Assert.IsType<UnroutedLmtpSessionFactory>(serve.Services.GetRequiredService<ILmtpSessionFactory>());
+        Assert.IsType<Floodgate.Web.Lists.ListInbox>(serve.Services.GetRequiredService<ILmtpSessionFactory>());
 
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(serve.Serve.Lmtp[0]);
@@ -34,7 +34,7 @@ public sealed class LmtpThroughServeTests
         Assert.Equal("354 End data with <CR><LF>.<CR><LF>", await reader.ReadLineAsync());
 
         await stream.WriteAsync("Subject: bounce\r\n\r\n.\r\nQUIT\r\n"u8.ToArray());
-        Assert.Equal("451 4.3.2 List service not ready", await reader.ReadLineAsync());
+        Assert.Equal("550 5.1.1 <announce-bounces@lists.example.com>: no such list", await reader.ReadLineAsync());
         Assert.Equal("221 2.0.0 Bye", await reader.ReadLineAsync());
     }
 

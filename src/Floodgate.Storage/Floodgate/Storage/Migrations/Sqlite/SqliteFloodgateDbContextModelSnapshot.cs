@@ -866,6 +866,9 @@ namespace Floodgate.Storage.Migrations.Sqlite
                     b.Property<int>("ListId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ReenableSentAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("RemovedAt")
                         .HasColumnType("INTEGER");
 
@@ -902,6 +905,8 @@ namespace Floodgate.Storage.Migrations.Sqlite
 
                     b.HasIndex("ListId", "Address")
                         .IsUnique();
+
+                    b.HasIndex("Status", "ConfirmationsSent");
 
                     b.HasIndex("ListId", "Status", "Id");
 
