@@ -133,45 +133,91 @@ public sealed class ListDelivery(
             var page = await store.ConfirmedMembersAsync(list.Id, lastId, options.DeliveryPageSize, cancellationToken).ConfigureAwait(false);
             if (page.Count == 0)
                 break;
-            foreach (var (memberId, address) in page)
+            var next = 0;
+            while (next < page.Count)
             {
-                buffer.SetLength(0);
-                copies.WriteCopy(service.Links.For(list, memberId, address), buffer);
-                var verdict = transaction.Begin(mailbox, mailbox.Address, buffer.Length);
-                if (verdict.IsAccept)
-                    verdict = transaction.AddRecipient(address);
-                if (!verdict.IsAccept)
+                // One transaction per batch within the plan's recipient cap, as a client would send it:
+                // one message and its recipients in the windows, one row in the transaction log. Each
+                // member's copy is still its own envelope (VERP).
+                var verdict = transaction.Begin(mailbox, mailbox.Address, post.Raw.Length);
+                var batchStart = next;
+                while (verdict.IsAccept && next < page.Count)
                 {
-                    transaction.Abandon();
-                    if (verdict.Outcome == Outcome.Deferred)
+                    var added = transaction.AddRecipient(page[next].Address);
+                    if (!added.IsAccept)
                     {
-                        await WaitAsync(post, list, lastId, sent, failed, verdict.ToString(), cancellationToken).ConfigureAwait(false);
-                        return;
+                        verdict = added.Reason == PolicyReasons.RecipientCap && next > batchStart ? Verdict.Accept : added;
+                        break;
                     }
 
-                    // A suspension or a refusal of the sender: the rest of the list gets nothing from it.
-                    await StopAsync(post, list, lastId, sent, failed, verdict.ToString(), cancellationToken).ConfigureAwait(false);
-                    return;
+                    next++;
                 }
 
-                var result = await SendAsync(service.Links.BounceAddress(list, memberId), address, buffer, cancellationToken).ConfigureAwait(false);
-                var reply = $"{result.Code} {result.EnhancedCode}";
-                if (result.Outcome == Outcome.Deferred)
+                if (next == batchStart || (!verdict.IsAccept && verdict.Outcome != Outcome.Deferred))
                 {
-                    transaction.Complete(Outcome.Deferred, reply, PolicyReasons.UpstreamDeferred, result.Text);
-                    await WaitAsync(post, list, lastId, sent, failed, "the upstream deferred: " + result.Text, cancellationToken).ConfigureAwait(false);
+                    // Nothing could be added, or a suspension or refusal of the sender: nothing of this batch goes.
+                    transaction.Abandon();
+                    if (verdict.Outcome == Outcome.Deferred || verdict.IsAccept)
+                        await WaitAsync(post, list, lastId, sent, failed, verdict.ToString(), cancellationToken).ConfigureAwait(false);
+                    else
+                        await StopAsync(post, list, lastId, sent, failed, verdict.ToString(), cancellationToken).ConfigureAwait(false);
                     return;
                 }
 
-                transaction.Complete(result.Outcome, reply, result.Outcome == Outcome.Accepted ? PolicyReasons.Relayed : PolicyReasons.UpstreamRejected, result.Text);
-                if (result.Outcome == Outcome.Accepted)
-                    sent++;
-                else
-                    failed++;
-                lastId = memberId;
-            }
+                var batchSent = 0;
+                RelayResult? deferred = null;
+                for (var i = batchStart; i < next; i++)
+                {
+                    var (memberId, address) = page[i];
+                    buffer.SetLength(0);
+                    copies.WriteCopy(service.Links.For(list, memberId, address), buffer);
+                    var result = await SendAsync(service.Links.BounceAddress(list, memberId), address, buffer, cancellationToken).ConfigureAwait(false);
+                    if (result.Outcome == Outcome.Deferred)
+                    {
+                        deferred = result;
+                        break;
+                    }
 
-            await store.SavePostProgressAsync(post.Id, lastId, sent, failed, PostStatus.Sending, null, null, cancellationToken).ConfigureAwait(false);
+                    if (result.Outcome == Outcome.Accepted)
+                    {
+                        batchSent++;
+                        sent++;
+                    }
+                    else
+                    {
+                        failed++;
+                    }
+
+                    lastId = memberId;
+                }
+
+                if (batchSent > 0)
+                {
+                    transaction.LimitRecipients(batchSent);
+                    transaction.Complete(Outcome.Accepted, "250", PolicyReasons.Relayed);
+                }
+                else
+                {
+                    transaction.Complete(deferred is null ? Outcome.Rejected : Outcome.Deferred, deferred is { } d ? $"{d.Code} {d.EnhancedCode}" : "550",
+                        deferred is null ? PolicyReasons.UpstreamRejected : PolicyReasons.UpstreamDeferred, deferred?.Text);
+                }
+
+                if (deferred is { } late)
+                {
+                    await WaitAsync(post, list, lastId, sent, failed, "the upstream deferred: " + late.Text, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                if (!verdict.IsAccept)
+                {
+                    // A window filled part-way through the batch: what was added went; the rest waits.
+                    await WaitAsync(post, list, lastId, sent, failed, verdict.ToString(), cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                // After each batch: a restart resends at most one batch's copies.
+                await store.SavePostProgressAsync(post.Id, lastId, sent, failed, PostStatus.Sending, null, null, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         await store.SavePostProgressAsync(post.Id, lastId, sent, failed, PostStatus.Done, null, null, cancellationToken).ConfigureAwait(false);

@@ -230,6 +230,43 @@ public sealed class ListMailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFullWindowPausesThePostWhichKeepsItsPlace()
+    {
+        var accounts = _serve.Get<Floodgate.Storage.Accounts.AccountStore>();
+        var limits = new Floodgate.Core.Accounts.PlanLimits();
+        limits.Mailbox.ExternalRecipientsPerHour = 2;
+        var plan = await accounts.AddPlanAsync("tiny", limits, "test");
+        await accounts.AssignPlanAsync(_list.ClientId, plan.Id, "test");
+        foreach (var who in new[] { "a@example.org", "b@example.org", "c@example.org" })
+            await ConfirmedAsync(who);
+        await _serve.Get<Floodgate.Web.Api.IDirectoryRefresher>().RefreshAsync(CancellationToken.None);
+        foreach (var f in Directory.Exists(Outbox) ? Directory.GetFiles(Outbox) : [])
+            File.Delete(f);
+
+        await LmtpAsync("alice@acme.example", ["news@acme.example"], Post("Big news"));
+        await _serve.Get<ListDelivery>().RunOnceAsync();
+        var post = (await Store.ListPostsAsync(_list.Id)).Single();
+        Assert.Equal(PostStatus.Sending, post.Status);
+        Assert.Equal(2, post.Sent);
+        Assert.Contains("Rate limit", post.Detail, StringComparison.Ordinal);
+        Assert.Equal(["a@example.org", "b@example.org"], ListCopies().SelectMany(c => c.Recipients).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ASuspensionStopsAPostAtOnce()
+    {
+        await ConfirmedAsync("bob@example.org");
+        await _serve.Get<Floodgate.Storage.Accounts.AccountStore>().SetStatusAsync(Floodgate.Core.Accounts.AccountScope.Mailbox, _mailboxId, Floodgate.Core.Accounts.AccountStatus.Suspended, "test", "test");
+        await Store.EnqueuePostAsync(_list.Id, _mailboxId, "After the suspension", null, Encoding.UTF8.GetBytes(Post("After the suspension")));
+        await _serve.Get<Floodgate.Web.Api.IDirectoryRefresher>().RefreshAsync(CancellationToken.None);
+        await _serve.Get<ListDelivery>().RunOnceAsync();
+        var post = (await Store.ListPostsAsync(_list.Id)).Single();
+        Assert.Equal(PostStatus.Stopped, post.Status);
+        Assert.Equal(0, post.Sent);
+        Assert.Empty(ListCopies());
+    }
+
+    [Fact]
     public async Task MailToAnUnknownListIsRefusedPerRecipient()
     {
         var replies = await LmtpAsync("bob@example.org", ["nolist@acme.example", "news+subscribe@acme.example"], "Subject: hi\n\nhi\n");
