@@ -16,6 +16,8 @@ public static class ListServices
     {
         services.AddSingleton(options);
         services.Replace(ServiceDescriptor.Singleton(options.Hygiene));
+        // The storage registration has it; `serve` registers its stores one by one and did not.
+        services.TryAddSingleton<ListStore>();
         // Resolved after the database is initialised: the key is made on first use and kept.
         services.AddSingleton(sp => new ListTokens(sp.GetRequiredService<ListStore>().GetOrCreateSigningKeyAsync("lists").GetAwaiter().GetResult()));
         services.AddSingleton<ListLinks>();
