@@ -21,7 +21,7 @@ public sealed class BounceIntakeTests : IClassFixture<ServeFixture>
         var world = await _serve.SeedListAsync();
         var member = await _serve.ConfirmedMemberAsync(world);
         var verp = _serve.Get<ListLinks>().BounceAddress(await _serve.Get<ListStore>().GetListAsync(world.List.Id), member.Id);
-        var dsn = Dsn(member.Address, world.List.Address);
+        var dsn = ListsKit.Dsn(member.Address, world.List.Address);
         using var admin = await _serve.ApiClientAsync(WebRole.AbuseDesk);
 
         using var response = await admin.PostAsync($"/api/v1/bounces?recipient={Uri.EscapeDataString(verp)}", new StringContent(dsn, Encoding.ASCII, "message/rfc822"));
@@ -47,7 +47,7 @@ public sealed class BounceIntakeTests : IClassFixture<ServeFixture>
         var member = await _serve.ConfirmedMemberAsync(world);
         var verp = _serve.Get<ListLinks>().BounceAddress(await _serve.Get<ListStore>().GetListAsync(world.List.Id), member.Id);
         using var admin = await _serve.ApiClientAsync(WebRole.Administrator);
-        var outcome = await (await admin.PostAsync($"/api/v1/bounces?recipient={Uri.EscapeDataString(verp)}", new StringContent(Dsn(member.Address, world.List.Address), Encoding.ASCII, "message/rfc822"))).ReadAsync<BounceOutcome>();
+        var outcome = await (await admin.PostAsync($"/api/v1/bounces?recipient={Uri.EscapeDataString(verp)}", new StringContent(ListsKit.Dsn(member.Address, world.List.Address), Encoding.ASCII, "message/rfc822"))).ReadAsync<BounceOutcome>();
         using var owner = await _serve.ApiClientAsync(WebRole.ClientAdministrator, world.ClientId);
         using var stranger = await _serve.ApiClientAsync(WebRole.ClientAdministrator, other.ClientId);
 
@@ -97,35 +97,4 @@ public sealed class BounceIntakeTests : IClassFixture<ServeFixture>
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Contains("message/rfc822", await response.BodyAsync(), StringComparison.Ordinal);
     }
-
-    /// <summary>An RFC 3464 report: a 5.1.1 for <paramref name="recipient"/>, of a post of <paramref name="list"/>.</summary>
-    private static string Dsn(string recipient, string list) =>
-        $"""
-        From: MAILER-DAEMON@mx.reader.example (Mail Delivery System)
-        To: {list}
-        Subject: Undelivered Mail Returned to Sender
-        Date: Fri, 04 Dec 2026 10:00:00 +0000
-        Message-Id: <dsn-{Guid.NewGuid():N}@mx.reader.example>
-        Auto-Submitted: auto-replied
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
-
-        --b1
-        Content-Type: text/plain; charset=us-ascii
-
-        Your message could not be delivered to {recipient}.
-
-        --b1
-        Content-Type: message/delivery-status
-
-        Reporting-MTA: dns; mx.reader.example
-
-        Final-Recipient: rfc822; {recipient}
-        Action: failed
-        Status: 5.1.1
-        Diagnostic-Code: smtp; 550 5.1.1 <{recipient}>: User unknown
-
-        --b1--
-
-        """.ReplaceLineEndings("\r\n");
 }

@@ -79,4 +79,35 @@ public static class ListsKit
         http.DefaultRequestHeaders.UserAgent.ParseAdd("ListsTestBrowser/1.0");
         return http;
     }
+
+    /// <summary>An RFC 3464 report: a 5.1.1 for <paramref name="recipient"/>, of a post of <paramref name="list"/>.</summary>
+    public static string Dsn(string recipient, string list) =>
+        $"""
+        From: MAILER-DAEMON@mx.reader.example (Mail Delivery System)
+        To: {list}
+        Subject: Undelivered Mail Returned to Sender
+        Date: Fri, 04 Dec 2026 10:00:00 +0000
+        Message-Id: <dsn-{Guid.NewGuid():N}@mx.reader.example>
+        Auto-Submitted: auto-replied
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+        --b1
+        Content-Type: text/plain; charset=us-ascii
+
+        Your message could not be delivered to {recipient}.
+
+        --b1
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns; mx.reader.example
+
+        Final-Recipient: rfc822; {recipient}
+        Action: failed
+        Status: 5.1.1
+        Diagnostic-Code: smtp; 550 5.1.1 <{recipient}>: User unknown
+
+        --b1--
+
+        """.ReplaceLineEndings("\r\n");
 }

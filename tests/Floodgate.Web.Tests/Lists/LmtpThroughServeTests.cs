@@ -10,10 +10,10 @@ namespace Floodgate.Web.Tests.Lists;
 public sealed class LmtpThroughServeTests
 {
     [Fact]
-    public async Task ServeListensForLmtpAndDefersEveryRecipientUntilListRoutingIsRegistered()
+    public async Task ServeListensForLmtpAndRoutesListAddressesRefusingAnUnknownList()
     {
         await using var serve = await TestServe.StartAsync();
-        Assert.IsType<UnroutedLmtpSessionFactory>(serve.Services.GetRequiredService<ILmtpSessionFactory>());
+        Assert.IsType<Floodgate.Web.Lists.ListInbox>(serve.Services.GetRequiredService<ILmtpSessionFactory>());
 
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(serve.Serve.Lmtp[0]);
@@ -29,12 +29,12 @@ public sealed class LmtpThroughServeTests
         }
 
         Assert.Equal("250 ENHANCEDSTATUSCODES", line);
-        Assert.Equal("250 2.1.0 Sender OK", await reader.ReadLineAsync());
-        Assert.Equal("250 2.1.5 Recipient OK", await reader.ReadLineAsync());
+        Assert.Equal("250 2.1.0 OK", await reader.ReadLineAsync());
+        Assert.Equal("250 2.1.5 OK", await reader.ReadLineAsync());
         Assert.Equal("354 End data with <CR><LF>.<CR><LF>", await reader.ReadLineAsync());
 
         await stream.WriteAsync("Subject: bounce\r\n\r\n.\r\nQUIT\r\n"u8.ToArray());
-        Assert.Equal("451 4.3.2 List service not ready", await reader.ReadLineAsync());
+        Assert.StartsWith("550 5.1.1 <announce-bounces@lists.example.com>: no such list", await reader.ReadLineAsync(), StringComparison.Ordinal);
         Assert.Equal("221 2.0.0 Bye", await reader.ReadLineAsync());
     }
 
