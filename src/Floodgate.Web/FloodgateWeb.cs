@@ -1,5 +1,6 @@
 using Floodgate.Web.Api;
 using Floodgate.Web.Console;
+using Floodgate.Web.Lists;
 using Floodgate.Web.Portal;
 using Floodgate.Web.Security;
 using Floodgate.Web.Shared;
@@ -106,6 +107,7 @@ public static class FloodgateWeb
         var api = app.MapApiGroup();
         api.MapFeatureApis();
         app.MapAssets();
+        app.MapListPages();
         app.MapRazorPages();
         return app;
     }

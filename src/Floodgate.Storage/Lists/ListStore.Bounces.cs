@@ -244,6 +244,14 @@ public sealed partial class ListStore
         return await db.BounceMessages.AsNoTracking().FirstOrDefaultAsync(b => b.Id == id, cancellationToken);
     }
 
+    /// <summary>The list a kept bounce was about (by its failed recipients), or null when it named none: who may read it follows from the list's client.</summary>
+    public async Task<int?> ListOfBounceAsync(long bounceMessageId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Bounces.AsNoTracking().Where(b => b.BounceMessageId == bounceMessageId && b.ListId != null)
+            .OrderBy(b => b.Id).Select(b => b.ListId).FirstOrDefaultAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<BounceRecord>> BouncesOfMemberAsync(int memberId, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

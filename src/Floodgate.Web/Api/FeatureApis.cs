@@ -23,6 +23,7 @@ internal static class FeatureApis
         api.MapIncidentsApi();
         api.MapContactTasksApi();
         api.MapDamagesApi();
+        api.MapListsApi();
         return api;
     }
 }

@@ -17,6 +17,7 @@ public static class ListServices
         services.AddSingleton(options);
         services.RemoveAll<HygieneOptions>();
         services.AddSingleton(options.Hygiene);
+        services.TryAddSingleton<ListStore>();
         // Resolved after the database is initialised: the key is made on first use and kept.
         services.AddSingleton(sp => new ListTokens(sp.GetRequiredService<ListStore>().GetOrCreateSigningKeyAsync("lists").GetAwaiter().GetResult()));
         services.AddSingleton<ListLinks>();

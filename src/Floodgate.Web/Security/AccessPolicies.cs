@@ -33,6 +33,12 @@ public static class AccessPolicies
     /// <summary>The client's own report: its client administrators (and, on their behalf, administrators and the abuse desk).</summary>
     public const string Report = "report";
 
+    /// <summary>Hosted lists' settings, imports and unsubscribes: administrators, the abuse desk, and a client's administrators for its own lists.</summary>
+    public const string ManageLists = "manage-lists";
+
+    /// <summary>Bounces fed in over HTTP (an MTA's pipe, a script): administrators and the abuse desk; they move members' scores of every client.</summary>
+    public const string IngestBounces = "ingest-bounces";
+
     public static readonly IReadOnlyDictionary<string, WebRole[]> Roles = new Dictionary<string, WebRole[]>
     {
         [Read] = [WebRole.Administrator, WebRole.AbuseDesk, WebRole.Support, WebRole.ReadOnly],
@@ -43,6 +49,8 @@ public static class AccessPolicies
         [Audit] = [WebRole.Administrator, WebRole.AbuseDesk, WebRole.ReadOnly],
         [Administer] = [WebRole.Administrator],
         [Report] = [WebRole.Administrator, WebRole.AbuseDesk, WebRole.ClientAdministrator],
+        [ManageLists] = [WebRole.Administrator, WebRole.AbuseDesk, WebRole.ClientAdministrator],
+        [IngestBounces] = [WebRole.Administrator, WebRole.AbuseDesk],
     };
 
     public static void Add(AuthorizationOptions options)
