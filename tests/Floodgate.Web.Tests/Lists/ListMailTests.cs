@@ -230,6 +230,40 @@ public sealed class ListMailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OneClickUnsubscribeOverHttpTakesEffectBeforeTheNextPostAndAGetDoesNot()
+    {
+        var bob = await ConfirmedAsync("bob@example.org");
+        var erin = await ConfirmedAsync("erin@example.com");
+        await LmtpAsync("alice@acme.example", ["news@acme.example"], Post("December"));
+        await DeliveredAsync();
+        string Link(string who)
+        {
+            var header = ListCopies().Single(c => c.Recipients[0] == who).Message.Headers[HeaderId.ListUnsubscribe]!;
+            var https = new Uri(header[1..header.IndexOf('>', StringComparison.Ordinal)]);
+            return https.PathAndQuery;
+        }
+
+        using var http = new HttpClient { BaseAddress = _serve.Web };
+        // A link scanner follows the link: nothing changes.
+        var scanned = await http.GetAsync(Link("erin@example.com"));
+        Assert.Equal(HttpStatusCode.OK, scanned.StatusCode);
+        Assert.Equal(MemberStatus.Confirmed, (await Store.GetMemberAsync(erin.Id))!.Status);
+
+        // RFC 8058: the mail client's POST, no session, no CSRF token.
+        var posted = await http.PostAsync(Link("bob@example.org"), new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        var after = (await Store.GetMemberAsync(bob.Id))!;
+        Assert.Equal(MemberStatus.Unsubscribed, after.Status);
+        Assert.Equal("one-click", after.UnsubscribeMethod);
+
+        foreach (var f in Directory.GetFiles(Outbox))
+            File.Delete(f);
+        await LmtpAsync("alice@acme.example", ["news@acme.example"], Post("January"));
+        Assert.Equal(1, (await DeliveredAsync()).Sent);
+        Assert.Equal(["erin@example.com"], ListCopies().SelectMany(c => c.Recipients));
+    }
+
+    [Fact]
     public async Task AFullWindowPausesThePostWhichKeepsItsPlace()
     {
         var accounts = _serve.Get<Floodgate.Storage.Accounts.AccountStore>();
