@@ -9,6 +9,11 @@ public static class BenchmarkProgram
             return HotStateMemory.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "list-post")
+        {
+            return ListPostLoad.RunAsync(args[1..]).GetAwaiter().GetResult();
+        }
+
         if (args.Length > 0 && args[0] == "password-memory")
         {
             return PasswordHashMemory.Run(args[1..]);

@@ -122,6 +122,7 @@ internal static partial class ServeHost
         services.AddSingleton(options.ContactTasks);
         services.AddSingleton(options.Damages);
         services.AddSingleton<EnforcementStore>();
+        // The list service's store: the detector's bounce reputation and the list service read it.
         services.AddSingleton<Floodgate.Storage.Lists.ListStore>();
         services.AddSingleton(sp => new TransactionLogWriter(dbFactory, new TransactionLogWriterOptions(), time, sp.GetRequiredService<ILogger<TransactionLogWriter>>()));
         services.AddSingleton(sp => new DurableOffenseRecorder(

@@ -46,8 +46,9 @@ public sealed class DetectorAttackTests(DetectorAttackFixture fixture) : IClassF
         var replies = new List<string>();
         for (var i = 0; i < Copies; i++)
         {
-            // The same bytes each time, Message-ID included; only the envelope names new people.
-            var message = Submission.Message(Sender, "Your parcel is waiting", DetectorAttackFixture.OneMessageId, body);
+            // The same bytes each time, Message-ID included; only the envelope names new people. A working
+            // List-Unsubscribe, which any spammer can add, gets it past the bulk opt-out rule: the detector must stop it.
+            var message = Submission.Mailing(Sender, "Your parcel is waiting", DetectorAttackFixture.OneMessageId, body);
             replies.Add(await Submission.SendAsync(c, Sender, Submission.Recipients(string.Create(CultureInfo.InvariantCulture, $"echo{i}"), cap), message));
 
             // After an offense the mailbox is suspended: a spammer's next MAIL is refused and its pipelined
@@ -71,9 +72,10 @@ public sealed class DetectorAttackTests(DetectorAttackFixture fixture) : IClassF
         var cap = (await ServerState.ExplainAsync(fixture.Floodgate, Sender)).GetProperty("recipientCap").GetInt32();
         var body = new Prose(5).Paragraphs(3);
         await using var c = await Submission.LoginAsync(fixture.Floodgate, Sender);
-        var first = Submission.Message(Sender, "Spring catalogue", "catalogue-1@retry.test", body);
+        // A catalogue with a working List-Unsubscribe: the bulk opt-out rule lets it pass, the detector judges it.
+        var first = Submission.Mailing(Sender, "Spring catalogue", "catalogue-1@retry.test", body);
         Assert.StartsWith("250", await Submission.SendAsync(c, Sender, Submission.Recipients("retry-a", cap), first));
-        var second = Submission.Message(Sender, "Spring catalogue, second part", "catalogue-2@retry.test", body);
+        var second = Submission.Mailing(Sender, "Spring catalogue, second part", "catalogue-2@retry.test", body);
         var secondRecipients = Submission.Recipients("retry-b", cap);
         Assert.StartsWith(HeldReply, await Submission.SendAsync(c, Sender, secondRecipients, second));
 

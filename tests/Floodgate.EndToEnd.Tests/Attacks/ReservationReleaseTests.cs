@@ -36,7 +36,8 @@ public sealed class ReservationReleaseTests
             c.Abort();
             return Task.CompletedTask;
         })));
-        var deferred = Enumerable.Range(0, 2).Select(i => Submission.Message(Sender, prose.Subject(), $"deferred{i}@release.test", prose.Paragraphs(3))).ToArray();
+        // Full-cap messages are bulk: with a working List-Unsubscribe the upstream, not the bulk rule, answers them.
+        var deferred = Enumerable.Range(0, 2).Select(i => Submission.Mailing(Sender, prose.Subject(), $"deferred{i}@release.test", prose.Paragraphs(3))).ToArray();
         await Task.WhenAll(Enumerable.Range(0, 2).Select(i => AttemptAsync(fg, $"deferred{i}", cap, async c =>
             Assert.StartsWith("451", await Submission.DataAsync(c, deferred[i])))));
         // A vanished client is noticed when its socket closes, not at once.
@@ -48,7 +49,7 @@ public sealed class ReservationReleaseTests
         var refusals = new List<string>();
         for (var i = 0; i < window / cap; i++)
         {
-            var message = Submission.Message(Sender, prose.Subject(), string.Create(CultureInfo.InvariantCulture, $"full{i}@release.test"), prose.Paragraphs(3));
+            var message = Submission.Mailing(Sender, prose.Subject(), string.Create(CultureInfo.InvariantCulture, $"full{i}@release.test"), prose.Paragraphs(3));
             var envelope = await Submission.EnvelopeAsync(again, Sender, Submission.Recipients(string.Create(CultureInfo.InvariantCulture, $"full{i}"), cap));
             var accepted = envelope.Skip(1).Count(r => r.StartsWith("250", StringComparison.Ordinal));
             refusals.AddRange(envelope.Where(r => !r.StartsWith("250", StringComparison.Ordinal)).Distinct());

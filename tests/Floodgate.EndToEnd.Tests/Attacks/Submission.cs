@@ -84,7 +84,17 @@ internal static class Submission
 
     /// <summary>A plain-text message; ends in CRLF, without the final dot.</summary>
     public static string Message(string sender, string subject, string messageId, string body) =>
-        $"From: <{sender}>\r\nTo: <{sender}>\r\nSubject: {subject}\r\nMessage-ID: <{messageId}>\r\nMIME-Version: 1.0\r\n" +
+        Message(sender, subject, messageId, body, string.Empty);
+
+    /// <summary>
+    /// <see cref="Message"/> with a working List-Unsubscribe (<see cref="OptOut"/>): a full-cap message is
+    /// bulk, and for a test of the windows or the detector the bulk opt-out rule must let it pass.
+    /// </summary>
+    public static string Mailing(string sender, string subject, string messageId, string body) =>
+        Message(sender, subject, messageId, body, OptOut.Field);
+
+    private static string Message(string sender, string subject, string messageId, string body, string extraFields) =>
+        $"From: <{sender}>\r\nTo: <{sender}>\r\nSubject: {subject}\r\nMessage-ID: <{messageId}>\r\n{extraFields}MIME-Version: 1.0\r\n" +
         $"Content-Type: text/plain; charset=us-ascii\r\n\r\n{body}";
 
     /// <summary>Recipients the upstream received from <paramref name="sender"/>.</summary>

@@ -108,7 +108,8 @@ public sealed class WindowAttackTests(WindowAttackFixture fixture) : IClassFixtu
             await Task.WhenAll(senders.Select((sender, i) =>
             {
                 var prose = new Prose(i);
-                var message = Submission.Message(sender, prose.Subject(), string.Create(CultureInfo.InvariantCulture, $"{tag}-{i}@attack.test"), prose.Paragraphs(4));
+                // A full-cap message is bulk: with a working List-Unsubscribe only the windows may stop it.
+                var message = Submission.Mailing(sender, prose.Subject(), string.Create(CultureInfo.InvariantCulture, $"{tag}-{i}@attack.test"), prose.Paragraphs(4));
                 return Submission.DataAsync(clients[i], message);
             }));
         }

@@ -47,18 +47,18 @@ public sealed class LadderEndToEndTests
             using var detail = JsonDocument.Parse(show);
             var offense = detail.RootElement.GetProperty("offense");
             var evidence = offense.GetProperty("evidence").EnumerateArray().ToList();
-            // The relayed copy, the held copy, the refused copy: the whole run.
+            // The copy refused for its missing opt-out, the held copy, the refused copy: the whole run.
             Assert.Equal(3, evidence.Count);
-            Assert.Equal(["relayed", "held", "refused"], evidence.Select(e => e.GetProperty("outcome").GetString()!.ToLowerInvariant()));
+            Assert.Equal(["refused", "held", "refused"], evidence.Select(e => e.GetProperty("outcome").GetString()!.ToLowerInvariant()));
             Assert.All(evidence, e => Assert.Equal(200, e.GetProperty("recipients").GetInt32()));
             Assert.Contains(offense.GetProperty("signals").EnumerateArray(), s => s.GetProperty("rule").GetString() == "repeat");
             Assert.NotEmpty(detail.RootElement.GetProperty("contactTasks").EnumerateArray());
             Assert.NotEmpty(detail.RootElement.GetProperty("timeline").EnumerateArray());
 
-            // Damages: the 200 relayed pieces × 3.00.
+            // Damages count relayed pieces only: no copy of the run was relayed, so 0 pieces, 0.00.
             var (dcode, csv) = await fg.CliAsync("incident", "damages", id, "--csv");
             Assert.True(dcode == 0, csv);
-            Assert.Contains(",200,600.00,USD", csv);
+            Assert.Contains(",total,,,,,0,0.00,USD", csv);
         }
 
         var (_, client) = await fg.CliAsync("client", "show", "Acme");
@@ -116,7 +116,7 @@ public sealed class LadderEndToEndTests
         await Assert.ThrowsAsync<MailKit.Security.AuthenticationException>(() => SendAsync(fg, "ann@acme.test", "with the old password", 1, "stale"));
     }
 
-    /// <summary>Sends the same 200-recipient e-mail until the gateway refuses it; returns the refusal.</summary>
+    /// <summary>Sends the same 200-recipient e-mail until the detector refuses it; returns that refusal.</summary>
     private static async Task<string> BlastUntilRefusedAsync(FloodgateProcess fg, string sender, string tag)
     {
         for (var i = 0; i < 6; i++)
@@ -124,6 +124,12 @@ public sealed class LadderEndToEndTests
             try
             {
                 await SendAsync(fg, sender, "Claim your prize now: confirm your bank details at https://prize.example/claim today. Offer ends soon, act fast, limited winners only, reply with your details.", 200, $"{tag}{i}");
+            }
+            catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 500 && ex.Message.StartsWith(OptOut.BulkRefusalText, StringComparison.Ordinal))
+            {
+                // No List-Unsubscribe: the first copy is refused by the bulk opt-out rule, and the detector
+                // remembers it; the second is held, the third is the offense.
+                Assert.True(i == 0, $"copy {i + 1} was refused for its missing opt-out, not judged by the detector: {ex.Message}");
             }
             catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 500)
             {
@@ -199,6 +205,9 @@ public sealed class DetectorRestartTests
         message.From.Add(MailboxAddress.Parse("ann@acme.test"));
         message.To.Add(MailboxAddress.Parse("ann@acme.test"));
         message.Subject = "Offer " + tag;
+        // A working List-Unsubscribe gets the 200-recipient copy past the bulk opt-out rule: the first
+        // copy is relayed, so only the detector's memory can stop the second.
+        message.Headers.Add("List-Unsubscribe", OptOut.Value);
         message.Body = new TextPart("plain") { Text = body };
         using var client = new SmtpClient();
         await client.ConnectAsync("127.0.0.1", fg.Smtp.Port, SecureSocketOptions.None);

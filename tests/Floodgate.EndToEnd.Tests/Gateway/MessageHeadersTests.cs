@@ -45,7 +45,7 @@ public sealed class MessageHeadersTests
             mimeKitParses = false;
         }
 
-        var parses = MessageHeaders.TryRead(bytes, out var id);
+        var parses = MessageHeaders.TryRead(bytes, out var id, out _);
 
         Assert.True(mimeKitParses == parses, $"{reason}: MimeKit parses {mimeKitParses}, the gateway {parses}");
         if (parses)

@@ -105,15 +105,18 @@ public sealed class TrafficSimulator : IAsyncDisposable
         return await run.FinishAsync(this);
     }
 
-    /// <summary>One announcement to 400 customers, split in two messages; the sender stops when held.</summary>
+    /// <summary>
+    /// One announcement to 400 customers, split in two messages, with a working List-Unsubscribe as the
+    /// policy asks of bulk mail; the sender stops when held.
+    /// </summary>
     public async Task<ScenarioResult> SplitAnnouncementAsync()
     {
         var text = new TextGenerator(3);
-        var run = new Run("split announcement (400 external in 2 messages, once)", legitimate: true, "user@split.test");
+        var run = new Run("split announcement (400 external in 2 messages, once, List-Unsubscribe)", legitimate: true, "user@split.test");
         var body = text.Body(10);
         var all = Recipients(400, "customers.example", "customer");
-        await SendAsync(run, Message(run.Sender, "We have moved", body), all[..200]);
-        await SendAsync(run, Message(run.Sender, "We have moved", body), all[200..]);
+        await SendAsync(run, Announcement(run.Sender, "We have moved", body), all[..200]);
+        await SendAsync(run, Announcement(run.Sender, "We have moved", body), all[200..]);
         return await run.FinishAsync(this);
     }
 
@@ -303,6 +306,13 @@ public sealed class TrafficSimulator : IAsyncDisposable
         m.To.Add(new MailboxAddress("Undisclosed recipients", from));
         m.Subject = subject;
         m.Body = new TextPart("plain") { Text = body };
+        return m;
+    }
+
+    private static MimeMessage Announcement(string from, string subject, string body)
+    {
+        var m = Message(from, subject, body);
+        m.Headers.Add("List-Unsubscribe", "<https://split.test/unsubscribe?id=1>, <mailto:unsubscribe@split.test>");
         return m;
     }
 
