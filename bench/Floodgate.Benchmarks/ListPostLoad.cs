@@ -122,7 +122,7 @@ internal static class ListPostLoad
             var done = (await lists.ListPostsAsync(list.Id)).Single();
             var rate = done.Sent / clock.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"post to {members:N0} members ({(dkim ? "DKIM rsa-sha256 2048" : "no DKIM")}, relay {(sink is null ? "counting" : "smtp://" + sink)}): {done.Status}, {done.Sent:N0} sent, {done.Failed:N0} failed in {clock.Elapsed.TotalSeconds:0.0} s = {rate:N0} recipients/s"));
+                $"post to {members:N0} members ({(dkim ? "DKIM rsa-sha256 2048" : "no DKIM")}, relay {(sink is null ? "counting" : "smtp://" + sink)}): {done.Status}{(done.Detail is null ? "" : " (" + done.Detail + ")")}, {done.Sent:N0} sent, {done.Failed:N0} failed in {clock.Elapsed.TotalSeconds:0.0} s = {rate:N0} recipients/s"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"managed heap: {heapBefore / 1048576.0:0.0} MiB before, peak {peakHeap / 1048576.0:0.0} MiB; RSS {rssBefore / 1048576.0:0.0} MiB before, peak {peakRss / 1048576.0:0.0} MiB"));
             return done.Status == PostStatus.Done && done.Sent == members ? 0 : 1;

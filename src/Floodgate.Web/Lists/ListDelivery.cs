@@ -256,11 +256,7 @@ public sealed class ListDelivery(
         var signers = new Dictionary<string, DkimSigner>(StringComparer.OrdinalIgnoreCase);
         foreach (var key in options.DkimKeys)
         {
-            signers[key.Domain.Trim().ToLowerInvariant()] = new DkimSigner(key.KeyFile, key.Domain.Trim().ToLowerInvariant(), key.Selector.Trim())
-            {
-                HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
-                BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
-            };
+            signers[key.Domain.Trim().ToLowerInvariant()] = new ListDkimSigner(key.KeyFile, key.Domain.Trim().ToLowerInvariant(), key.Selector.Trim());
         }
 
         return signers;

@@ -98,11 +98,7 @@ public sealed class ListPostCopiesTests
         File.WriteAllText(pem, rsa.ExportRSAPrivateKeyPem());
         try
         {
-            var signer = new DkimSigner(pem, "lists.acme.example", "fg")
-            {
-                HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
-                BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
-            };
+            var signer = new ListDkimSigner(pem, "lists.acme.example", "fg");
             var copies = new ListPostCopies(Post("Hello all.\r\n"), List, signer);
             var locator = new OneKey("v=DKIM1; k=rsa; p=" + Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo()));
             var verifier = new DkimVerifier(locator);
