@@ -301,6 +301,35 @@ public sealed class ListMailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GarbageToEveryListAddressGetsAClearReplyAndChangesNoMember()
+    {
+        var bob = await ConfirmedAsync("bob@example.org");
+        var inbox = _serve.Get<ListInbox>();
+        var random = new Random(14);
+        var token = new string('a', 31);
+        string[] recipients =
+        [
+            "news@acme.example", "news+subscribe@acme.example", $"news+confirm-{token}@acme.example", $"news+unsubscribe-{token}@acme.example",
+            "news+unsubscribe@acme.example", $"news+bounce-{token}@acme.example", "news+bounces@acme.example",
+        ];
+        for (var i = 0; i < 200; i++)
+        {
+            var junk = new byte[random.Next(200, 4096)];
+            random.NextBytes(junk);
+            if (i % 3 == 0)
+                "Content-Type: multipart/report; boundary=\"x\"\r\n\r\n--x\r\nContent-Type: message/delivery-status\r\n\r\n"u8.ToArray().CopyTo(junk, 0);
+            var sender = i % 2 == 0 ? "" : "bob@example.org";
+            var reply = await inbox.ReceiveAsync(sender, recipients[i % recipients.Length], junk, CancellationToken.None);
+            Assert.True(reply.Code is 250 or 550, $"message {i} to {recipients[i % recipients.Length]}: {reply.Code}");
+        }
+
+        var after = (await Store.GetMemberAsync(bob.Id))!;
+        Assert.Equal(MemberStatus.Confirmed, after.Status);
+        Assert.Equal(0, after.BounceScore);
+        Assert.Empty(await Store.ListPostsAsync(_list.Id));
+    }
+
+    [Fact]
     public async Task MailToAnUnknownListIsRefusedPerRecipient()
     {
         var replies = await LmtpAsync("bob@example.org", ["nolist@acme.example", "news+subscribe@acme.example"], "Subject: hi\n\nhi\n");
