@@ -132,6 +132,7 @@ namespace Floodgate.Storage.Migrations.Sqlite
                     LastBounceAt = table.Column<long>(type: "INTEGER", nullable: true),
                     BounceCountedToday = table.Column<double>(type: "REAL", nullable: false),
                     DisabledAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ReenableSentAt = table.Column<long>(type: "INTEGER", nullable: true),
                     RemovedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
@@ -234,6 +235,11 @@ namespace Floodgate.Storage.Migrations.Sqlite
                 name: "IX_ListMembers_ListId_Status_Id",
                 table: "ListMembers",
                 columns: new[] { "ListId", "Status", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ListMembers_Status_ConfirmationsSent",
+                table: "ListMembers",
+                columns: new[] { "Status", "ConfirmationsSent" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_ListPosts_ListId_Id",

@@ -12,8 +12,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Floodgate.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteFloodgateDbContext))]
-    [Migration("20261204210603_ListReenableNotices")]
-    partial class ListReenableNotices
+    [Migration("20261204214909_Lists")]
+    partial class Lists
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
