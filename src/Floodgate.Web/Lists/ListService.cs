@@ -46,19 +46,53 @@ public sealed partial class ListService(ListStore store, ListMailer mailer, List
         return result;
     }
 
-    private async Task SendConfirmationAsync(int listId, ListMember member, CancellationToken cancellationToken)
+    // A request sends its confirmation at once and the server's loop sends what is still owed: one
+    // sender at a time, each checking the member afresh, so nobody is sent the same message twice.
+    private readonly SemaphoreSlim _sending = new(1, 1);
+
+    private async Task<bool> SendConfirmationAsync(int listId, ListMember member, CancellationToken cancellationToken)
     {
-        var list = await store.GetListAsync(listId, cancellationToken).ConfigureAwait(false);
-        var sent = await mailer.SendConfirmationAsync(list, member, cancellationToken).ConfigureAwait(false);
-        var reply = $"{sent.Code} {sent.EnhancedCode} {sent.Text}";
-        if (sent.Outcome == Outcome.Accepted)
+        await _sending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            await store.MarkConfirmationSentAsync(member.Id, "confirmation sent: " + reply, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
+            var fresh = await store.GetMemberAsync(member.Id, cancellationToken).ConfigureAwait(false);
+            if (fresh is not { Status: MemberStatus.Pending } || fresh.ConfirmationsSent != member.ConfirmationsSent)
+                return false;
+            var list = await store.GetListAsync(listId, cancellationToken).ConfigureAwait(false);
+            var sent = await mailer.SendConfirmationAsync(list, fresh, cancellationToken).ConfigureAwait(false);
+            var reply = $"{sent.Code} {sent.EnhancedCode} {sent.Text}";
+            if (sent.Outcome == Outcome.Accepted)
+            {
+                await store.MarkConfirmationSentAsync(member.Id, "confirmation sent: " + reply, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
             // The member stays pending; asking again sends another (the request is kept either way).
             ListLog.ConfirmationNotSent(logger, member.Address, list.Address, reply);
+            return false;
+        }
+        finally
+        {
+            _sending.Release();
+        }
+    }
+
+    private async Task<bool> SendReenableAsync(MailingList list, ListMember member, CancellationToken cancellationToken)
+    {
+        await _sending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var fresh = await store.GetMemberAsync(member.Id, cancellationToken).ConfigureAwait(false);
+            if (fresh is not { Status: MemberStatus.Disabled, ReenableSentAt: null })
+                return false;
+            if ((await mailer.SendReenableAsync(list, fresh, cancellationToken).ConfigureAwait(false)).Outcome != Outcome.Accepted)
+                return false;
+            await store.RecordReenableSentAsync(member.Id, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _sending.Release();
         }
     }
 
@@ -137,16 +171,11 @@ public sealed partial class ListService(ListStore store, ListMailer mailer, List
             var list = await store.GetListAsync(member.ListId, cancellationToken).ConfigureAwait(false);
             if (list.Status != ListStatus.Active)
                 continue;
-            if (member.Status == MemberStatus.Pending)
-            {
-                await SendConfirmationAsync(list.Id, member, cancellationToken).ConfigureAwait(false);
-            }
-            else if ((await mailer.SendReenableAsync(list, member, cancellationToken).ConfigureAwait(false)).Outcome == Outcome.Accepted)
-            {
-                await store.RecordReenableSentAsync(member.Id, cancellationToken).ConfigureAwait(false);
-            }
-
-            sent++;
+            var done = member.Status == MemberStatus.Pending
+                ? await SendConfirmationAsync(list.Id, member, cancellationToken).ConfigureAwait(false)
+                : await SendReenableAsync(list, member, cancellationToken).ConfigureAwait(false);
+            if (done)
+                sent++;
         }
 
         return sent;
