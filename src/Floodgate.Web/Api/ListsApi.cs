@@ -35,6 +35,7 @@ public static class ListsApi
         lists.MapDelete("/{id:int}/members/{memberId:int}", UnsubscribeAsync).RequireAuthorization(AccessPolicies.ManageLists).WithSummary("Unsubscribe a member (on its request)");
         lists.MapPost("/{id:int}/subscriptions", SubscribeAsync).RequireAuthorization(AccessPolicies.ManageLists).WithSummary("Ask for a subscription: the member is pending and sent a confirmation");
         lists.MapPost("/{id:int}/imports", ImportAsync).RequireAuthorization(AccessPolicies.ManageLists).WithSummary("Import addresses: each is pending and sent a confirmation, never confirmed directly");
+        lists.MapPost("/{id:int}/posts", PostAsync).RequireAuthorization(AccessPolicies.ManageLists).WithSummary("Queue a post (the raw message; ?from= an allowed poster, whose windows it counts in) for the confirmed members");
         lists.MapGet("/{id:int}/posts", PostsAsync).RequireAuthorization(AccessPolicies.ReadScoped).WithSummary("A list's recent posts and their delivery");
 
         var bounces = api.MapGroup("/bounces").WithTags("Lists");
@@ -164,6 +165,46 @@ public static class ListsApi
     /// A bounce as an MTA hands it over: the raw message is the body. The outcome says what it was and
     /// what it did; a message that is no bounce is kept and answered 200 with its kind, as LMTP takes it.
     /// </summary>
+    private static async Task<Results<Accepted<ListPostSummary>, ValidationProblem, ProblemHttpResult>> PostAsync(
+        int id, HttpContext http, string? from, Caller caller, ListStore store, AccountStore accounts, ListDelivery delivery, AuditLog audit, WebOptions options, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(store, caller, id, cancellationToken) is not { } list)
+            return ApiGroup.NotFound($"list {id}");
+        var poster = from?.Trim().ToLowerInvariant() ?? "";
+        if (!list.Posters.Split('\n').Contains(poster, StringComparer.Ordinal))
+            return ApiGroup.Invalid("from", $"'{poster}' is not an allowed poster of {list.Address}.");
+        var type = http.Request.ContentType is { } t ? t.Split(';')[0].Trim().ToLowerInvariant() : null;
+        if (type is not ("message/rfc822" or "text/plain" or "application/octet-stream"))
+        {
+            return TypedResults.Problem(title: "Unsupported media type", statusCode: StatusCodes.Status415UnsupportedMediaType,
+                detail: "Send the post as the request body with Content-Type message/rfc822.");
+        }
+
+        if (await ReadBodyAsync(http.Request, options.MaxRequestBodyBytes, cancellationToken) is not { } raw)
+        {
+            return TypedResults.Problem(title: "Request body too large", statusCode: StatusCodes.Status413PayloadTooLarge,
+                detail: $"A post may have at most {options.MaxRequestBodyBytes} bytes (Web:MaxRequestBodyBytes).");
+        }
+
+        MimeKit.MimeMessage message;
+        try
+        {
+            using var stream = new MemoryStream(raw, writable: false);
+            message = await MimeKit.MimeMessage.LoadAsync(stream, cancellationToken);
+        }
+        catch (FormatException e)
+        {
+            return ApiGroup.Invalid("body", "The post is not a readable message: " + e.Message);
+        }
+
+        var mailboxId = await accounts.ResolveMailboxIdAsync(poster, cancellationToken);
+        var post = await store.EnqueuePostAsync(list.Id, mailboxId, message.Subject ?? "", message.MessageId, raw, cancellationToken);
+        await audit.RecordAsync(caller.Actor, "list.post", "list", list.Id, new { post = post.Id, from = poster, subject = post.Subject }, cancellationToken);
+        delivery.Poke();
+        return TypedResults.Accepted($"{ApiGroup.Prefix}/lists/{list.Id}/posts",
+            new ListPostSummary(post.Id, post.ListId, post.MailboxId, post.Subject, post.ReceivedAt, post.Status, 0, 0, null, null));
+    }
+
     private static async Task<Results<Ok<BounceOutcome>, ProblemHttpResult>> IngestAsync(
         HttpContext http, string? recipient, Caller caller, ListService lists, AuditLog audit, WebOptions options, CancellationToken cancellationToken)
     {

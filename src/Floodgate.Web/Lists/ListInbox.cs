@@ -77,6 +77,8 @@ public sealed partial class ListInbox(ListService service, ListDelivery delivery
         var normalized = sender.Trim().ToLowerInvariant();
         if (!posters.Contains(normalized, StringComparer.Ordinal) || !directory.TryGetMailbox(normalized, out var mailbox))
             return SmtpReply.Create(550, "5.7.1", $"{sender} may not post to {list.Address}");
+        if (!mailbox.Status.IsActive || !mailbox.Domain.Status.IsActive || !mailbox.Client.Status.IsActive)
+            return SmtpReply.Create(550, "5.7.1", $"{normalized} is suspended or disabled: it cannot post");
 
         MimeMessage message;
         try

@@ -330,6 +330,28 @@ public sealed class ListMailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AClientAdministratorPostsThroughTheApiOnlyAsAnAllowedPosterOfItsOwnList()
+    {
+        await ConfirmedAsync("bob@example.org");
+        using var admin = await _serve.ApiClientAsync(Floodgate.Storage.Access.WebRole.ClientAdministrator, _list.ClientId);
+        HttpContent Message(string subject) => new ByteArrayContent(Encoding.UTF8.GetBytes(Post(subject, authenticated: false)))
+        {
+            Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("message/rfc822") },
+        };
+
+        var refused = await admin.PostAsync($"/api/v1/lists/{_list.Id}/posts?from=mallory@evil.example", Message("Nope"));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var accepted = await admin.PostAsync($"/api/v1/lists/{_list.Id}/posts?from=alice@acme.example", Message("Via the API"));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal(1, (await DeliveredAsync()).Sent);
+        Assert.Equal(["bob@example.org"], ListCopies().Where(c => c.Message.Subject == "Via the API").SelectMany(c => c.Recipients));
+
+        var (otherClient, _, _) = await _serve.SeedClientAsync("Other", "other.example", "olga");
+        using var other = await _serve.ApiClientAsync(Floodgate.Storage.Access.WebRole.ClientAdministrator, otherClient);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsync($"/api/v1/lists/{_list.Id}/posts?from=alice@acme.example", Message("Not mine"))).StatusCode);
+    }
+
+    [Fact]
     public async Task MailToAnUnknownListIsRefusedPerRecipient()
     {
         var replies = await LmtpAsync("bob@example.org", ["nolist@acme.example", "news+subscribe@acme.example"], "Subject: hi\n\nhi\n");
