@@ -24,6 +24,13 @@ internal static class DoorReplies
     public static readonly SmtpReply Relayed = Fixed(250, "250 2.0.0 Message accepted and relayed\r\n"u8);
     public static readonly SmtpReply NeedMail = Fixed(503, "503 5.5.1 MAIL first\r\n"u8);
     public static readonly SmtpReply NoValidRecipients = Fixed(554, "554 5.5.1 No valid recipients\r\n"u8);
+
+    /// <summary>A list's post address from a mailbox that is not one of its posters (RFC 3463 5.7.1: not authorised).</summary>
+    public static readonly SmtpReply NotAPoster = Fixed(550, "550 5.7.1 This mailbox may not post to this list\r\n"u8);
+
+    public static readonly SmtpReply ListPostQueued = Fixed(250, "250 2.0.0 Post accepted for the list's confirmed members\r\n"u8);
+
+    public static readonly SmtpReply ListPostFailed = Fixed(451, "451 4.3.0 The list service could not store the post; try again later\r\n"u8);
     public static readonly SmtpReply BadRecipient = Fixed(501, "501 5.1.3 Bad recipient address syntax\r\n"u8);
     public static readonly SmtpReply UnknownSenderMailbox = Fixed(550, "550 5.7.1 Sender is not a mailbox of this provider; authenticate first\r\n"u8);
     public static readonly SmtpReply Unparsable = Fixed(554, "554 5.6.0 Message could not be parsed\r\n"u8);

@@ -1,6 +1,7 @@
 using System.Net;
 using Floodgate.Core.Accounts;
 using Floodgate.Core.Fingerprinting;
+using Floodgate.Core.Lists;
 using Floodgate.Core.Policy;
 using Floodgate.Core.Transactions;
 using Floodgate.Doors.Relay;
@@ -11,8 +12,9 @@ namespace Floodgate.Doors.Gateway;
 /// <summary>What every gateway session shares.</summary>
 internal sealed class GatewayServices : ISmtpSessionFactory
 {
-    public GatewayServices(SmtpOptions options, PolicyEngine engine, Authenticator authenticator, IMessageRelay relay, int minTrackedRecipients)
+    public GatewayServices(SmtpOptions options, PolicyEngine engine, Authenticator authenticator, IMessageRelay relay, int minTrackedRecipients, IListPosts? lists = null)
     {
+        Lists = lists ?? NoListPosts.Instance;
         Options = options;
         Engine = engine;
         Authenticator = authenticator;
@@ -28,6 +30,9 @@ internal sealed class GatewayServices : ISmtpSessionFactory
     public Authenticator Authenticator { get; }
 
     public IMessageRelay Relay { get; }
+
+    /// <summary>The hosted lists: a poster's mail to its list's address becomes a post here.</summary>
+    public IListPosts Lists { get; }
 
     /// <summary>The gateway's side of the one sender rule: without AUTH, a trusted client names its mailbox by the envelope sender.</summary>
     public SenderResolver Senders { get; }

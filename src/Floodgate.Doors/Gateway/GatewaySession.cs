@@ -1,5 +1,6 @@
 using System.Net;
 using Floodgate.Core.Accounts;
+using Floodgate.Core.Lists;
 using Floodgate.Core.Policy;
 using Floodgate.Core.Transactions;
 using Floodgate.Protocols.Content;
@@ -21,6 +22,9 @@ internal sealed class GatewaySession : ISmtpSession
     private readonly bool _loopback;
     private readonly Transaction _transaction;
     private readonly List<string> _recipients = new(8);
+
+    // Hosted lists this message posts to: taken here, not relayed (the gateway's AUTH names the poster).
+    private readonly List<int> _lists = new(1);
 
     private MailboxState? _authenticated;
     private int _credentialStamp;
@@ -103,19 +107,36 @@ internal sealed class GatewaySession : ISmtpSession
             return DoorReplies.BadRecipient;
         }
 
+        var isList = _services.Lists.TryGetList(forwardPath, out var listId);
+        if (isList && !_services.Lists.MayPost(listId, _transaction.Mailbox!))
+        {
+            return DoorReplies.NotAPoster;
+        }
+
         var verdict = _transaction.AddRecipient(forwardPath);
         if (!verdict.IsAccept)
         {
             return Refuse(in verdict);
         }
 
-        _recipients.Add(forwardPath);
+        if (isList)
+        {
+            if (!_lists.Contains(listId))
+            {
+                _lists.Add(listId);
+            }
+        }
+        else
+        {
+            _recipients.Add(forwardPath);
+        }
+
         return DoorReplies.RecipientOk;
     }
 
     public SmtpReply DataStart()
     {
-        if (!_transaction.IsOpen || _recipients.Count == 0)
+        if (!_transaction.IsOpen || _recipients.Count + _lists.Count == 0)
         {
             return DoorReplies.NoValidRecipients;
         }
@@ -127,7 +148,7 @@ internal sealed class GatewaySession : ISmtpSession
     public async ValueTask<SmtpReply> MessageAsync(MessageContent message, CancellationToken cancellationToken)
     {
         var transaction = _transaction;
-        if (!transaction.IsOpen || _recipients.Count == 0)
+        if (!transaction.IsOpen || _recipients.Count + _lists.Count == 0)
         {
             return DoorReplies.NoValidRecipients;
         }
@@ -157,12 +178,22 @@ internal sealed class GatewaySession : ISmtpSession
                 return ToReply(in verdict);
             }
 
+            if (_recipients.Count == 0)
+            {
+                return await PostToListsAsync(transaction, message, null, 0, cancellationToken).ConfigureAwait(false);
+            }
+
             var time = _services.Engine.Time;
             var relayStarted = time.GetTimestamp();
             var result = await _services.Relay.SendAsync(transaction.EnvelopeSender, _recipients, message, cancellationToken).ConfigureAwait(false);
             var relayMicros = (long)time.GetElapsedTime(relayStarted).TotalMicroseconds;
             if (result.Outcome == Outcome.Accepted)
             {
+                if (_lists.Count > 0)
+                {
+                    return await PostToListsAsync(transaction, message, result.Text, relayMicros, cancellationToken).ConfigureAwait(false);
+                }
+
                 transaction.Complete(Outcome.Accepted, "250", PolicyReasons.Relayed, result.Text, relayMicros);
                 return DoorReplies.Relayed;
             }
@@ -179,10 +210,36 @@ internal sealed class GatewaySession : ISmtpSession
         }
     }
 
+    /// <summary>
+    /// Queues the message as a post to each list it was addressed to. With other recipients it is
+    /// posted after their relay succeeded; should the store fail then, the 451 makes the client send
+    /// again and those recipients may get it twice, which is better than a post lost.
+    /// </summary>
+    private async ValueTask<SmtpReply> PostToListsAsync(Transaction transaction, MessageContent message, string? relayed, long relayMicros, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var listId in _lists)
+            {
+                await using var content = message.OpenRead();
+                await _services.Lists.EnqueueAsync(listId, transaction.Mailbox!, content, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            transaction.Complete(Outcome.Deferred, "451 4.3.0", PolicyReasons.UpstreamDeferred, "list post not stored: " + ex.Message, relayMicros);
+            return DoorReplies.ListPostFailed;
+        }
+
+        transaction.Complete(Outcome.Accepted, "250", PolicyReasons.Relayed, relayed ?? "queued as a list post", relayMicros);
+        return relayed is null ? DoorReplies.ListPostQueued : DoorReplies.Relayed;
+    }
+
     public void Reset()
     {
         _transaction.Abandon();
         _recipients.Clear();
+        _lists.Clear();
     }
 
     public ValueTask DisposeAsync()

@@ -79,3 +79,16 @@ public sealed partial class ListStore
         return rows.ToDictionary(r => r.Key, r => r.Sent);
     }
 }
+
+public sealed record ListPosters(int Id, string Address, bool Active, IReadOnlyList<string> Posters);
+
+public sealed partial class ListStore
+{
+    /// <summary>Every list's post address and posters: what a door needs to take a post itself.</summary>
+    public async Task<IReadOnlyList<ListPosters>> ListPostersAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Lists.AsNoTracking().Select(l => new { l.Id, l.Address, l.Status, l.Posters }).ToListAsync(cancellationToken);
+        return [.. rows.Select(r => new ListPosters(r.Id, r.Address, r.Status == ListStatus.Active, r.Posters.Split('\n', StringSplitOptions.RemoveEmptyEntries)))];
+    }
+}

@@ -22,6 +22,7 @@ namespace Floodgate.Web.Lists;
 /// </summary>
 public sealed class ListDelivery(
     ListService service,
+    ListDirectory directory,
     PolicyEngine engine,
     IMessageRelay relay,
     MessageSpool spool,
@@ -38,6 +39,7 @@ public sealed class ListDelivery(
     private readonly SemaphoreSlim _running = new(1, 1);
     private readonly Dictionary<string, DkimSigner> _signers = LoadSigners(options);
     private DateTimeOffset _nextMaintenance;
+    private bool _subscribed;
 
     /// <summary>A post was queued: deliver it now rather than at the next poll.</summary>
     public void Poke()
@@ -48,10 +50,17 @@ public sealed class ListDelivery(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_subscribed)
+        {
+            directory.Queued += Poke;
+            _subscribed = true;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                await directory.RefreshAsync(stoppingToken).ConfigureAwait(false);
                 await MaintainIfDueAsync(stoppingToken).ConfigureAwait(false);
                 await service.SendDueNoticesAsync(stoppingToken).ConfigureAwait(false);
                 while (await RunOnceAsync(stoppingToken).ConfigureAwait(false))

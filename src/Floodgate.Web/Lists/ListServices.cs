@@ -25,6 +25,8 @@ public static class ListServices
         services.AddSingleton<BounceReputation>();
         services.AddSingleton<BounceInbox>();
         services.AddSingleton<ListService>();
+        services.AddSingleton<ListDirectory>();
+        services.AddSingleton<IListPosts>(sp => sp.GetRequiredService<ListDirectory>());
         services.AddSingleton<ListDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<ListDelivery>());
         services.AddSingleton<ListInbox>();

@@ -198,7 +198,8 @@ internal static partial class ServeHost
             ? new OutboxRelay(Path.Combine(options.DataDirectory, "outbox"), time)
             : new SmtpUpstreamRelay(options.Upstream, sp.GetRequiredService<ILogger<SmtpUpstreamRelay>>()));
         services.AddSingleton(sp => new GatewayServices(
-            options.Smtp, sp.GetRequiredService<PolicyEngine>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<IMessageRelay>(), options.Detection.MinTrackedRecipients));
+            options.Smtp, sp.GetRequiredService<PolicyEngine>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<IMessageRelay>(), options.Detection.MinTrackedRecipients,
+            sp.GetRequiredService<Floodgate.Core.Lists.IListPosts>()));
         services.AddSingleton<StateRefresher>();
         services.AddSingleton<IDirectoryRefresher>(sp => sp.GetRequiredService<StateRefresher>());
         services.AddSingleton(sp => new Explainer(

@@ -352,6 +352,39 @@ public sealed class ListMailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APosterSendingToItsListThroughTheGatewayPostsItAndAnyoneElseIsRefusedAtRcpt()
+    {
+        await ConfirmedAsync("bob@example.org");
+        await _serve.Get<Floodgate.Storage.Accounts.AccountStore>().AddMailboxAsync(new Floodgate.Storage.Accounts.NewMailbox("mallory@acme.example", TestServe.Password), "test");
+        await _serve.Get<Floodgate.Web.Api.IDirectoryRefresher>().RefreshAsync(CancellationToken.None);
+        await _serve.Get<ListDirectory>().RefreshAsync();
+
+        var post = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(Post("Through the gateway", authenticated: false))));
+        using (var smtp = new MailKit.Net.Smtp.SmtpClient())
+        {
+            await smtp.ConnectAsync(_serve.Smtp.Address.ToString(), _serve.Smtp.Port, MailKit.Security.SecureSocketOptions.None);
+            await smtp.AuthenticateAsync("alice@acme.example", TestServe.Password);
+            var reply = await smtp.SendAsync(post, MailboxAddress.Parse("alice@acme.example"), [MailboxAddress.Parse("news@acme.example")]);
+            Assert.Contains("Post accepted", reply, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, (await DeliveredAsync()).Sent);
+        Assert.Equal(["bob@example.org"], ListCopies().Where(c => c.Message.Subject == "Through the gateway").SelectMany(c => c.Recipients));
+
+        using (var smtp = new MailKit.Net.Smtp.SmtpClient())
+        {
+            await smtp.ConnectAsync(_serve.Smtp.Address.ToString(), _serve.Smtp.Port, MailKit.Security.SecureSocketOptions.None);
+            await smtp.AuthenticateAsync("mallory@acme.example", TestServe.Password);
+            var refused = await Assert.ThrowsAsync<MailKit.Net.Smtp.SmtpCommandException>(() =>
+                smtp.SendAsync(post, MailboxAddress.Parse("mallory@acme.example"), [MailboxAddress.Parse("news@acme.example")]));
+            Assert.Equal(550, (int)refused.StatusCode);
+            Assert.Contains("may not post to this list", refused.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Single(await Store.ListPostsAsync(_list.Id));
+    }
+
+    [Fact]
     public async Task MailToAnUnknownListIsRefusedPerRecipient()
     {
         var replies = await LmtpAsync("bob@example.org", ["nolist@acme.example", "news+subscribe@acme.example"], "Subject: hi\n\nhi\n");
