@@ -26,6 +26,12 @@ public sealed class ListsPostfixFixture : IAsyncLifetime
 
     public const string Poster = "ann@acme.test";
 
+    /// <summary>A domain Postfix hosts itself (virtual aliases onto <see cref="MemberDomain"/>): smtpd refuses its unknown users at RCPT.</summary>
+    public const string HostedDomain = "hosted.example";
+
+    /// <summary>The one user of <see cref="HostedDomain"/>, until a test deletes it (<see cref="HostedUsers"/>).</summary>
+    public const string HostedUser = "gia@" + HostedDomain;
+
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     public UpstreamSink Sink { get; private set; } = null!;
@@ -43,10 +49,16 @@ public sealed class ListsPostfixFixture : IAsyncLifetime
         "lmtp_tls_security_level = none",
         // Everything else (the members' domain) goes to the sink, the members' MX.
         $"relayhost = [127.0.0.1]:{sinkPort}",
+        $"virtual_alias_domains = {HostedDomain}",
+        HostedUsers(HostedUser),
         // Subscribers and Floodgate send from loopback without a login.
         "mynetworks = 127.0.0.0/8",
         "smtpd_relay_restrictions = permit_mynetworks, reject",
     ];
+
+    /// <summary>The users of <see cref="HostedDomain"/>, each an alias of the same name at <see cref="MemberDomain"/>.</summary>
+    public static string HostedUsers(params string[] users) =>
+        $"virtual_alias_maps = inline:{{ {string.Join(", ", users.Select(u => $"{{ {u} = {u[..u.IndexOf('@', StringComparison.Ordinal)]}@{MemberDomain} }}"))} }}";
 
     public async Task InitializeAsync()
     {
@@ -177,11 +189,12 @@ public sealed class ListsPostfixFixture : IAsyncLifetime
     /// Double opt-in over SMTP: a request to <c>list+subscribe</c> through Postfix, the confirmation
     /// Floodgate sends back through Postfix, and a reply to its Reply-To. Returns the confirmation.
     /// </summary>
-    public async Task<MimeMessage> SubscribeByMailAsync(string list, string subscriber)
+    /// <param name="deliveredTo">Where the sink receives the subscriber's mail, when Postfix rewrites the address (a virtual alias).</param>
+    public async Task<MimeMessage> SubscribeByMailAsync(string list, string subscriber, string? deliveredTo = null)
     {
         var local = list[..list.IndexOf('@', StringComparison.Ordinal)];
         await SendAsync(subscriber, $"{local}+subscribe@{ListDomain}", "subscribe", "Please add me.");
-        var (_, confirmation) = await WaitForMailAsync(subscriber, m => m.Subject?.StartsWith("Confirm your subscription", StringComparison.Ordinal) == true, "confirmation");
+        var (_, confirmation) = await WaitForMailAsync(deliveredTo ?? subscriber, m => m.Subject?.StartsWith("Confirm your subscription", StringComparison.Ordinal) == true, "confirmation");
         var replyTo = confirmation.ReplyTo.Mailboxes.Single().Address;
         await SendAsync(subscriber, replyTo, "Re: " + confirmation.Subject, "Yes, that was me.");
         await WaitForMemberAsync(list, subscriber, m => m.GetProperty("status").GetString() == "confirmed", "confirmed");

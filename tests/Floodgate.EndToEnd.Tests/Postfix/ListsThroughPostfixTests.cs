@@ -60,6 +60,31 @@ public sealed class ListsThroughPostfixTests(ListsPostfixFixture fixture) : ICla
         Assert.Contains($"to=<{gone}>", log, StringComparison.Ordinal);
         Assert.Contains("status=bounced", log, StringComparison.Ordinal);
         Assert.Contains("sender non-delivery notification", log, StringComparison.Ordinal);
+        Assert.Contains("recorded (failure, 1 recipient(s))", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACopyPostfixRefusesAtRcptForAnUnknownUserCountsAgainstTheMember()
+    {
+        var list = await fixture.CreateListAsync("monthly");
+        var gone = ListsPostfixFixture.HostedUser;
+        var kept = $"kai@{MemberDomain}";
+        await fixture.SubscribeByMailAsync(list, gone, deliveredTo: $"gia@{MemberDomain}");
+        await fixture.SubscribeByMailAsync(list, kept);
+        // The hosted mailbox is deleted after it confirmed: Postfix's smtpd now refuses it itself, at RCPT,
+        // so no DSN is ever written; the refusal is Floodgate's relay's answer.
+        await fixture.Postfix.ReconfigureAsync(ListsPostfixFixture.HostedUsers($"someone-else@{ListsPostfixFixture.HostedDomain}"));
+
+        await fixture.PostAsync(list, "Monthly 1", "This month's news.");
+        await fixture.WaitForMailAsync(kept, m => m.Subject == "Monthly 1", "copy of the post");
+        var refused = await fixture.WaitForMemberAsync(list, gone, m => m.GetProperty("bounceScore").GetDouble() > 0, "scored for the refusal");
+        var history = await fixture.HistoryAsync(list, gone);
+
+        Assert.Equal(1.0, refused.GetProperty("bounceScore").GetDouble());
+        var bounce = Assert.Single(history, e => e.GetProperty("kind").GetString() == "bounce");
+        Assert.StartsWith("userunknown 5.1.1 (hard)", bounce.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var log = fixture.Postfix.ReadMailLog();
+        Assert.True(log.Contains($"<{gone}>: Recipient address rejected: User unknown in virtual alias table", StringComparison.Ordinal), log);
     }
 
     [Fact]
