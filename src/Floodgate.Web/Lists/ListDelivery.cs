@@ -180,7 +180,8 @@ public sealed class ListDelivery(
                     var (memberId, address) = page[i];
                     buffer.SetLength(0);
                     copies.WriteCopy(service.Links.For(list, memberId, address), buffer);
-                    var result = await SendAsync(service.Links.BounceAddress(list, memberId), address, buffer, cancellationToken).ConfigureAwait(false);
+                    var bounceAddress = service.Links.BounceAddress(list, memberId);
+                    var result = await SendAsync(bounceAddress, address, buffer, cancellationToken).ConfigureAwait(false);
                     if (result.Outcome == Outcome.Deferred)
                     {
                         deferred = result;
@@ -195,6 +196,10 @@ public sealed class ListDelivery(
                     else
                     {
                         failed++;
+                        // Refused in the dialogue (550 5.1.1 at RCPT): no MTA will write a bounce, so the
+                        // refusal is taken in as one, or a dead address would be mailed for ever.
+                        var report = RefusalReport.Create(list.Address, bounceAddress, address, result, time.GetUtcNow());
+                        await service.IngestBounceAsync(report, "relay", bounceAddress, cancellationToken).ConfigureAwait(false);
                     }
 
                     lastId = memberId;

@@ -272,7 +272,8 @@ internal static partial class ServeHost
         var doors = app.Services.GetRequiredService<PostfixDoorsHost>();
         var policy = doors.PolicyEndPoints.Select(e => e.ToString()!).ToArray();
         var milter = doors.MilterEndPoints.Select(e => e.ToString()!).ToArray();
-        var json = JsonSerializer.Serialize(new ControlFile(url, token, Environment.ProcessId, smtp, policy, milter), ControlFileJson.Default.ControlFile);
+        var lmtp = app.Services.GetRequiredService<LmtpHost>().EndPoints.Select(e => e.ToString()).ToArray();
+        var json = JsonSerializer.Serialize(new ControlFile(url, token, Environment.ProcessId, smtp, policy, milter, lmtp), ControlFileJson.Default.ControlFile);
         File.WriteAllText(path, string.Empty);
         if (!OperatingSystem.IsWindows())
         {
@@ -285,7 +286,7 @@ internal static partial class ServeHost
     [LoggerMessage(Level = LogLevel.Warning, Message = "Accounts:AllowWeakPasswordSchemes is on: imported SSHA, SHA and MD5-CRYPT hashes are accepted (each is upgraded to Argon2id at its mailbox's next good login)")]
     private static partial void LogWeakSchemesAccepted(ILogger logger);
 
-    internal sealed record ControlFile(string WebUrl, string Token, int Pid, string[] Smtp, string[] Policy, string[] Milter);
+    internal sealed record ControlFile(string WebUrl, string Token, int Pid, string[] Smtp, string[] Policy, string[] Milter, string[] Lmtp);
 
     [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
     [System.Text.Json.Serialization.JsonSerializable(typeof(ControlFile))]

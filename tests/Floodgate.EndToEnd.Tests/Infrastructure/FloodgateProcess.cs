@@ -36,6 +36,9 @@ public sealed class FloodgateProcess : IAsyncDisposable
     /// <summary>The milter listener (serve.json "milter"), when enabled.</summary>
     public IPEndPoint? Milter { get; private set; }
 
+    /// <summary>The LMTP listener for the lists' inbound mail (serve.json "lmtp"), when enabled.</summary>
+    public IPEndPoint? Lmtp { get; private set; }
+
     public string Output
     {
         get
@@ -106,8 +109,10 @@ public sealed class FloodgateProcess : IAsyncDisposable
     {
         var control = Path.Combine(DataDirectory, "serve.json");
         File.Delete(control);
-        // The LMTP listener on a port of its own: parallel processes never contend for 10042.
-        var psi = Start(["--data", DataDirectory, "serve", "--smtp", "127.0.0.1:0", "--web", "127.0.0.1:0", "--lmtp", "127.0.0.1:0", .. extraArgs]);
+        // The LMTP listener on a port of its own: parallel processes never contend for 10042. A test
+        // whose MTA must know the port before serve starts (a transport map) gives its own --lmtp.
+        string[] lmtp = extraArgs.Contains("--lmtp") ? [] : ["--lmtp", "127.0.0.1:0"];
+        var psi = Start(["--data", DataDirectory, "serve", "--smtp", "127.0.0.1:0", "--web", "127.0.0.1:0", .. lmtp, .. extraArgs]);
         foreach (var (k, v) in Environment)
         {
             psi.Environment[k] = v;
@@ -257,6 +262,7 @@ public sealed class FloodgateProcess : IAsyncDisposable
             web = new Uri(doc.RootElement.GetProperty("webUrl").GetString()!);
             Policy = First(doc.RootElement, "policy");
             Milter = First(doc.RootElement, "milter");
+            Lmtp = First(doc.RootElement, "lmtp");
             return true;
         }
         catch (Exception ex) when (ex is JsonException or IOException or KeyNotFoundException)

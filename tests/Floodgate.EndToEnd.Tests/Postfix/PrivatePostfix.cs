@@ -72,6 +72,31 @@ public sealed class PrivatePostfix : IAsyncDisposable
         return instance;
     }
 
+    /// <summary>
+    /// Changes main.cf lines (name = value) and restarts Postfix. Not a reload: after a reload an smtpd
+    /// keeps its old tables until its session ends, and a client that keeps its connection open (a
+    /// pooled relay) would never see the change.
+    /// </summary>
+    public async Task ReconfigureAsync(params string[] settings)
+    {
+        await RunOkAsync("/usr/sbin/postconf", ["-c", ConfigDirectory, "-e", .. settings]);
+        await RunOkAsync("/usr/sbin/postfix", "-c", ConfigDirectory, "stop");
+        _postfixStarted = false;
+        // postfix stop only signals the master: start once it has gone, or start finds it running.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((await RunAsync("/usr/sbin/postfix", "-c", ConfigDirectory, "status")).ExitCode == 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"postfix did not stop:\n{ReadMailLog()}");
+            }
+
+            await Task.Delay(100);
+        }
+
+        await StartPostfixAsync();
+    }
+
     /// <summary>postqueue -j: one JSON object per queued message.</summary>
     public async Task<string> QueueJsonAsync() => (await RunAsync("/usr/sbin/postqueue", "-c", ConfigDirectory, "-j")).Output;
 
