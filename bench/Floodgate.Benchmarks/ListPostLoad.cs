@@ -87,7 +87,7 @@ internal static class ListPostLoad
             var mailer = new ListMailer(relay, spool, links, time);
             var reputation = new BounceReputation(lists, time);
             var service = new ListService(lists, mailer, links, new BounceInbox(lists, tokens, time), reputation, time, NullLogger<ListService>.Instance);
-            var delivery = new ListDelivery(service, engine, relay, spool, options, time, NullLogger<ListDelivery>.Instance);
+            var delivery = new ListDelivery(service, new ListDirectory(lists), engine, relay, spool, options, time, NullLogger<ListDelivery>.Instance);
 
             var post = "From: Alice <alice@acme.example>\r\nTo: news@acme.example\r\nSubject: December news\r\nMessage-ID: <bench@acme.example>\r\n" +
                 "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + string.Concat(Enumerable.Repeat("News of the month, with a paragraph of ordinary length to make a realistic body.\r\n", 30));

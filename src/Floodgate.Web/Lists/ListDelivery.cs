@@ -199,7 +199,7 @@ public sealed class ListDelivery(
                         // Refused in the dialogue (550 5.1.1 at RCPT): no MTA will write a bounce, so the
                         // refusal is taken in as one, or a dead address would be mailed for ever.
                         var report = RefusalReport.Create(list.Address, bounceAddress, address, result, time.GetUtcNow());
-                        await service.IngestBounceAsync(report, "relay", bounceAddress, cancellationToken).ConfigureAwait(false);
+                        await service.IngestBounceAsync(report, "relay", bounceAddress, cancellationToken, refreshReputation: false).ConfigureAwait(false);
                     }
 
                     lastId = memberId;
@@ -235,6 +235,8 @@ public sealed class ListDelivery(
         }
 
         await store.SavePostProgressAsync(post.Id, lastId, sent, failed, PostStatus.Done, null, null, cancellationToken).ConfigureAwait(false);
+        if (failed > post.Failed)
+            await service.Reputation.RefreshAsync(cancellationToken).ConfigureAwait(false);
         ListLog.PostDone(logger, list.Address, post.Id, sent, failed);
     }
 

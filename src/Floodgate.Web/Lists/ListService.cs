@@ -67,7 +67,15 @@ public sealed partial class ListService(ListStore store, ListMailer mailer, List
                 return true;
             }
 
-            // The member stays pending; asking again sends another (the request is kept either way).
+            if (sent.Outcome == Outcome.Rejected)
+            {
+                // Refused in the dialogue: no MTA writes a bounce for it, so the refusal is taken in as
+                // one (a hard one removes the pending member; nothing more is sent to a dead address).
+                var bounceAddress = links.BounceAddress(list, member.Id);
+                await inbox.IngestAsync(RefusalReport.Create(list.Address, bounceAddress, fresh.Address, sent, time.GetUtcNow()), "relay", bounceAddress, cancellationToken).ConfigureAwait(false);
+            }
+
+            // A deferred one stays due (the loop tries again); asking again also sends another.
             ListLog.ConfirmationNotSent(logger, member.Address, list.Address, reply);
             return false;
         }
@@ -149,12 +157,14 @@ public sealed partial class ListService(ListStore store, ListMailer mailer, List
     /// address it came to: a VERP address names its member (when its token is genuine) and its list.
     /// It is kept whatever it is, so nothing received is lost; its effects follow the hygiene rules.
     /// </summary>
-    public async Task<BounceOutcome> IngestBounceAsync(ReadOnlyMemory<byte> raw, string source, string? envelopeRecipient, CancellationToken cancellationToken = default)
+    /// <param name="refreshReputation">False for a caller that takes in many at once (a post's refusals) and refreshes once after.</param>
+    public async Task<BounceOutcome> IngestBounceAsync(ReadOnlyMemory<byte> raw, string source, string? envelopeRecipient, CancellationToken cancellationToken = default, bool refreshReputation = true)
     {
         var outcome = await inbox.IngestAsync(raw, source, envelopeRecipient, cancellationToken).ConfigureAwait(false);
         if (outcome.Changes.Any(c => c.Action == HygieneAction.Disable))
             await SendDueNoticesAsync(cancellationToken).ConfigureAwait(false);
-        await reputation.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        if (refreshReputation)
+            await reputation.RefreshAsync(cancellationToken).ConfigureAwait(false);
         return outcome;
     }
 
