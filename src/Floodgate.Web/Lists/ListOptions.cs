@@ -44,9 +44,25 @@ public sealed class ListOptions
                 errors.Add("Lists:DkimKeys: each key needs Domain, Selector and KeyFile");
             else if (!File.Exists(key.KeyFile))
                 errors.Add($"Lists:DkimKeys: {key.Domain}: the key file {key.KeyFile} does not exist");
+            else if (!IsRsaKey(key.KeyFile))
+                errors.Add($"Lists:DkimKeys: {key.Domain}: {key.KeyFile} holds no PEM RSA private key");
         }
 
         errors.AddRange(Hygiene.Validate());
         return errors;
+    }
+
+    private static bool IsRsaKey(string file)
+    {
+        try
+        {
+            using var rsa = System.Security.Cryptography.RSA.Create();
+            rsa.ImportFromPem(File.ReadAllText(file));
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 }
