@@ -97,6 +97,7 @@ public static class FloodgateWeb
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseRateLimiter();
         app.UseAuditOrigin();
 
         app.MapHealthApi();

@@ -27,6 +27,16 @@ public sealed class ListOptions
 
     public List<DkimKeyOptions> DkimKeys { get; set; } = [];
 
+    /// <summary>
+    /// Subscription requests through the public form per client IP address per hour: each sends a
+    /// confirmation, so an open form would otherwise let anyone mail any address from the provider's
+    /// IPs (subscription bombing). Beyond it the form answers 429.
+    /// </summary>
+    public int SubscriptionsPerClientAddressPerHour { get; set; } = 20;
+
+    /// <summary>Subscription requests through the public form per list per hour, from all addresses together.</summary>
+    public int SubscriptionsPerListPerHour { get; set; } = 500;
+
     public HygieneOptions Hygiene { get; set; } = new();
 
     public List<string> Validate()
@@ -36,6 +46,8 @@ public sealed class ListOptions
             errors.Add("Lists:ConfirmationLifetime: must be between 1 hour and 90 days");
         if (DeliveryPageSize is < 1 or > 10_000)
             errors.Add("Lists:DeliveryPageSize: must be between 1 and 10000");
+        if (SubscriptionsPerClientAddressPerHour < 1 || SubscriptionsPerListPerHour < 1)
+            errors.Add("Lists:SubscriptionsPerClientAddressPerHour and Lists:SubscriptionsPerListPerHour: must be at least 1");
         if (MaintenanceInterval < TimeSpan.FromSeconds(1))
             errors.Add("Lists:MaintenanceInterval: must be at least a second");
         foreach (var key in DkimKeys)

@@ -27,6 +27,15 @@ public static class ListPages
 
     private const int MaxBodyPeek = 8 * 1024;
 
+    /// <summary>A POST of the subscribe form: what the subscription rate limits count.</summary>
+    public static bool IsSubscription(HttpContext http, out string listId)
+    {
+        listId = http.Request.RouteValues.TryGetValue("listId", out var id) ? id?.ToString() ?? string.Empty : string.Empty;
+        return HttpMethods.IsPost(http.Request.Method) && listId.Length > 0
+            && http.Request.Path.StartsWithSegments(Prefix, StringComparison.Ordinal)
+            && http.Request.Path.Value!.EndsWith("/subscribe", StringComparison.Ordinal);
+    }
+
     public static IEndpointRouteBuilder MapListPages(this IEndpointRouteBuilder app)
     {
         var pages = app.MapGroup(Prefix).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();

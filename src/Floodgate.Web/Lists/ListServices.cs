@@ -1,5 +1,8 @@
 using Floodgate.Core.Lists;
 using Floodgate.Storage.Lists;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -29,8 +32,29 @@ public static class ListServices
         services.AddSingleton<IListPosts>(sp => sp.GetRequiredService<ListDirectory>());
         services.AddSingleton<ListDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<ListDelivery>());
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = (context, cancellationToken) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "3600";
+                return new ValueTask(context.HttpContext.Response.WriteAsync("Too many subscription requests: try again in an hour.\n", cancellationToken));
+            };
+
+            // Two budgets for the public subscribe form, an hour each: per client address, and per list from everyone.
+            limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(
+                PartitionedRateLimiter.Create<HttpContext, string>(http => ListPages.IsSubscription(http, out _)
+                    ? RateLimitPartition.GetFixedWindowLimiter("address:" + http.Connection.RemoteIpAddress, _ => Hourly(options.SubscriptionsPerClientAddressPerHour))
+                    : RateLimitPartition.GetNoLimiter(string.Empty)),
+                PartitionedRateLimiter.Create<HttpContext, string>(http => ListPages.IsSubscription(http, out var listId)
+                    ? RateLimitPartition.GetFixedWindowLimiter("list:" + listId, _ => Hourly(options.SubscriptionsPerListPerHour))
+                    : RateLimitPartition.GetNoLimiter(string.Empty)));
+        });
         services.AddSingleton<ListInbox>();
         services.AddSingleton<Protocols.Lmtp.ILmtpSessionFactory>(sp => sp.GetRequiredService<ListInbox>());
         return services;
     }
+
+    private static FixedWindowRateLimiterOptions Hourly(int permits) =>
+        new() { PermitLimit = permits, Window = TimeSpan.FromHours(1), QueueLimit = 0, AutoReplenishment = true };
 }
