@@ -109,7 +109,7 @@ public sealed class BlocklistOptions
         var errors = new List<string>();
         for (var i = 0; i < Addresses.Count; i++)
         {
-            if (!IPAddress.TryParse(Addresses[i], out _))
+            if (!BlocklistQuery.TryParseAddress(Addresses[i], out _))
                 errors.Add($"Blocklists:Addresses:{i}: '{Addresses[i]}' is not an IPv4 or IPv6 address");
         }
 

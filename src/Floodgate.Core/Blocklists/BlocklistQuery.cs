@@ -37,7 +37,7 @@ public static class BlocklistQuery
         }
         else
         {
-            if (!IPAddress.TryParse(subject, out var address))
+            if (!TryParseAddress(subject, out var address))
             {
                 error = $"'{subject}' is not an IP address";
                 return false;
@@ -55,6 +55,24 @@ public static class BlocklistQuery
         }
 
         error = null;
+        return true;
+    }
+
+    /// <summary>
+    /// An IPv4 address in dotted-quad form or an IPv6 address. IPAddress.TryParse alone also takes
+    /// inet_aton's short forms ("198.51.100" is 198.51.0.100), which would check an address nobody meant.
+    /// </summary>
+    public static bool TryParseAddress(string? text, out IPAddress address)
+    {
+        address = IPAddress.None;
+        if (string.IsNullOrWhiteSpace(text))
+            return false;
+        var t = text.Trim();
+        if (!IPAddress.TryParse(t, out var parsed))
+            return false;
+        if (parsed.AddressFamily == AddressFamily.InterNetwork && t.Split('.').Length != 4)
+            return false;
+        address = parsed;
         return true;
     }
 
