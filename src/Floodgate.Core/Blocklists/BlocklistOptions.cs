@@ -132,8 +132,9 @@ public sealed class BlocklistOptions
                     errors.Add($"Blocklists:Zones:{i}:ErrorCodes:{j}: '{zone.ErrorCodes[j]}' is not an address in 127.0.0.0/8");
             }
 
-            if (zone.DelistingUrl is not null && !Uri.TryCreate(zone.DelistingUrl.Replace("{query}", "x", StringComparison.Ordinal), UriKind.Absolute, out _))
-                errors.Add($"Blocklists:Zones:{i}:DelistingUrl: '{zone.DelistingUrl}' is not an absolute URL");
+            // On Unix "/delist" is an absolute file: URI; a delisting page is on the web.
+            if (zone.DelistingUrl is not null && (!Uri.TryCreate(zone.DelistingUrl.Replace("{query}", "x", StringComparison.Ordinal), UriKind.Absolute, out var page) || page.Scheme is not ("https" or "http")))
+                errors.Add($"Blocklists:Zones:{i}:DelistingUrl: '{zone.DelistingUrl}' is not an http(s) URL");
         }
 
         if (Resolver is not null && !BlocklistQuery.TryParseResolver(Resolver, out _))
