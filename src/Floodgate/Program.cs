@@ -14,5 +14,6 @@ foreach (var command in BounceCommands.Create(cli))
 root.Subcommands.Add(ListCommands.Create(cli));
 root.Subcommands.Add(ServeCommand.Create(cli));
 root.Subcommands.Add(ExplainCommand.Create(cli));
+root.Subcommands.Add(BlocklistCommands.Create(cli));
 
 return await root.Parse(args).InvokeAsync();

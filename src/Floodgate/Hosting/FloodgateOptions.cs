@@ -57,6 +57,9 @@ public sealed class FloodgateOptions
     /// <summary>Where big messages wait on disk while they are received and relayed; bounded in memory and on disk.</summary>
     public SpoolOptions Spool { get; set; } = new();
 
+    /// <summary>The provider's outbound addresses and domains, checked against DNS blocklists (<c>floodgate blocklist check</c>).</summary>
+    public Core.Blocklists.BlocklistOptions Blocklists { get; set; } = new();
+
     /// <summary>
     /// List settings have their defaults filled in after binding: the configuration binder appends
     /// to a list that already holds values, so a default in the initialiser could not be replaced.
@@ -70,6 +73,7 @@ public sealed class FloodgateOptions
 
         Doors.PostfixOptions.ApplyDefaults(PolicyDelegation, Milter);
         Lmtp.ApplyDefaults();
+        Blocklists.ApplyDefaults();
     }
 
     /// <summary>Every problem with the settings, each naming the setting; empty when all is well.</summary>
@@ -210,6 +214,7 @@ public sealed class FloodgateOptions
         Doors.PostfixOptions.Validate(PolicyDelegation, Milter, static text => Endpoints.TryParse(text, out _), errors);
         errors.AddRange(Lmtp.Validate());
         errors.AddRange(LoginThrottle.Validate());
+        errors.AddRange(Blocklists.Validate());
 
         return errors;
     }
