@@ -26,7 +26,10 @@ public interface IEnforcementSink
     void ObservedRefusal(MailboxState mailbox, Verdict verdict, DateTimeOffset now);
 }
 
-/// <summary>Bounce and complaint rates, fed by later parts (list hygiene, feedback loops).</summary>
+/// <summary>
+/// What the world says back about a mailbox (bounces, complaints, signs of a stolen password), fed by the
+/// parts that hear it; the detector asks every source and adds what each says to the score.
+/// </summary>
 public interface IReputationSource
 {
     /// <summary>An extra score and its explanation, or null when nothing is known.</summary>
@@ -66,14 +69,14 @@ public sealed class NoReputation : IReputationSource
 public sealed class MassMailDetector : ITransactionObserver
 {
     private readonly DetectionOptions _options;
-    private readonly IReputationSource _reputation;
+    private readonly IReputationSource[] _reputation;
     private readonly ConcurrentDictionary<int, MailboxProfile> _profiles = new();
     private readonly CampaignIndex _campaigns = new();
 
-    public MassMailDetector(DetectionOptions options, IReputationSource? reputation = null)
+    public MassMailDetector(DetectionOptions options, params IReputationSource[] reputation)
     {
         _options = options;
-        _reputation = reputation ?? NoReputation.Instance;
+        _reputation = reputation;
     }
 
     public DetectionOptions Options => _options;
@@ -490,9 +493,12 @@ public sealed class MassMailDetector : ITransactionObserver
             }
         }
 
-        if (_reputation.Assess(mailbox, now) is { } reputation)
+        foreach (var source in _reputation)
         {
-            signals.Add(reputation with { Mode = o.ReputationRule });
+            if (source.Assess(mailbox, now) is { } reputation)
+            {
+                signals.Add(reputation with { Mode = o.ReputationRule });
+            }
         }
 
         var enforced = Score(signals, RuleMode.Enforce);
