@@ -27,6 +27,20 @@ public sealed class MailingList
     /// <summary>Mailbox addresses allowed to post, one per line; a post from anyone else is refused.</summary>
     public string Posters { get; set; } = string.Empty;
 
+    /// <summary>The addresses of <see cref="Posters"/>, as stored (lower case).</summary>
+    public string[] PosterAddresses => SplitPosters(Posters);
+
+    /// <summary>
+    /// The one poster check of every door (SMTP, LMTP, API, CLI): the address as a client writes it,
+    /// compared without case, so no door lets through what another refuses.
+    /// </summary>
+    public bool IsPoster(string address) => IsPosterOf(PosterAddresses, address);
+
+    public static string[] SplitPosters(string posters) => posters.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public static bool IsPosterOf(IReadOnlyCollection<string> posters, string address) =>
+        posters.Contains(address.Trim(), StringComparer.OrdinalIgnoreCase);
+
     public ListStatus Status { get; set; }
 
     /// <summary>Pending members that never confirmed are pruned after this many hours.</summary>

@@ -89,6 +89,6 @@ public sealed partial class ListStore
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.Lists.AsNoTracking().Select(l => new { l.Id, l.Address, l.Status, l.Posters }).ToListAsync(cancellationToken);
-        return [.. rows.Select(r => new ListPosters(r.Id, r.Address, r.Status == ListStatus.Active, r.Posters.Split('\n', StringSplitOptions.RemoveEmptyEntries)))];
+        return [.. rows.Select(r => new ListPosters(r.Id, r.Address, r.Status == ListStatus.Active, MailingList.SplitPosters(r.Posters)))];
     }
 }

@@ -11,8 +11,7 @@ public sealed record ListView(
     internal static ListView Of(MailingList l, string subscribeUrl) => new(
         l.Id, l.ClientId, l.DomainId, l.Address, l.Name, l.Description, PostersOf(l), l.Status, l.PendingLifetimeHours, subscribeUrl, l.CreatedAt);
 
-    internal static IReadOnlyList<string> PostersOf(MailingList l) =>
-        l.Posters.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    internal static IReadOnlyList<string> PostersOf(MailingList l) => l.PosterAddresses;
 }
 
 public sealed record ListSummaryView(int Id, int ClientId, string Address, string Name, ListStatus Status, int Confirmed, int Pending, int Disabled)

@@ -171,7 +171,7 @@ public static class ListsApi
         if (await FindAsync(store, caller, id, cancellationToken) is not { } list)
             return ApiGroup.NotFound($"list {id}");
         var poster = from?.Trim().ToLowerInvariant() ?? "";
-        if (!list.Posters.Split('\n').Contains(poster, StringComparer.Ordinal))
+        if (!list.IsPoster(poster))
             return ApiGroup.Invalid("from", $"'{poster}' is not an allowed poster of {list.Address}.");
         var type = http.Request.ContentType is { } t ? t.Split(';')[0].Trim().ToLowerInvariant() : null;
         if (type is not ("message/rfc822" or "text/plain" or "application/octet-stream"))

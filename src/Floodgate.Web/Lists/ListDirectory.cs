@@ -43,7 +43,7 @@ public sealed class ListDirectory(ListStore store) : IListPosts
     public event Action? Queued;
 
     public bool MayPost(int listId, MailboxState mailbox) =>
-        _byId.TryGetValue(listId, out var entry) && entry.Active && entry.Posters.Contains(mailbox.Address, StringComparer.OrdinalIgnoreCase);
+        _byId.TryGetValue(listId, out var entry) && entry.Active && MailingList.IsPosterOf(entry.Posters, mailbox.Address);
 
     public async ValueTask EnqueueAsync(int listId, MailboxState mailbox, Stream message, CancellationToken cancellationToken)
     {

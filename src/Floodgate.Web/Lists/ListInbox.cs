@@ -73,9 +73,8 @@ public sealed partial class ListInbox(ListService service, ListDelivery delivery
     {
         if (list.Status != ListStatus.Active)
             return SmtpReply.Create(550, "5.7.1", "the list is closed: it takes no posts");
-        var posters = list.Posters.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var normalized = sender.Trim().ToLowerInvariant();
-        if (!posters.Contains(normalized, StringComparer.Ordinal) || !directory.TryGetMailbox(normalized, out var mailbox))
+        if (!list.IsPoster(normalized) || !directory.TryGetMailbox(normalized, out var mailbox))
             return SmtpReply.Create(550, "5.7.1", $"{sender} may not post to {list.Address}");
         if (!mailbox.Status.IsActive || !mailbox.Domain.Status.IsActive || !mailbox.Client.Status.IsActive)
             return SmtpReply.Create(550, "5.7.1", $"{normalized} is suspended or disabled: it cannot post");
@@ -97,7 +96,7 @@ public sealed partial class ListInbox(ListService service, ListDelivery delivery
             return SmtpReply.Create(550, "5.7.1", $"a post must be sent with {normalized}'s own login (Postfix smtpd_sasl_authenticated_header = yes)");
 
         var from = message.From.Mailboxes.FirstOrDefault()?.Address?.ToLowerInvariant();
-        if (from is not null && !posters.Contains(from, StringComparer.Ordinal))
+        if (from is not null && !list.IsPoster(from))
             return SmtpReply.Create(550, "5.7.1", $"the post's From {from} is not an allowed poster");
 
         var post = await service.Store.EnqueuePostAsync(list.Id, mailbox.Id, message.Subject ?? string.Empty, message.MessageId, raw.ToArray(), cancellationToken).ConfigureAwait(false);

@@ -146,7 +146,7 @@ internal static class ListCommands
         {
             var list = await cli.Lists.ResolveListAsync(cli.Get(which)!, ct);
             var from = cli.Get(poster)!.Trim().ToLowerInvariant();
-            if (!list.Posters.Split('\n').Contains(from, StringComparer.Ordinal))
+            if (!list.IsPoster(from))
                 throw new AccountException(AccountError.Invalid, $"{from} may not post to {list.Address}.");
             var mailbox = await cli.Store.GetMailboxAsync(await cli.Store.ResolveMailboxIdAsync(from, ct), ct);
             byte[] raw;
