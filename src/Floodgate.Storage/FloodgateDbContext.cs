@@ -65,6 +65,8 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<Lists.SigningKey> SigningKeys => Set<Lists.SigningKey>();
 
+    public DbSet<Complaints.ComplaintRecord> Complaints => Set<Complaints.ComplaintRecord>();
+
     /// <summary>"sqlite" or "postgres".</summary>
     public abstract string Provider { get; }
 
@@ -96,6 +98,7 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
         modelBuilder.ApplyConfiguration(new Lists.BounceRecordConfiguration());
         modelBuilder.ApplyConfiguration(new Lists.ListPostConfiguration());
         modelBuilder.ApplyConfiguration(new Lists.SigningKeyConfiguration());
+        modelBuilder.ApplyConfiguration(new Complaints.ComplaintRecordConfiguration());
     }
 }
 

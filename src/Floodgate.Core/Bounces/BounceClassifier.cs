@@ -226,7 +226,11 @@ public static partial class BounceClassifier
 
         if (recipients.Count == 0)
             AddComplainant("");
-        return new BounceReport(BounceKind.Feedback, recipients, null);
+        var (messageId, feedbackIds) = ComplaintFacts.FromOriginal(context.Parts.OriginalHeaders);
+        var complaint = new ComplaintFacts(type, Field(group, "User-Agent"), ReportFields.TypedText(group["Reporting-MTA"]) is { Length: > 0 } mta ? Clip(mta, 255) : null,
+            Field(group, "Reported-Domain"), Field(group, "Source-IP"), sender.Length > 0 ? sender : null,
+            recipients[0].Recipient.Length > 0 ? recipients[0].Recipient : null, messageId, feedbackIds, ArfError(group, context.Parts));
+        return new BounceReport(BounceKind.Feedback, recipients, null) { Complaint = complaint };
 
         void AddComplainant(string address)
         {
@@ -236,6 +240,28 @@ public static partial class BounceClassifier
         }
     }
 
+    private static string? Field(ReportGroup group, string name) =>
+        group[name]?.Trim() is { Length: > 0 } value ? Clip(value, 255) : null;
+
+    private static string Clip(string value, int max) => value.Length <= max ? value : value[..max];
+
+    /// <summary>
+    /// RFC 5965 2 and 3.1: a feedback report has a machine-readable part with Feedback-Type, User-Agent and
+    /// Version, and the original message or its headers. Without them it cannot be checked or attributed.
+    /// </summary>
+    private static string? ArfError(ReportGroup group, Parts parts)
+    {
+        if (parts.FeedbackReport is null && !group.Has("Feedback-Type"))
+            return "not an ARF report: no message/feedback-report part with a Feedback-Type field (RFC 5965 2)";
+        if (!group.Has("Feedback-Type"))
+            return "malformed ARF report: the feedback-report part has no Feedback-Type field (RFC 5965 3.1)";
+        if (!group.Has("User-Agent") || !group.Has("Version"))
+            return "malformed ARF report: the feedback-report part lacks its required User-Agent or Version field (RFC 5965 3.1)";
+        if (parts.OriginalHeaders is null)
+            return "malformed ARF report: no original message (message/rfc822) or headers (text/rfc822-headers) part (RFC 5965 2)";
+        return null;
+    }
+
     /// <summary>
     /// Microsoft's Junk Mail Reporting Program predates ARF: the complaint is the returned message itself, the
     /// complainant in X-HmXmrOriginalRecipient (per Microsoft's JMRP documentation). Read as an "abuse" complaint.
@@ -243,8 +269,12 @@ public static partial class BounceClassifier
     private static BounceReport JunkMailReport(Context context, string complainant)
     {
         var address = ReportFields.AddressValue(complainant);
+        // The returned message is attached, or is the report itself with Microsoft's fields added.
+        var (messageId, feedbackIds) = ComplaintFacts.FromOriginal(context.Parts.OriginalHeaders ?? context.Message.Headers);
+        var complaint = new ComplaintFacts("abuse", "Microsoft JMRP", null, null, null, context.OriginalFrom, address.Length > 0 ? address : null, messageId, feedbackIds, null);
         return new BounceReport(BounceKind.Feedback,
-            [new FailedRecipient(address, "", BounceReason.Feedback, false, "", null, "abuse", context.OriginalFrom)], null);
+            [new FailedRecipient(address, "", BounceReason.Feedback, false, "", null, "abuse", context.OriginalFrom)], null)
+        { Complaint = complaint };
     }
 
     private static bool IsAutoReply(MimeMessage message)

@@ -30,6 +30,9 @@ public sealed record FailedRecipient(
 /// <summary>What a message is as a bounce. <see cref="Error"/> says why the input could not be read, or why a bounce yielded no recipient.</summary>
 public sealed record BounceReport(BounceKind Kind, IReadOnlyList<FailedRecipient> Recipients, string? Error)
 {
+    /// <summary>For a complaint (<see cref="BounceKind.Feedback"/>): what the report says about the original message.</summary>
+    public ComplaintFacts? Complaint { get; init; }
+
     public static BounceReport NotBounce { get; } = new(BounceKind.NotBounce, [], null);
 
     public static BounceReport Malformed(string error) => new(BounceKind.NotBounce, [], error);

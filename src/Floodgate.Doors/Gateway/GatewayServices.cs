@@ -42,5 +42,10 @@ internal sealed class GatewayServices : ISmtpSessionFactory
     /// <summary>The detector neither judges nor remembers a message to fewer external recipients (the windows cover those).</summary>
     public int MinTrackedRecipients { get; }
 
+    /// <summary>The RFC 9477 trace fields every relayed message gets, written through <see cref="Spool"/>; null: none.</summary>
+    public Complaints.TraceHeaders? Trace { get; init; }
+
+    public Protocols.Content.MessageSpool? Spool { get; init; }
+
     public ISmtpSession Open(SmtpConnectionInfo connection) => new GatewaySession(this, connection);
 }

@@ -3,6 +3,7 @@ using Floodgate.Core.Accounts;
 using Floodgate.Core.Lists;
 using Floodgate.Core.Policy;
 using Floodgate.Core.Transactions;
+using Floodgate.Doors.Relay;
 using Floodgate.Protocols.Content;
 using Floodgate.Protocols.Smtp;
 
@@ -185,7 +186,19 @@ internal sealed class GatewaySession : ISmtpSession
 
             var time = _services.Engine.Time;
             var relayStarted = time.GetTimestamp();
-            var result = await _services.Relay.SendAsync(transaction.EnvelopeSender, _recipients, message, cancellationToken).ConfigureAwait(false);
+            var stamped = _services.Trace is { } trace && _services.Spool is { } spool
+                ? trace.Stamp(message, transaction.Mailbox!.Id, time.GetUtcNow(), spool)
+                : null;
+            RelayResult result;
+            try
+            {
+                result = await _services.Relay.SendAsync(transaction.EnvelopeSender, _recipients, stamped ?? message, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                stamped?.Dispose();
+            }
+
             var relayMicros = (long)time.GetElapsedTime(relayStarted).TotalMicroseconds;
             if (result.Outcome == Outcome.Accepted)
             {

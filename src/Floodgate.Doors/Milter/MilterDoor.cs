@@ -65,6 +65,14 @@ internal sealed partial class MilterDoor : IMilterSessionFactory
 
     public SenderResolver Senders { get; }
 
+    /// <summary>
+    /// The RFC 9477 trace fields added to every message passed (SMFIR_ADDHEADER); null: none. A milter
+    /// can add fields but this one does not delete the client's own: a forged one fails verification, and
+    /// a genuine one copied from another mailbox's message conflicts with ours, which the attribution
+    /// refuses to resolve by the trace header (it falls back to the Message-ID).
+    /// </summary>
+    public Complaints.TraceHeaders? Trace { get; init; }
+
     public Fingerprinter Fingerprinter { get; } = Fingerprinter.Shared;
 
     internal LogOnce UnknownLogins { get; } = new();
@@ -245,6 +253,16 @@ internal sealed class MilterDoorSession : MilterSession
                 if (_door.Options.AddVerdictHeader)
                 {
                     message.AddHeader(MilterDoor.VerdictHeader, "pass");
+                }
+
+                if (_door.Trace is { } trace)
+                {
+                    if (trace.AddressValue is { } address)
+                    {
+                        message.AddHeader(Complaints.TraceHeaders.AddressField, address);
+                    }
+
+                    message.AddHeader(Complaints.TraceHeaders.FeedbackIdField, trace.Ids.Create(transaction.Mailbox!.Id, _door.Engine.Time.GetUtcNow()));
                 }
 
                 transaction.Complete(Outcome.Accepted, "250", _door.Counts ? PolicyReasons.Relayed : PolicyReasons.Inspected);

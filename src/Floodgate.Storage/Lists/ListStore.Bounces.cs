@@ -10,7 +10,11 @@ public sealed record BounceIntake(string Source, string? EnvelopeRecipient, Read
 /// <summary>What a bounce did to one member.</summary>
 public sealed record MemberChange(int MemberId, int ListId, string Address, string Reason, BounceImpact? Impact, HygieneAction Action, double Score, bool Unsubscribed);
 
-public sealed record BounceOutcome(long BounceMessageId, string Kind, int Recipients, IReadOnlyList<MemberChange> Changes);
+public sealed record BounceOutcome(long BounceMessageId, string Kind, int Recipients, IReadOnlyList<MemberChange> Changes)
+{
+    /// <summary>For a complaint: whom it was attributed to and why, or why the report was refused as malformed ARF.</summary>
+    public Complaints.ComplaintOutcome? Complaint { get; init; }
+}
 
 /// <summary>Bounces and complaints per mailbox over a period: what the detector's reputation reads.</summary>
 public sealed record MailboxBounces(int MailboxId, int MemberHard, int MemberSoft, int Sender, int Complaints);

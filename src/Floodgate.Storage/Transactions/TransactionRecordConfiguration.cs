@@ -21,5 +21,8 @@ internal sealed class TransactionRecordConfiguration : IEntityTypeConfiguration<
         builder.HasIndex(t => new { t.MailboxId, t.Time });
         builder.HasIndex(t => new { t.ClientId, t.Time });
         builder.Property(t => t.Subject).HasMaxLength(200);
+
+        // A complaint whose trace header was stripped is attributed by its original Message-ID.
+        builder.HasIndex(t => t.MessageId);
     }
 }

@@ -55,7 +55,8 @@ public sealed record IncidentDetailView(
     IReadOnlyList<NamedMailboxItem> Mailboxes,
     IReadOnlyList<SuspensionItem> Suspensions,
     IReadOnlyList<ContactTaskItem>? ContactTasks,
-    IReadOnlyList<TimelineItem> Timeline);
+    IReadOnlyList<TimelineItem> Timeline,
+    IReadOnlyList<Complaints.ComplaintItem> Complaints);
 
 /// <summary>The client's three-part report, as the policy asks for it.</summary>
 public sealed record ReportRequest(string? Mechanism, string? StepsTaken, string? ClientPolicy);
@@ -134,7 +135,7 @@ public static class IncidentsApi
     }
 
     private static async Task<Results<Ok<IncidentDetailView>, ProblemHttpResult>> GetAsync(
-        long id, Caller caller, EnforcementStore store, TimeProvider time, CancellationToken cancellationToken)
+        long id, Caller caller, EnforcementStore store, Storage.Complaints.ComplaintStore complaints, Core.Complaints.ComplaintOptions complaintOptions, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!await VisibleAsync(id, caller, store, cancellationToken).ConfigureAwait(false))
             return ApiGroup.NotFound($"incident {id}");
@@ -154,7 +155,8 @@ public static class IncidentsApi
             named.Select(m => new NamedMailboxItem(m.Id, m.Address, m.HasPassword)).ToList(),
             detail.Suspensions.Select(s => SuspensionsApi.ToItem(new SuspensionView(s, i.ClientId, i.Id), redacted)).ToList(),
             redacted ? null : detail.ContactTasks.Select(t => ContactTasksApi.ToItem(t, now)).ToList(),
-            redacted ? ClientTimeline(detail) : detail.Timeline.Select(t => new TimelineItem(t.At, t.What, t.Actor)).ToList()));
+            redacted ? ClientTimeline(detail) : detail.Timeline.Select(t => new TimelineItem(t.At, t.What, t.Actor)).ToList(),
+            await Complaints.ComplaintEvidence.BeforeAsync(complaints, complaintOptions, detail.Offense.MailboxId, detail.Offense.At, cancellationToken).ConfigureAwait(false)));
     }
 
     private static async Task<Results<Ok<IncidentChange>, ProblemHttpResult, ValidationProblem>> ReportAsync(

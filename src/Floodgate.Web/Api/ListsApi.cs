@@ -223,7 +223,14 @@ public static class ListsApi
 
         var outcome = await lists.IngestBounceAsync(raw, "http", string.IsNullOrWhiteSpace(recipient) ? null : recipient.Trim(), cancellationToken);
         await audit.RecordAsync(caller.Actor, "bounce.ingest", "bounce", null,
-            new { bounce = outcome.BounceMessageId, kind = outcome.Kind, recipient, members = outcome.Changes.Count }, cancellationToken);
+            new { bounce = outcome.BounceMessageId, kind = outcome.Kind, recipient, members = outcome.Changes.Count, complaint = outcome.Complaint?.ComplaintId, attribution = outcome.Complaint?.Attribution }, cancellationToken);
+        if (outcome.Complaint?.Error is { } error)
+        {
+            // Kept as received (the bounce id says where), but a report that cannot be checked is attributed to no one.
+            return TypedResults.Problem(title: "Malformed ARF report", statusCode: StatusCodes.Status422UnprocessableEntity,
+                detail: $"{error}. The message is kept as bounce {outcome.BounceMessageId}; no complaint was recorded.");
+        }
+
         return TypedResults.Ok(outcome);
     }
 

@@ -24,6 +24,7 @@ public static class MailboxesApi
         var mailboxes = api.MapGroup("/mailboxes").WithTags("Mailboxes");
         mailboxes.MapGet("", ListAsync).RequireAuthorization(AccessPolicies.ReadScoped).WithSummary("List mailboxes");
         mailboxes.MapGet("/{id:int}", GetAsync).RequireAuthorization(AccessPolicies.ReadScoped).WithSummary("A mailbox with its domain, client, contact, plan and limits");
+        mailboxes.MapGet("/{id:int}/complaints", ComplaintsAsync).RequireAuthorization(AccessPolicies.ReadScoped).WithSummary("A mailbox's complaint rate (ARF feedback loops) over the window, and its latest complaints with their attribution");
         mailboxes.MapPost("", CreateAsync).RequireAuthorization(AccessPolicies.ManageAccounts).WithSummary("Add a mailbox to an existing domain");
         mailboxes.MapPatch("/{id:int}", UpdateAsync).RequireAuthorization(AccessPolicies.ManageAccounts).WithSummary("Change a mailbox's display name or allowed senders");
         mailboxes.MapPut("/{id:int}/password", SetPasswordAsync).RequireAuthorization(AccessPolicies.ManageAccounts).WithSummary("Set a mailbox's password");
@@ -47,6 +48,16 @@ public static class MailboxesApi
 
     private static async Task<Results<Ok<MailboxView>, ProblemHttpResult>> GetAsync(int id, Caller caller, AccountStore store, CancellationToken cancellationToken) =>
         await FindAsync(store, caller, id, cancellationToken) is { } m ? TypedResults.Ok(MailboxView.Of(m)) : ApiGroup.NotFound($"mailbox {id}");
+
+    private static async Task<Results<Ok<MailboxComplaintsView>, ProblemHttpResult>> ComplaintsAsync(
+        int id, Caller caller, AccountStore store, Complaints.ComplaintReputation reputation, Storage.Complaints.ComplaintStore complaints, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(store, caller, id, cancellationToken) is null)
+            return ApiGroup.NotFound($"mailbox {id}");
+        var now = time.GetUtcNow();
+        var recent = await Complaints.ComplaintEvidence.BeforeAsync(complaints, reputation.Options, id, now, cancellationToken);
+        return TypedResults.Ok(new MailboxComplaintsView(Complaints.ComplaintEvidence.Rate(reputation, id), recent));
+    }
 
     private static async Task<Results<Created<MailboxView>, ValidationProblem>> CreateAsync(
         MailboxCreate body, Caller caller, AccountStore store, [FromServices] AccountOptions accounts, IDirectoryRefresher refresher, CancellationToken cancellationToken)
@@ -107,3 +118,6 @@ public static class MailboxesApi
         }
     }
 }
+
+/// <summary>A mailbox's complaint rate over the complaint window (the detector's reading) and the complaints in that window.</summary>
+public sealed record MailboxComplaintsView(Complaints.ComplaintRateView Rate, IReadOnlyList<Complaints.ComplaintItem> Complaints);

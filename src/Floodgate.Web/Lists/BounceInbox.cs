@@ -1,6 +1,7 @@
 using Floodgate.Core.Bounces;
 using Floodgate.Core.Lists;
 using Floodgate.Storage.Lists;
+using Floodgate.Web.Complaints;
 
 namespace Floodgate.Web.Lists;
 
@@ -10,7 +11,8 @@ namespace Floodgate.Web.Lists;
 /// list), and records it with its effects. It is kept whatever it turns out to be, so nothing
 /// received is lost. Mail the effects call for (a re-enable link) is sent by the server's loop.
 /// </summary>
-public sealed class BounceInbox(ListStore store, ListTokens tokens, TimeProvider time)
+/// <remarks>A complaint also goes to <paramref name="complaints"/>: attributed to the mailbox that sent it, for the complaint rates.</remarks>
+public sealed class BounceInbox(ListStore store, ListTokens tokens, TimeProvider time, ComplaintIntake? complaints = null)
 {
     public async Task<BounceOutcome> IngestAsync(ReadOnlyMemory<byte> raw, string source, string? envelopeRecipient, CancellationToken cancellationToken = default)
     {
@@ -38,6 +40,9 @@ public sealed class BounceInbox(ListStore store, ListTokens tokens, TimeProvider
             }
         }
 
-        return await store.RecordBounceAsync(new BounceIntake(source, envelopeRecipient, raw, report, listId, memberId), cancellationToken).ConfigureAwait(false);
+        var outcome = await store.RecordBounceAsync(new BounceIntake(source, envelopeRecipient, raw, report, listId, memberId), cancellationToken).ConfigureAwait(false);
+        if (complaints is not null && await complaints.TakeAsync(report, outcome.BounceMessageId, source, cancellationToken).ConfigureAwait(false) is { } complaint)
+            outcome = outcome with { Complaint = complaint };
+        return outcome;
     }
 }

@@ -17,13 +17,19 @@ namespace Floodgate.Web.Lists;
 /// reply (RFC 2033 4.2); a failure of the store throws, which the server answers with 451 for each
 /// recipient, so Postfix keeps the message and tries again.
 /// </summary>
-public sealed partial class ListInbox(ListService service, ListDelivery delivery, AccountDirectory directory) : ILmtpSessionFactory
+/// <remarks>The complaint address (<c>Complaints:Address</c>, RFC 9477's CFBL-Address) is routed here too: its mail is taken in as complaints.</remarks>
+public sealed partial class ListInbox(ListService service, ListDelivery delivery, AccountDirectory directory, Core.Complaints.ComplaintOptions? complaints = null) : ILmtpSessionFactory
 {
+    private bool IsComplaintAddress(string recipient) =>
+        complaints?.Address is { Length: > 0 } address && string.Equals(address.Trim(), recipient.Trim(), StringComparison.OrdinalIgnoreCase);
+
     public ILmtpSession Open(SmtpConnectionInfo connection) => new Session(this);
 
     /// <summary>Handles one message for one list address; the reply for that recipient.</summary>
     public async Task<SmtpReply> ReceiveAsync(string sender, string recipient, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken)
     {
+        if (IsComplaintAddress(recipient))
+            return Reply(await service.IngestBounceAsync(raw, "lmtp", null, cancellationToken).ConfigureAwait(false));
         if (!ListAddress.TryParse(recipient, out var address))
             return SmtpReply.Create(550, "5.1.1", $"<{recipient}>: no such list address");
         var list = await service.Store.FindListAsync(address.List, cancellationToken).ConfigureAwait(false);
@@ -35,8 +41,7 @@ public sealed partial class ListInbox(ListService service, ListDelivery delivery
             case ListCommand.Bounce:
             case ListCommand.Bounces:
                 // Kept whatever it turns out to be: an auto-reply or a malformed report is recorded, not refused.
-                var outcome = await service.IngestBounceAsync(raw, "lmtp", recipient, cancellationToken).ConfigureAwait(false);
-                return SmtpReply.Create(250, "2.0.0", $"bounce {outcome.BounceMessageId} recorded ({outcome.Kind}, {outcome.Recipients} recipient(s))");
+                return Reply(await service.IngestBounceAsync(raw, "lmtp", recipient, cancellationToken).ConfigureAwait(false));
 
             case ListCommand.Subscribe:
                 if (!IsAddress(sender))
@@ -68,6 +73,17 @@ public sealed partial class ListInbox(ListService service, ListDelivery delivery
                 return await PostAsync(list, sender, raw, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// 250 for what was taken in; a malformed ARF report is kept too, but refused with 550 5.6.0 and the
+    /// reason, so the reporter's MTA tells it the report was not understood.
+    /// </summary>
+    private static SmtpReply Reply(BounceOutcome outcome) =>
+        outcome.Complaint?.Error is { } error
+            ? SmtpReply.Create(550, "5.6.0", $"{error}; kept as bounce {outcome.BounceMessageId}, no complaint recorded")
+            : outcome.Complaint is { } complaint
+            ? SmtpReply.Create(250, "2.0.0", $"complaint {complaint.ComplaintId} recorded ({complaint.Attribution})")
+            : SmtpReply.Create(250, "2.0.0", $"bounce {outcome.BounceMessageId} recorded ({outcome.Kind}, {outcome.Recipients} recipient(s))");
 
     private async Task<SmtpReply> PostAsync(MailingList list, string sender, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken)
     {
@@ -130,7 +146,7 @@ public sealed partial class ListInbox(ListService service, ListDelivery delivery
         }
 
         public SmtpReply RcptTo(string forwardPath) =>
-            ListAddress.TryParse(forwardPath, out _)
+            ListAddress.TryParse(forwardPath, out _) || inbox.IsComplaintAddress(forwardPath)
                 ? SmtpReply.Create(250, "2.1.5", "Recipient OK")
                 : SmtpReply.Create(550, "5.1.1", $"<{forwardPath}>: no such list address");
 

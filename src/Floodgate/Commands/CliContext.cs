@@ -105,6 +105,14 @@ internal sealed class CliContext
     /// <summary>Hosted lists, with the hygiene settings serve reads (Lists:Hygiene).</summary>
     public Floodgate.Storage.Lists.ListStore Lists => _lists ??= new Floodgate.Storage.Lists.ListStore(_factory, Options.Time, LoadSection<Floodgate.Core.Lists.HygieneOptions>("Lists:Hygiene"));
 
+    private Floodgate.Web.Complaints.ComplaintIntake? _complaints;
+
+    /// <summary>Complaints, attributed with the key serve uses (Complaints:SigningKey, or complaints.key in the data folder).</summary>
+    public Floodgate.Web.Complaints.ComplaintIntake Complaints => _complaints ??= new Floodgate.Web.Complaints.ComplaintIntake(
+        new Floodgate.Storage.Complaints.ComplaintStore(_factory, Options.Time),
+        new Floodgate.Core.Complaints.FeedbackId(Floodgate.Web.Complaints.ComplaintKey.LoadOrCreate(
+            LoadSection<Floodgate.Core.Complaints.ComplaintOptions>("Complaints"), ParseResult.GetValue(Options.Data) ?? FloodgateDb.DefaultDataDirectory)));
+
     /// <summary>The <c>Accounts</c> settings this invocation runs with.</summary>
     public AccountOptions Accounts => Options.Accounts ??= LoadAccounts();
 

@@ -215,12 +215,17 @@ internal static class ListCommands
             if (raw.Length == 0)
                 throw new CliException("no message: the input is empty");
             var tokens = new ListTokens(await cli.Lists.GetOrCreateSigningKeyAsync("lists", ct));
-            var outcome = await new BounceInbox(cli.Lists, tokens, options.Time).IngestAsync(raw, "cli", cli.Get(recipient), ct);
+            var outcome = await new BounceInbox(cli.Lists, tokens, options.Time, cli.Complaints).IngestAsync(raw, "cli", cli.Get(recipient), ct);
+            if (outcome.Complaint?.Error is { } error)
+                throw new CliException($"{error}; the message is kept as bounce {outcome.BounceMessageId}, no complaint was recorded");
             if (cli.Json)
             {
                 cli.WriteJson(outcome);
                 return;
             }
+
+            if (outcome.Complaint is { } complaint)
+                cli.Out.WriteLine($"Complaint {complaint.ComplaintId} recorded: {(complaint.MailboxAddress is { } m ? "attributed to " + m : "not attributed")} ({complaint.Attribution}: {complaint.Note}).");
 
             cli.Out.WriteLine($"Bounce {outcome.BounceMessageId} recorded: {outcome.Kind}, {outcome.Recipients} failed recipient(s), {outcome.Changes.Count} member(s) affected.");
             foreach (var c in outcome.Changes)

@@ -60,6 +60,9 @@ public sealed class FloodgateOptions
     /// <summary>The provider's outbound addresses and domains, checked against DNS blocklists (<c>floodgate blocklist check</c>).</summary>
     public Core.Blocklists.BlocklistOptions Blocklists { get; set; } = new();
 
+    /// <summary>Complaint feedback loops: the signed RFC 9477 trace header, the complaint address, the complaint-rate thresholds.</summary>
+    public Core.Complaints.ComplaintOptions Complaints { get; set; } = new();
+
     /// <summary>
     /// List settings have their defaults filled in after binding: the configuration binder appends
     /// to a list that already holds values, so a default in the initialiser could not be replaced.
@@ -215,6 +218,7 @@ public sealed class FloodgateOptions
         errors.AddRange(Lmtp.Validate());
         errors.AddRange(LoginThrottle.Validate());
         errors.AddRange(Blocklists.Validate());
+        errors.AddRange(Complaints.Validate());
 
         return errors;
     }

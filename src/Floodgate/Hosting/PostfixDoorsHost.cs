@@ -14,7 +14,8 @@ namespace Floodgate.Hosting;
 /// Registered after the gateway host, which loads the account directory first.
 /// </summary>
 internal sealed partial class PostfixDoorsHost(
-    FloodgateOptions options, PolicyEngine engine, Floodgate.Protocols.Content.MessageSpool spool, Floodgate.Core.Accounts.IMailboxProvisioner provisioner, ILoggerFactory loggers) : IHostedService
+    FloodgateOptions options, PolicyEngine engine, Floodgate.Protocols.Content.MessageSpool spool, Floodgate.Core.Accounts.IMailboxProvisioner provisioner, ILoggerFactory loggers,
+    Floodgate.Doors.Complaints.TraceHeaders? trace = null) : IHostedService
 {
     private readonly ILogger _logger = loggers.CreateLogger("Floodgate");
     private PolicyServer? _policy;
@@ -47,7 +48,7 @@ internal sealed partial class PostfixDoorsHost(
 
         if (milterOptions.Enabled)
         {
-            var door = new MilterDoor(engine, milterOptions, spool, loggers.CreateLogger<MilterDoor>(), provisioner);
+            var door = new MilterDoor(engine, milterOptions, spool, loggers.CreateLogger<MilterDoor>(), provisioner) { Trace = trace };
             _milter = new MilterServer(
                 new MilterServerOptions { TcpEndPoints = [.. milterOptions.Listen], UnixSocketPath = milterOptions.UnixSocket, SkippedSteps = door.Steps },
                 door,

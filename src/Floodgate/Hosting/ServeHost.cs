@@ -20,6 +20,7 @@ using Floodgate.Storage.Access;
 using Floodgate.Storage.Audit;
 using Floodgate.Web;
 using Floodgate.Web.Api;
+using Floodgate.Web.Complaints;
 using Floodgate.Web.Notifications;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -155,7 +156,8 @@ internal static partial class ServeHost
         services.AddSingleton(sp => new EnforcementService(
             sp.GetRequiredService<AccountDirectory>(), options.Ladder, options.Policy, sp.GetRequiredService<DurableOffenseRecorder>(),
             sp.GetRequiredService<ILogger<EnforcementService>>(), sp.GetRequiredService<TransactionMetrics>()));
-        services.AddSingleton(sp => new MassMailDetector(options.Detection, sp.GetRequiredService<Floodgate.Web.Lists.BounceReputation>()));
+        services.AddSingleton(sp => new MassMailDetector(options.Detection,
+            sp.GetRequiredService<Floodgate.Web.Lists.BounceReputation>(), sp.GetRequiredService<Floodgate.Web.Complaints.ComplaintReputation>()));
         services.AddSingleton(sp =>
         {
             var engine = new PolicyEngine(
@@ -199,7 +201,16 @@ internal static partial class ServeHost
             : new SmtpUpstreamRelay(options.Upstream, sp.GetRequiredService<ILogger<SmtpUpstreamRelay>>()));
         services.AddSingleton(sp => new GatewayServices(
             options.Smtp, sp.GetRequiredService<PolicyEngine>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<IMessageRelay>(), options.Detection.MinTrackedRecipients,
-            sp.GetRequiredService<Floodgate.Core.Lists.IListPosts>()));
+            sp.GetRequiredService<Floodgate.Core.Lists.IListPosts>())
+        {
+            Trace = sp.GetService<Floodgate.Doors.Complaints.TraceHeaders>(),
+            Spool = sp.GetRequiredService<Floodgate.Protocols.Content.MessageSpool>(),
+        });
+        if (options.Complaints.TraceHeader)
+        {
+            services.AddSingleton(sp => new Floodgate.Doors.Complaints.TraceHeaders(sp.GetRequiredService<Floodgate.Core.Complaints.FeedbackId>(), options.Complaints.Address));
+        }
+
         services.AddSingleton<StateRefresher>();
         services.AddSingleton<IDirectoryRefresher>(sp => sp.GetRequiredService<StateRefresher>());
         services.AddSingleton(sp => new Explainer(
@@ -215,6 +226,7 @@ internal static partial class ServeHost
 
         // The hosted lists' inbound mail; list routing replaces the placeholder by registering its own factory.
         services.AddFloodgateLists(options.Lists);
+        services.AddFloodgateComplaints(options.Complaints, options.DataDirectory);
         services.TryAddSingleton<Floodgate.Protocols.Lmtp.ILmtpSessionFactory, Floodgate.Protocols.Lmtp.UnroutedLmtpSessionFactory>();
         services.AddSingleton<LmtpHost>();
         services.AddHostedService(sp => sp.GetRequiredService<LmtpHost>());

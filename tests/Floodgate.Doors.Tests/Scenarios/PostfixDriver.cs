@@ -37,6 +37,9 @@ public sealed class PostfixDriver : IDoorDriver
     private readonly MilterServer? _milter;
     private int _submissions;
 
+    /// <summary>The header fields the milter added to the last message (SMFIR_ADDHEADER: name NUL value NUL), in order.</summary>
+    public List<KeyValuePair<string, string>> AddedHeaders { get; } = [];
+
     private PostfixDriver(ScenarioWorld world, PolicyServer? policy, PolicyDoor? policyDoor, MilterServer? milter)
     {
         _world = world;
@@ -47,7 +50,9 @@ public sealed class PostfixDriver : IDoorDriver
 
     /// <param name="policy">PolicyDelegation:Enabled (and so, through ApplyDefaults, whether the milter counts).</param>
     /// <param name="policyReachable">False: the policy door is configured but down; Postfix applies DUNNO, its default action.</param>
-    public static async Task<PostfixDriver> StartAsync(ScenarioWorld world, bool policy, bool milter, bool policyReachable, CancellationToken cancellationToken)
+    /// <param name="trace">The RFC 9477 trace fields the milter door adds (SMFIR_ADDHEADER); null: none, as by default.</param>
+    public static async Task<PostfixDriver> StartAsync(ScenarioWorld world, bool policy, bool milter, bool policyReachable, CancellationToken cancellationToken,
+        Floodgate.Doors.Complaints.TraceHeaders? trace = null)
     {
         var policyOptions = new PolicyDelegationOptions { Enabled = policy, Listen = ["127.0.0.1:0"], TrustedNetworks = [.. world.TrustedNetworks] };
         var milterOptions = new MilterOptions { Enabled = milter, Listen = ["127.0.0.1:0"], TrustedNetworks = [.. world.TrustedNetworks] };
@@ -65,7 +70,7 @@ public sealed class PostfixDriver : IDoorDriver
         MilterServer? milterServer = null;
         if (milter)
         {
-            var door = new MilterDoor(world.Engine, milterOptions, world.Spool, NullLogger.Instance);
+            var door = new MilterDoor(world.Engine, milterOptions, world.Spool, NullLogger.Instance) { Trace = trace };
             milterServer = new MilterServer(new MilterServerOptions { TcpEndPoints = [.. milterOptions.Listen], SkippedSteps = door.Steps }, door, logger: null, world.Time);
             await milterServer.StartAsync(cancellationToken);
         }
@@ -215,6 +220,7 @@ public sealed class PostfixDriver : IDoorDriver
             return Finish(first, Passed(accepted));
         }
 
+        AddedHeaders.Clear();
         await milter!.SendMacrosAsync('E', cancellationToken, "i", queueId);
         await milter.SendAsync('E', [], cancellationToken);
         string? quarantine = null;
@@ -224,8 +230,12 @@ public sealed class PostfixDriver : IDoorDriver
             var text = Encoding.UTF8.GetString(data).TrimEnd('\0');
             switch (command)
             {
-                case 'h' or 'p':
-                    // An added header (X-Floodgate-Verdict), a progress note: the decision follows.
+                case 'h':
+                    var parts = text.Split('\0');
+                    AddedHeaders.Add(new(parts[0], parts.Length > 1 ? parts[1] : string.Empty));
+                    continue;
+                case 'p':
+                    // A progress note: the decision follows.
                     continue;
                 case 'q':
                     quarantine = text;

@@ -11,8 +11,12 @@ namespace Floodgate.Web.Console.Incidents;
 /// One incident: its timeline, the offense's evidence, the calls, the client's three-part report, and
 /// the actions its state allows (return, accept, reinstate, close) for policy Enforce.
 /// </summary>
-public sealed class DetailModel(EnforcementStore store, IDirectoryRefresher refresher, TimeProvider time) : ConsolePage
+public sealed class DetailModel(EnforcementStore store, IDirectoryRefresher refresher, TimeProvider time,
+    Storage.Complaints.ComplaintStore complaints, Core.Complaints.ComplaintOptions complaintOptions) : ConsolePage
 {
+    /// <summary>The mailbox's complaints (ARF) in the complaint window before the offense: the evidence of a complaint rate.</summary>
+    public IReadOnlyList<Complaints.ComplaintItem> Complaints { get; private set; } = [];
+
     public DateTimeOffset Now { get; private set; }
 
     public IncidentDetail Detail { get; private set; } = null!;
@@ -43,6 +47,7 @@ public sealed class DetailModel(EnforcementStore store, IDirectoryRefresher refr
         {
             Detail = await store.GetIncidentAsync(id, cancellationToken);
             Named = await store.ListNamedMailboxesAsync(id, cancellationToken);
+            Complaints = await Web.Complaints.ComplaintEvidence.BeforeAsync(complaints, complaintOptions, Detail.Offense.MailboxId, Detail.Offense.At, cancellationToken);
             Now = time.GetUtcNow();
         }
         catch (EnforcementException ex) when (ex.Error == EnforcementError.NotFound)

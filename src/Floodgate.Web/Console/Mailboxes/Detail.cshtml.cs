@@ -22,8 +22,12 @@ public sealed class DetailModel(
     CounterMeters meters,
     TrafficStatistics statistics,
     TransactionSearch transactions,
-    Explainer explainer) : AccountPage(store, refresher)
+    Explainer explainer,
+    Complaints.ComplaintReputation complaints) : AccountPage(store, refresher)
 {
+    /// <summary>Complaints per relayed message over the complaint window, as the detector reads them.</summary>
+    public Complaints.ComplaintRateView ComplaintRate { get; private set; } = null!;
+
     public MailboxOverview Overview { get; private set; } = null!;
 
     public SendingView Sending { get; private set; } = null!;
@@ -46,6 +50,7 @@ public sealed class DetailModel(
         var address = overview.Mailbox.Address;
         Sending = SendingView.For(AccountScope.Mailbox, id, address, overview.Plan, meters, statistics);
         Explanation = explainer.Explain(address);
+        ComplaintRate = Web.Complaints.ComplaintEvidence.Rate(complaints, id);
         Recent = (await transactions.PageAsync(new TransactionFilter(Mailbox: address, Limit: 20), cancellationToken)).Rows;
         Offenses = await enforcement.OffensesAsync(AccountScope.Mailbox, id, 3, cancellationToken);
         Timeline = await enforcement.TimelineAsync(AccountScope.Mailbox, id, 100, cancellationToken);
