@@ -12,6 +12,7 @@ public sealed class AllocationBudgetTests
 {
     private const int Warmup = 200;
     private const int Iterations = 1_000;
+    private const int Rounds = 5;
 
     [Fact]
     public void RecipientDecisionOnTheAcceptPathAllocatesNothing()
@@ -109,6 +110,11 @@ public sealed class AllocationBudgetTests
         Assert.Equal(0, bytes);
     }
 
+    /// <remarks>
+    /// The least of several rounds: a one-off allocation by the runtime on this thread (a tier-up
+    /// or a first-use stub under a loaded machine, as seen once in CI) shows in one round only,
+    /// while an allocation the code makes per call shows in every round.
+    /// </remarks>
     private static long Measure(Action action)
     {
         for (var i = 0; i < Warmup; i++)
@@ -116,12 +122,18 @@ public sealed class AllocationBudgetTests
             action();
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Iterations; i++)
+        var least = long.MaxValue;
+        for (var round = 0; round < Rounds && least > 0; round++)
         {
-            action();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < Iterations; i++)
+            {
+                action();
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        return least;
     }
 }
