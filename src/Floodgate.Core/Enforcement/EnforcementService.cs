@@ -84,7 +84,7 @@ public sealed partial class EnforcementService : IEnforcementSink
             LadderStep.SuspendDomain => $"domain {mailbox.Domain.Name} is suspended",
             _ => $"client {mailbox.Client.Name} is terminated from the network",
         };
-        return PolicyTexts.Offense(Summary(result), target, step, _policy.SupportContact);
+        return PolicyTexts.Offense(PolicyTexts.Concern(result), Summary(result), target, step, _policy.SupportContact);
     }
 
     public void Held(MailboxState mailbox, DetectionResult result, DateTimeOffset now)
@@ -182,7 +182,7 @@ public sealed partial class EnforcementService : IEnforcementSink
             times.Add(now);
         }
 
-        var reason = PolicyTexts.OffenseReason(now, step);
+        var reason = PolicyTexts.OffenseReason(PolicyTexts.Concern(result), now, step);
         var named = new List<OffenseMailbox>(mailboxes.Count);
         var ids = new HashSet<int>();
         foreach (var m in mailboxes)

@@ -63,6 +63,17 @@ public static class PolicyTexts
 
     public static Verdict Held(DetectionResult result, string listService)
     {
+        var concern = Concern(result);
+        if (concern != MassMailing)
+        {
+            // A hold for what the world said back (complaints, bounces, a stolen password's signs) is
+            // not about this message's content: saying "mass mailing" would send the sender looking
+            // in the wrong place.
+            return new Verdict(Outcome.Held, 451, "4.7.1",
+                $"Message held: the mailbox's recent mail shows {concern} ({EnforcementService.Summary(result)}). Nothing was sent. The abuse desk has been told and will review the mailbox.",
+                PolicyReasons.Held);
+        }
+
         var copies = result.Evidence.Count + 1;
         var external = 0;
         foreach (var e in result.Evidence)
@@ -75,6 +86,33 @@ public static class PolicyTexts
             PolicyReasons.Held);
     }
 
+    public const string MassMailing = "mass mailing";
+
+    /// <summary>
+    /// What the detector's decision rests on, in the sender's words: the enforced signal that scores
+    /// most names it. A run of the same e-mail (or any content signal) is a mass mailing; the
+    /// reputation sources name their own concern.
+    /// </summary>
+    public static string Concern(DetectionResult result)
+    {
+        Signal? strongest = null;
+        foreach (var s in result.Signals)
+        {
+            if (s.Mode == RuleMode.Enforce && s.Score > 0 && (strongest is null || s.Score > strongest.Score))
+            {
+                strongest = s;
+            }
+        }
+
+        return strongest?.Rule switch
+        {
+            "complaints" => "spam complaints",
+            "reputation" => "bounces",
+            "invalid-recipients" or "login-networks" or "new-network-volume" => "signs of a compromised account",
+            _ => MassMailing,
+        };
+    }
+
     /// <summary>
     /// RFC 3463 3.8: X.7.1 "Delivery not authorized, message refused" is the code for a message the
     /// sender's own policy does not let through; 5xx because sending it again unchanged cannot succeed
@@ -85,17 +123,17 @@ public static class PolicyTexts
             $"Message refused: it looks like bulk mail ({why}), but {(brokenUnsubscribe ? "its List-Unsubscribe holds no working URI" : "it has no List-Unsubscribe")}. A mailing must carry a working List-Unsubscribe (<https://...> or <mailto:...>, RFC 2369) or go through {listService}",
             PolicyReasons.BulkWithoutOptOut);
 
-    public static Verdict Offense(string signals, string target, LadderStep step, string support) =>
+    public static Verdict Offense(string concern, string signals, string target, LadderStep step, string support) =>
         new(Outcome.Rejected, 550, "5.7.1",
-            $"Message refused: mass mailing detected ({signals}); {target} ({Ladder.Describe(step)}). Your primary contact will be called; contact {support}",
+            $"Message refused: {concern} detected ({signals}); {target} ({Ladder.Describe(step)}). Your primary contact will be called; contact {support}",
             PolicyReasons.Offense);
 
     public static Verdict OffenseWithoutEnforcement(string support) =>
         new(Outcome.Rejected, 550, "5.7.1", $"Message refused: mass mailing detected. Contact {support}", PolicyReasons.Offense);
 
     /// <summary>The reason a suspension by the detector carries, shown to the sender at every later refusal.</summary>
-    public static string OffenseReason(DateTimeOffset at, LadderStep step) =>
-        string.Create(CultureInfo.InvariantCulture, $"mass mailing detected {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC, {Ladder.Describe(step)}");
+    public static string OffenseReason(string concern, DateTimeOffset at, LadderStep step) =>
+        string.Create(CultureInfo.InvariantCulture, $"{concern} detected {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC, {Ladder.Describe(step)}");
 
     private static string ReasonPart(string? reason) => string.IsNullOrWhiteSpace(reason) ? string.Empty : $" ({reason})";
 }

@@ -270,7 +270,7 @@ public static class IncidentsApi
     private static List<TimelineItem> ClientTimeline(IncidentDetail detail)
     {
         var i = detail.Incident;
-        var items = new List<TimelineItem> { new(detail.Offense.At, $"mass mailing detected: {detail.Offense.Reason}", null) };
+        var items = new List<TimelineItem> { new(detail.Offense.At, $"Offense: {detail.Offense.Reason}", null) };
         foreach (var s in detail.Suspensions)
         {
             items.Add(new TimelineItem(s.StartedAt, $"{s.Scope.ToString().ToLowerInvariant()} {s.TargetName} {s.Status.ToString().ToLowerInvariant()}: {s.Reason}", null));

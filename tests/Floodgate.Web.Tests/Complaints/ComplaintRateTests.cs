@@ -68,6 +68,9 @@ public sealed class ComplaintRateTests
         Assert.Equal("trace-header", await ComplainAsync(serve, desk, sent[1]));
         var held = await TryAsync(serve, login);
         Assert.StartsWith("451 ", held, StringComparison.Ordinal);
+        // The sender is told what the hold rests on, not that its one-to-one mail "looks like a mass mailing".
+        Assert.Contains("Message held: the mailbox's recent mail shows spam complaints (complaint rate of the mailbox", held, StringComparison.Ordinal);
+        Assert.DoesNotContain("mass mailing", held, StringComparison.Ordinal);
         Assert.True(serve.Get<AccountDirectory>().TryGetMailbox(login, out var stillActive) && stillActive.Status.IsActive);
 
         // Four of twelve relayed, 33 %: an offense, the mailbox is suspended.
@@ -75,8 +78,10 @@ public sealed class ComplaintRateTests
         await ComplainAsync(serve, desk, sent[3]);
         var refused = await TryAsync(serve, login);
         Assert.StartsWith("550 ", refused, StringComparison.Ordinal);
+        Assert.Contains("Message refused: spam complaints detected (", refused, StringComparison.Ordinal);
         var mailbox = await serve.Get<AccountStore>().GetMailboxAsync(sender.MailboxId);
         Assert.Equal(AccountStatus.Suspended, mailbox!.Status);
+        Assert.StartsWith("spam complaints detected ", mailbox.StatusReason, StringComparison.Ordinal);
 
         var incidents = await (await desk.GetAsync($"/api/v1/incidents?clientId={sender.ClientId}")).ReadAsync<Floodgate.Storage.Page<IncidentListItem>>();
         var incident = await (await desk.GetAsync($"/api/v1/incidents/{Assert.Single(incidents.Items).Id}")).ReadAsync<IncidentDetailView>();

@@ -46,7 +46,7 @@ public static class PortalScenario
         var (clientId, domainId, mailboxId) = await serve.SeedClientAsync(name, domain, "sales");
         var other = await serve.Get<Floodgate.Storage.Accounts.AccountStore>().AddMailboxAsync(new Floodgate.Storage.Accounts.NewMailbox("billing@" + domain, TestServe.Password), "test");
         var address = "sales@" + domain;
-        var reason = PolicyTexts.OffenseReason(At, LadderStep.SuspendMailbox);
+        var reason = PolicyTexts.OffenseReason(PolicyTexts.MassMailing, At, LadderStep.SuspendMailbox);
         var recorded = await serve.Get<EnforcementStore>().RecordOffenseAsync(
             new NewOffense(At, clientId, domainId, mailboxId, address, LadderStep.SuspendMailbox, 6, NewOffense.Detector, Signals(), Evidence(mailboxId), reason),
             "enforcement");
