@@ -527,6 +527,39 @@ public sealed class MassMailDetector : ITransactionObserver
         };
     }
 
+    /// <summary>
+    /// A message the detector does not track (too few outside recipients to fingerprint: one-to-one
+    /// mail) is still judged by what the world says back about its mailbox. A mailbox whose mail draws
+    /// complaints must not go on sending it one recipient at a time. Allocates nothing when no source
+    /// knows anything, as for almost every message.
+    /// </summary>
+    public DetectionResult EvaluateReputation(MailboxState mailbox, int recipients, int external, string? destinationDomains, string? messageId, DateTimeOffset now)
+    {
+        List<Signal>? signals = null;
+        foreach (var source in _reputation)
+        {
+            if (source.Assess(mailbox, now) is { } reputation)
+            {
+                (signals ??= new List<Signal>(1)).Add(reputation with { Mode = _options.ReputationRule });
+            }
+        }
+
+        if (signals is null)
+        {
+            return DetectionResult.Allowed;
+        }
+
+        var enforced = Score(signals, RuleMode.Enforce);
+        var action = Decide(enforced, 0);
+        var observedAction = Decide(Score(signals, RuleMode.Observe) + enforced, 0);
+        var outcome = action == DetectionAction.Hold ? Outcome.Held : action == DetectionAction.Offense ? Outcome.Rejected : Outcome.Accepted;
+        return new DetectionResult(action, enforced, signals, [], [], observedAction)
+        {
+            Current = action == DetectionAction.Allow && observedAction == DetectionAction.Allow ? null
+                : new EvidenceMessage(now, messageId, recipients, external, 1.0, outcome, mailbox.Id) { DestinationDomains = destinationDomains },
+        };
+    }
+
     private DetectionAction Decide(double score, int priorHolds)
     {
         if (score >= _options.OffenseScore)

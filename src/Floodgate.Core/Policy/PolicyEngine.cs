@@ -171,15 +171,25 @@ public sealed class PolicyEngine
         // tracks, and remembers it at Complete refused or not, so a blast refused for its missing
         // opt-out still builds the run that ends in an offense. Its hold or offense is the answer:
         // the stronger one, and the one the abuse desk was told of.
-        if (_detector is not null && !message.Fingerprint.IsDefault)
+        if (_detector is not null)
         {
             var now = _time.GetUtcNow();
-            // The mailbox's window already holds this message: reserved (the enforcing door) or counted
-            // (policy delegation, before the milter inspects).
-            var tally = new TransactionTally(transaction.Recipients, transaction.External, transaction.Internal,
-                _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour, transaction.RecipientsHash,
-                transaction.ExternalRecipients, transaction.DestinationDomains);
-            var result = _detector.Evaluate(mailbox, in tally, message, now);
+            DetectionResult result;
+            if (message.Fingerprint.IsDefault)
+            {
+                // Not fingerprinted (too few outside recipients): only the mailbox's reputation judges it.
+                result = _detector.EvaluateReputation(mailbox, transaction.Recipients, transaction.External, transaction.DestinationDomains, message.MessageId, now);
+            }
+            else
+            {
+                // The mailbox's window already holds this message: reserved (the enforcing door) or counted
+                // (policy delegation, before the milter inspects).
+                var tally = new TransactionTally(transaction.Recipients, transaction.External, transaction.Internal,
+                    _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour, transaction.RecipientsHash,
+                    transaction.ExternalRecipients, transaction.DestinationDomains);
+                result = _detector.Evaluate(mailbox, in tally, message, now);
+            }
+
             if (result.ObservedAction != result.Action)
             {
                 _enforcement.Observed(mailbox, result, now);

@@ -39,7 +39,7 @@ public sealed class ComplaintRateTests
     }
 
     [Fact]
-    public async Task AComplaintRateOverTheHoldRateHoldsTheNextMessageAndOverTheOffenseRateSuspendsTheMailbox()
+    public async Task AComplaintRateOverTheHoldRateHoldsTheNextOneToOneMessageAndOverTheOffenseRateSuspendsTheMailbox()
     {
         await using var serve = await TestServe.StartAsync(new Dictionary<string, string?>
         {
@@ -48,8 +48,6 @@ public sealed class ComplaintRateTests
             ["Complaints:MinComplaints"] = "2",
             ["Complaints:HoldRate"] = "0.1",
             ["Complaints:OffenseRate"] = "0.3",
-            // Every message is judged, not only those to five or more outside recipients.
-            ["Detection:MinTrackedRecipients"] = "1",
         });
         var sender = await serve.SeedClientAsync("Sender Co", "sender.example", "editor");
         const string login = "editor@sender.example";
@@ -106,7 +104,6 @@ public sealed class ComplaintRateTests
         await using var serve = await TestServe.StartAsync(new Dictionary<string, string?>
         {
             ["Complaints:Address"] = ArfKit.ComplaintAddress,
-            ["Detection:MinTrackedRecipients"] = "1",
         });
         var sender = await serve.SeedClientAsync("Sender Co", "sender.example", "editor");
         const string login = "editor@sender.example";
