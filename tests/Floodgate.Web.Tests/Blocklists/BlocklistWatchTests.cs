@@ -173,7 +173,7 @@ public sealed class BlocklistWatchTests : IAsyncLifetime
         var state = await StateAsync(Listed);
         Assert.Equal(("clear", T0.AddHours(3)), (state.State, state.Since));
         var requests = await _receiver.WaitForAsync(2);
-        Assert.Equal([NotificationTypes.BlocklistListed, NotificationTypes.BlocklistDelisted], requests.Select(r => r.Type).Order(StringComparer.Ordinal));
+        Assert.Equal([NotificationTypes.BlocklistDelisted, NotificationTypes.BlocklistListed], requests.Select(r => r.Type).Order(StringComparer.Ordinal));
         Assert.All(requests, r => Assert.True(WebhookSignature.Verify(_endpoint.Secret, r.Signature!, r.Timestamp!, r.Body, DateTimeOffset.UtcNow, Tolerance)));
         using var delisted = JsonDocument.Parse(requests.Single(r => r.Type == NotificationTypes.BlocklistDelisted).Body);
         var blocklist = delisted.RootElement.GetProperty("data").GetProperty("blocklist");
