@@ -40,12 +40,13 @@ public sealed class BlocklistStore(IDbContextFactory<FloodgateDbContext> dbFacto
         int changes = 0, suppressed = 0, notChecked = 0;
         foreach (var result in results)
         {
+            var subject = BlocklistQuery.NormalizeSubject(result.Subject);
             var zone = BlocklistQuery.NormalizeZone(result.Zone);
-            if (!rows.TryGetValue((result.Subject, zone), out var row))
+            if (!rows.TryGetValue((subject, zone), out var row))
             {
-                row = new BlocklistStateRecord { Subject = result.Subject, Zone = zone };
+                row = new BlocklistStateRecord { Subject = subject, Zone = zone };
                 db.BlocklistStates.Add(row);
-                rows[(result.Subject, zone)] = row;
+                rows[(subject, zone)] = row;
             }
 
             row.LastAttemptAt = now;
@@ -135,7 +136,10 @@ public sealed class BlocklistStore(IDbContextFactory<FloodgateDbContext> dbFacto
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var history = db.BlocklistHistory.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(subject))
-            history = history.Where(c => c.Subject == subject.Trim());
+        {
+            var name = BlocklistQuery.NormalizeSubject(subject);
+            history = history.Where(c => c.Subject == name);
+        }
         if (before is { } b)
             history = history.Where(c => c.Id < b);
         var rows = await history.OrderByDescending(c => c.Id).Take(Paging.Fetch(limit)).ToListAsync(cancellationToken);

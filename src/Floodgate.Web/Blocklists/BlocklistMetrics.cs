@@ -20,7 +20,7 @@ public static class BlocklistMetrics
     {
         var asked = new HashSet<(string, string)>();
         foreach (var r in results)
-            asked.Add((r.Subject, BlocklistQuery.NormalizeZone(r.Zone)));
+            asked.Add((BlocklistQuery.NormalizeSubject(r.Subject), BlocklistQuery.NormalizeZone(r.Zone)));
         foreach (var s in outcome.States)
         {
             if (s.State is { } state && asked.Contains((s.Subject, s.Zone)))

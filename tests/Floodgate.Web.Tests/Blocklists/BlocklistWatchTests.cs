@@ -36,6 +36,7 @@ public sealed class BlocklistWatchTests : IAsyncLifetime
     [
         ("7.100.51.198." + Zone, "127.0.0.2", Reason),
         ("8.100.51.198." + Zone, "127.255.255.254", "Error: open resolver"),
+        ("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2." + Zone, "127.0.0.3", "IPv6 listed"),
     ];
 
     private static readonly (string, string, string?)[] DelistedRecords =
@@ -182,6 +183,10 @@ public sealed class BlocklistWatchTests : IAsyncLifetime
 
         var history = (await _serve.Get<BlocklistStore>().ListHistoryAsync(Listed, null, 50)).Items;
         Assert.Equal([("listed", "clear"), (null, "listed")], history.Select(h => (h.From, h.To)));
+
+        var email = await NotificationKit.WaitForEmailAsync(_serve, NotificationTypes.BlocklistDelisted);
+        Assert.Equal(AbuseDesk, ((MailboxAddress)email.To.Single()).Address);
+        Assert.Contains($"{Listed} was found no longer listed on {Zone} (listed since 2026-12-07 08:00:00 UTC)", email.TextBody, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -254,6 +259,19 @@ public sealed class BlocklistWatchTests : IAsyncLifetime
         Assert.Equal(("listed", T0, T0.AddHours(30)), (state.State, state.Since, state.LastCheckedAt));
         Assert.Equal([NotificationTypes.BlocklistListed], await BlocklistEventsAsync());
         Assert.Single((await _serve.Get<BlocklistStore>().ListHistoryAsync(null, null, 50)).Items);
+    }
+
+    [Fact]
+    public async Task TwoSpellingsOfOneAddressAreOnePair()
+    {
+        await Watch("2001:DB8::1").RunRoundAsync(T0, CancellationToken.None);
+
+        var again = await Watch("2001:db8:0::1").RunRoundAsync(T0.AddHours(1), CancellationToken.None);
+
+        Assert.Empty(again.Events);
+        var state = Assert.Single(await _serve.Get<BlocklistStore>().ListStatesAsync());
+        Assert.Equal(("2001:db8::1", "listed", "IPv6 listed"), (state.Subject, state.State, state.Reason));
+        Assert.Equal([NotificationTypes.BlocklistListed], await BlocklistEventsAsync());
     }
 
     private BlocklistWatch Watch(params string[] addresses) => Watch(_dns.Resolver, TimeSpan.FromHours(24), addresses);

@@ -27,7 +27,7 @@ public sealed class IndexModel(BlocklistStore store, BlocklistOptions options) :
     {
         var states = await store.ListStatesAsync(cancellationToken);
         Pairs = states.ToDictionary(s => (s.Subject, s.Zone));
-        var subjects = new List<string>(options.Addresses.Concat(options.Domains));
+        var subjects = options.Addresses.Concat(options.Domains).Select(BlocklistQuery.NormalizeSubject).ToList();
         subjects.AddRange(states.Select(s => s.Subject).Where(s => !subjects.Contains(s, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal));
         Subjects = subjects.Distinct(StringComparer.Ordinal).ToList();
         var zones = options.Zones.Select(z => BlocklistQuery.NormalizeZone(z.Name)).ToList();
