@@ -88,6 +88,7 @@ public sealed class BlocklistWatchTests : IAsyncLifetime
         using var body = JsonDocument.Parse(request.Body);
         var data = body.RootElement.GetProperty("data");
         Assert.False(data.TryGetProperty("client", out _));
+        Assert.False(data.TryGetProperty("portalUrl", out _));
         var blocklist = data.GetProperty("blocklist");
         Assert.Equal(Listed, blocklist.GetProperty("subject").GetString());
         Assert.Equal(Zone, blocklist.GetProperty("zone").GetString());
