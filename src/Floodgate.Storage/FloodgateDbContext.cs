@@ -67,6 +67,10 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<Complaints.ComplaintRecord> Complaints => Set<Complaints.ComplaintRecord>();
 
+    public DbSet<Blocklists.BlocklistStateRecord> BlocklistStates => Set<Blocklists.BlocklistStateRecord>();
+
+    public DbSet<Blocklists.BlocklistChangeRecord> BlocklistHistory => Set<Blocklists.BlocklistChangeRecord>();
+
     /// <summary>"sqlite" or "postgres".</summary>
     public abstract string Provider { get; }
 
@@ -99,6 +103,8 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
         modelBuilder.ApplyConfiguration(new Lists.ListPostConfiguration());
         modelBuilder.ApplyConfiguration(new Lists.SigningKeyConfiguration());
         modelBuilder.ApplyConfiguration(new Complaints.ComplaintRecordConfiguration());
+        modelBuilder.ApplyConfiguration(new Blocklists.BlocklistStateConfiguration());
+        modelBuilder.ApplyConfiguration(new Blocklists.BlocklistChangeConfiguration());
     }
 }
 

@@ -6,9 +6,10 @@ namespace Floodgate.Core.Blocklists;
 /// <summary>listed, clear, or error: not checked (no answer, or an answer that is not a listing).</summary>
 public enum BlocklistState
 {
-    Clear,
-    Listed,
-    Error,
+    // The watch stores these numbers (BlocklistStates, BlocklistHistory): never renumber them.
+    Clear = 0,
+    Listed = 1,
+    Error = 2,
 }
 
 /// <summary>What the resolver said to the A query, before it is read as a zone's answer.</summary>

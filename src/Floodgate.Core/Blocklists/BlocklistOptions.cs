@@ -96,6 +96,22 @@ public sealed class BlocklistOptions
     /// <summary>Queries in flight at once: a round is addresses × zones queries and resolvers rate-limit.</summary>
     public int MaxConcurrency { get; set; } = 8;
 
+    /// <summary>
+    /// How often serve's watch runs a round. Zones update every few minutes at best, and their
+    /// operators cut off clients that ask much more often (a round is addresses × zones queries).
+    /// </summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// A listing that comes back within this time of the last alert for its address (or domain) and
+    /// zone is recorded, marked suppressed, and not alerted again: a flapping listing is one alert.
+    /// Zero: every change is alerted.
+    /// </summary>
+    public TimeSpan AlertSuppression { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Whether serve watches at all: only when there is something of the provider's to check.</summary>
+    public bool Watches => Addresses.Count + Domains.Count > 0;
+
     /// <summary>List settings get their defaults after binding (the binder appends to a list that already holds values).</summary>
     public void ApplyDefaults()
     {
@@ -145,6 +161,15 @@ public sealed class BlocklistOptions
 
         if (MaxConcurrency is < 1 or > 256)
             errors.Add("Blocklists:MaxConcurrency: must be from 1 to 256");
+
+        // A round must end before the next starts: each pair may take the whole timeout.
+        if (Interval < TimeSpan.FromSeconds(1) || Interval > TimeSpan.FromDays(1))
+            errors.Add("Blocklists:Interval: must be from 00:00:01 to 1.00:00:00 (the default is 00:15:00)");
+        else if (Interval <= Timeout)
+            errors.Add("Blocklists:Interval: must be longer than Blocklists:Timeout, or a round could still be waiting when the next is due");
+
+        if (AlertSuppression < TimeSpan.Zero || AlertSuppression > TimeSpan.FromDays(30))
+            errors.Add("Blocklists:AlertSuppression: must be from 00:00:00 (no suppression) to 30.00:00:00 (the default is 1.00:00:00)");
 
         return errors;
     }

@@ -127,6 +127,18 @@ public static class BlocklistQuery
         return true;
     }
 
+    /// <summary>
+    /// The one spelling a subject is stored and shown by: an address in its canonical form (the IPv4
+    /// address an IPv4-mapped one carries), a domain in lower-case ASCII; anything else trimmed.
+    /// "2001:DB8::1" and "2001:db8:0::1" are one pair's history, not two.
+    /// </summary>
+    public static string NormalizeSubject(string subject)
+    {
+        if (TryParseAddress(subject, out var address))
+            return (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+        return TryNormalizeDomain(subject, out var domain) ? domain : subject.Trim();
+    }
+
     public static string NormalizeZone(string name) => TryNormalizeDomain(name, out var zone) ? zone : name.Trim().ToLowerInvariant();
 
     /// <summary>IP:PORT, [IPv6]:PORT, or a bare IP (port 53).</summary>

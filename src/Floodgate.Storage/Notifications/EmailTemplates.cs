@@ -32,6 +32,7 @@ public static partial class EmailTemplates
         "report.mechanism", "report.stepsTaken", "report.clientPolicy", "report.required",
         "contactTask.dueAt",
         "held.at", "held.recipients", "held.messageId",
+        "blocklist.subject", "blocklist.zone", "blocklist.code", "blocklist.reason", "blocklist.delistingUrl", "blocklist.listedSince",
         "portal.url", "support",
     ];
 
@@ -177,6 +178,32 @@ public static partial class EmailTemplates
         Questions: {{support}}
         """;
 
+    // To the provider's own abuse desk, not to a client: what is listed, what the zone says, where to ask for removal.
+    private const string BlocklistListed = """
+        To the abuse desk,
+
+        On {{event.occurredAt}} {{blocklist.subject}} was found listed on {{blocklist.zone}}{{#blocklist.code}} (answer {{blocklist.code}}){{/blocklist.code}}. Receivers that use this zone may refuse or junk mail sent from it.
+        {{#blocklist.reason}}
+
+        The zone says: {{blocklist.reason}}
+        {{/blocklist.reason}}
+        {{#blocklist.delistingUrl}}
+
+        Look the listing up and request its removal: {{blocklist.delistingUrl}}
+        {{/blocklist.delistingUrl}}
+
+        Find and stop what sent the mail behind it first (the console's complaints, held messages and offenses): a zone relists a source that goes on sending, for longer.
+        """;
+
+    private const string BlocklistDelisted = """
+        To the abuse desk,
+
+        On {{event.occurredAt}} {{blocklist.subject}} was found no longer listed on {{blocklist.zone}}{{#blocklist.listedSince}} (listed since {{blocklist.listedSince}}){{/blocklist.listedSince}}.
+        {{#blocklist.code}}
+        It had been listed with answer {{blocklist.code}}.
+        {{/blocklist.code}}
+        """;
+
     /// <summary>The embedded templates, one for each type that <see cref="NotificationTypes"/> e-mails.</summary>
     public static readonly IReadOnlyDictionary<string, (string Subject, string Body)> Defaults = new Dictionary<string, (string, string)>(StringComparer.Ordinal)
     {
@@ -192,6 +219,8 @@ public static partial class EmailTemplates
         [NotificationTypes.IncidentAccepted] = ("Report accepted: incident {{incident.id}}", Accepted),
         [NotificationTypes.IncidentReinstated] = ("Reinstated: {{target.name}} may send mail again", Reinstated),
         [NotificationTypes.IncidentClosed] = ("Incident {{incident.id}} closed", Closed),
+        [NotificationTypes.BlocklistListed] = ("Listed: {{blocklist.subject}} on {{blocklist.zone}}", BlocklistListed),
+        [NotificationTypes.BlocklistDelisted] = ("Delisted: {{blocklist.subject}} on {{blocklist.zone}}", BlocklistDelisted),
     };
 
     /// <summary>What is wrong with a template, one line per problem; empty when it can be saved.</summary>
@@ -307,6 +336,17 @@ public static partial class EmailTemplates
             Set(m, "held.messageId", h.MessageId);
         }
 
+        if (data.Blocklist is { } b)
+        {
+            m["blocklist.subject"] = b.Subject;
+            m["blocklist.zone"] = b.Zone;
+            Set(m, "blocklist.code", b.Code);
+            Set(m, "blocklist.reason", OneLine(b.Reason));
+            Set(m, "blocklist.delistingUrl", b.DelistingUrl);
+            if (b.ListedSince is { } since)
+                m["blocklist.listedSince"] = Time(since);
+        }
+
         Set(m, "portal.url", data.PortalUrl);
         Set(m, "support", data.Support);
         return m;
@@ -325,6 +365,10 @@ public static partial class EmailTemplates
     // A subject is the sender's text: on one line, so it cannot start a line of its own in the e-mail.
     private static string Quote(string subject) =>
         "\"" + string.Join(' ', subject.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)) + "\"";
+
+    // A TXT reason is the zone's text: on one line, like a subject.
+    private static string? OneLine(string? text) =>
+        text is null ? null : string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
 

@@ -38,6 +38,9 @@ public sealed record NotificationData
     /// <summary>The held message of a <c>mailbox.held</c> event.</summary>
     public HeldInfo? Held { get; init; }
 
+    /// <summary>The listing of a <c>blocklist.listed</c> or <c>blocklist.delisted</c> event.</summary>
+    public BlocklistInfo? Blocklist { get; init; }
+
     /// <summary>What the client must do: the three parts of its report.</summary>
     public IReadOnlyList<string>? RequiredReport { get; init; }
 
@@ -116,3 +119,10 @@ public sealed record ContactTaskInfo(long Id, long IncidentId, string ContactNam
 
 /// <param name="Reply">What the sender's client was told ("451 4.7.1").</param>
 public sealed record HeldInfo(DateTimeOffset At, string Mailbox, string? MessageId, int Recipients, int External, string Door, string? Reply);
+
+/// <param name="Subject">The provider's outbound address or sending domain.</param>
+/// <param name="State">"listed" or "clear" now; <paramref name="Previous"/> before (null: the first answer).</param>
+/// <param name="Code">The listing's A record (127.0.0.2); for a delisting, the code it was listed with.</param>
+/// <param name="Reason">The zone's TXT text of the listing.</param>
+/// <param name="ListedSince">When the watch first saw the listing.</param>
+public sealed record BlocklistInfo(string Subject, string Zone, string State, string? Previous, string? Code, string? Reason, string? DelistingUrl, DateTimeOffset? ListedSince);

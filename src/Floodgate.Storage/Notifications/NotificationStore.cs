@@ -27,9 +27,10 @@ public sealed class NotificationStore(IDbContextFactory<FloodgateDbContext> dbFa
     /// Makes the deliveries of events not fanned out yet, oldest first: an e-mail to the client's
     /// primary contact for the types that e-mail (when <paramref name="email"/>), and one per enabled
     /// endpoint that wants the type. Each event in its own transaction, taken by a conditional update
-    /// so two dispatchers never fan one event out twice.
+    /// so two dispatchers never fan one event out twice. Events of the provider's own (a blocklist
+    /// listing: no client) are e-mailed to <paramref name="abuseDesk"/> instead, when it is set.
     /// </summary>
-    public async Task<int> FanOutAsync(bool email, int limit, CancellationToken cancellationToken = default)
+    public async Task<int> FanOutAsync(bool email, int limit, string? abuseDesk = null, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var events = await db.NotificationEvents.AsNoTracking().Where(e => e.FannedOutAt == null).OrderBy(e => e.Id)
@@ -53,6 +54,10 @@ public sealed class NotificationStore(IDbContextFactory<FloodgateDbContext> dbFa
                 && await db.Clients.Where(c => c.Id == clientId).Select(c => c.ContactEmail).FirstOrDefaultAsync(cancellationToken) is { Length: > 0 } address)
             {
                 db.NotificationDeliveries.Add(NewDelivery(e.Id, DeliveryChannel.Email, null, address, now));
+            }
+            else if (email && NotificationTypes.IsForAbuseDesk(e.Type) && !string.IsNullOrWhiteSpace(abuseDesk))
+            {
+                db.NotificationDeliveries.Add(NewDelivery(e.Id, DeliveryChannel.Email, null, abuseDesk, now));
             }
 
             foreach (var w in endpoints.Where(w => Wants(w.EventTypes, e.Type)))

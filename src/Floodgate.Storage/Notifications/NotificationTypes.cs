@@ -1,7 +1,11 @@
 namespace Floodgate.Storage.Notifications;
 
-/// <summary>An event type: its name, whether the client's primary contact gets an e-mail, and what it means.</summary>
-public sealed record NotificationType(string Name, bool Email, string Description);
+/// <summary>
+/// An event type: its name, whether the client's primary contact gets an e-mail, and what it means.
+/// <paramref name="AbuseDesk"/>: the provider's own abuse desk (Notifications:AbuseDesk) is e-mailed
+/// instead; such events concern no client.
+/// </summary>
+public sealed record NotificationType(string Name, bool Email, string Description, bool AbuseDesk = false);
 
 /// <summary>
 /// Every event type, as a table. Webhooks receive all of them (or the ones an endpoint asks for);
@@ -27,6 +31,8 @@ public static class NotificationTypes
     public const string IncidentReinstated = "incident.reinstated";
     public const string IncidentClosed = "incident.closed";
     public const string ContactTaskOverdue = "contact_task.overdue";
+    public const string BlocklistListed = "blocklist.listed";
+    public const string BlocklistDelisted = "blocklist.delisted";
 
     public static readonly IReadOnlyList<NotificationType> All =
     [
@@ -45,6 +51,8 @@ public static class NotificationTypes
         new(IncidentReinstated, true, "The suspension of the incident was lifted: the client may send again."),
         new(IncidentClosed, true, "The incident was closed without reinstatement; the suspension stays."),
         new(ContactTaskOverdue, false, "The call to the primary contact is past its due time and nobody reached the contact."),
+        new(BlocklistListed, false, "An outbound address (or sending domain) of the provider is listed on a DNS blocklist; a re-listing within Blocklists:AlertSuppression of the last alert is not announced again.", AbuseDesk: true),
+        new(BlocklistDelisted, false, "An outbound address (or sending domain) that was announced listed is no longer listed on the zone.", AbuseDesk: true),
     ];
 
     private static readonly Dictionary<string, NotificationType> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -52,4 +60,6 @@ public static class NotificationTypes
     public static bool TryGet(string name, out NotificationType type) => ByName.TryGetValue(name, out type!);
 
     public static bool IsEmailed(string name) => ByName.TryGetValue(name, out var t) && t.Email;
+
+    public static bool IsForAbuseDesk(string name) => ByName.TryGetValue(name, out var t) && t.AbuseDesk;
 }

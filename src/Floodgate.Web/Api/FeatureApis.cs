@@ -24,6 +24,7 @@ internal static class FeatureApis
         api.MapContactTasksApi();
         api.MapDamagesApi();
         api.MapListsApi();
+        api.MapBlocklistsApi();
         return api;
     }
 }

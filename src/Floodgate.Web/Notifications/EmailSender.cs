@@ -8,7 +8,7 @@ using MimeKit.Text;
 namespace Floodgate.Web.Notifications;
 
 /// <summary>
-/// The e-mail to the primary contact: rendered from the event type's template, plain text, and
+/// The e-mail to the primary contact (or, for an event of no client, the abuse desk): rendered from the event type's template, plain text, and
 /// handed straight to the upstream relay (the outbox folder when no upstream is set). It is the
 /// provider's own mail, so it does not go through the engine: no client mailbox, no windows, no
 /// detector. The Message-ID is the event's, so a copy sent again after a crash can be recognised.

@@ -28,6 +28,7 @@ internal sealed class NotificationContent(NotificationOptions options, WebOption
         var path = data.Incident is { } incident
             ? options.PortalIncidentPath.Replace("{incident}", incident.Id.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             : options.PortalPath;
-        return data with { PortalUrl = web.PublicBase + path, Support = options.Support ?? policy.SupportContact };
+        // An event of no client (a blocklist listing) is for the provider's own people: no portal to point at.
+        return data with { PortalUrl = data.Client is null ? null : web.PublicBase + path, Support = options.Support ?? policy.SupportContact };
     }
 }

@@ -63,7 +63,7 @@ internal sealed partial class NotificationDispatcher(
                     nextScan = now + options.OverdueScanInterval;
                 }
 
-                await store.FanOutAsync(options.Email, Batch, stoppingToken).ConfigureAwait(false);
+                await store.FanOutAsync(options.Email, Batch, options.AbuseDesk?.Trim(), stoppingToken).ConfigureAwait(false);
                 var free = slots.CurrentCount;
                 if (free > 0)
                 {

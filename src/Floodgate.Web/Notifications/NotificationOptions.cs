@@ -43,6 +43,12 @@ public sealed class NotificationOptions
     /// <summary>The sender of the e-mails (header From and envelope sender).</summary>
     public string From { get; set; } = "Floodgate <postmaster@localhost>";
 
+    /// <summary>
+    /// The provider's abuse desk (an e-mail address): it is e-mailed the events that concern no
+    /// client, a blocklist listing and its delisting. Null: those go to webhooks only.
+    /// </summary>
+    public string? AbuseDesk { get; set; }
+
     /// <summary>How to reach support, said in every notification; null: <c>Policy:SupportContact</c>.</summary>
     public string? Support { get; set; }
 
@@ -75,6 +81,8 @@ public sealed class NotificationOptions
             errors.Add("Notifications:OverdueScanInterval: must be at least 10 ms");
         if (!MailboxAddress.TryParse(From, out var from) || !from.Address.Contains('@', StringComparison.Ordinal))
             errors.Add($"Notifications:From: '{From}' is not an e-mail address (for example \"Abuse desk <abuse@provider.example>\")");
+        if (AbuseDesk is not null && (!MailboxAddress.TryParse(AbuseDesk, out var desk) || !desk.Address.Contains('@', StringComparison.Ordinal) || desk.Address != AbuseDesk.Trim()))
+            errors.Add($"Notifications:AbuseDesk: '{AbuseDesk}' is not an e-mail address (for example abuse@provider.example)");
         if (Support is not null && string.IsNullOrWhiteSpace(Support))
             errors.Add("Notifications:Support: leave it out or say how to reach support");
         if (!PortalPath.StartsWith('/'))

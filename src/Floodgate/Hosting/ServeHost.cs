@@ -20,6 +20,7 @@ using Floodgate.Storage.Access;
 using Floodgate.Storage.Audit;
 using Floodgate.Web;
 using Floodgate.Web.Api;
+using Floodgate.Web.Blocklists;
 using Floodgate.Web.Complaints;
 using Floodgate.Web.Notifications;
 using Microsoft.AspNetCore.Builder;
@@ -237,6 +238,7 @@ internal static partial class ServeHost
         services.AddSingleton<AuditLog>();
         services.AddFloodgateWeb(options.Web, options.DataDirectory);
         services.AddFloodgateNotifications(options.Notifications);
+        services.AddFloodgateBlocklists(options.Blocklists);
         var app = builder.Build();
         app.MapFloodgateWeb();
 

@@ -40,6 +40,8 @@ public sealed class BlocklistOptionsTests
     [InlineData("Blocklists:Resolver", "a resolver by name")]
     [InlineData("Blocklists:Timeout", "a zero timeout")]
     [InlineData("Blocklists:MaxConcurrency", "no concurrency")]
+    [InlineData("Blocklists:Interval", "a zero interval")]
+    [InlineData("Blocklists:AlertSuppression", "a negative suppression")]
     public void EachBadValueNamesItsSetting(string setting, string why)
     {
         var options = new BlocklistOptions
@@ -50,8 +52,28 @@ public sealed class BlocklistOptionsTests
             Resolver = "dns.example:53",
             Timeout = TimeSpan.Zero,
             MaxConcurrency = 0,
+            Interval = TimeSpan.Zero,
+            AlertSuppression = TimeSpan.FromHours(-1),
         };
 
         Assert.True(options.Validate().Exists(e => e.StartsWith(setting + ":", StringComparison.Ordinal)), why);
+    }
+
+    [Fact]
+    public void TheWatchDefaultsToAQuarterHourAndADayOfSuppression()
+    {
+        var options = new BlocklistOptions();
+
+        Assert.Equal(TimeSpan.FromMinutes(15), options.Interval);
+        Assert.Equal(TimeSpan.FromHours(24), options.AlertSuppression);
+        Assert.False(options.Watches);
+    }
+
+    [Fact]
+    public void AnIntervalNoLongerThanTheTimeoutIsRefused()
+    {
+        var options = new BlocklistOptions { Interval = TimeSpan.FromSeconds(5), Timeout = TimeSpan.FromSeconds(5) };
+
+        Assert.Contains("Blocklists:Interval: must be longer than Blocklists:Timeout, or a round could still be waiting when the next is due", options.Validate());
     }
 }

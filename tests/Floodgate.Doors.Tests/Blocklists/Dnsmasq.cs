@@ -26,16 +26,17 @@ internal sealed class Dnsmasq : IAsyncDisposable
 
     /// <param name="zones">Zones answered locally (<c>local=/zone/</c>).</param>
     /// <param name="records">(name, A address, TXT or null).</param>
-    public static async Task<Dnsmasq> StartAsync(IEnumerable<string> zones, IEnumerable<(string Name, string Address, string? Txt)> records)
+    /// <param name="port">A port to reuse: the port of a server stopped before, so a resolver setting keeps pointing at it with new answers.</param>
+    public static async Task<Dnsmasq> StartAsync(IEnumerable<string> zones, IEnumerable<(string Name, string Address, string? Txt)> records, int? port = null)
     {
         // test.sh installs dnsmasq-base; a missing binary is a broken machine, not a reason to skip.
         Assert.True(File.Exists(Binary), $"{Binary} is missing: install Debian's dnsmasq-base (test.sh does) to run the blocklist tests");
         var dir = Path.Combine(Path.GetTempPath(), "floodgate-dnsmasq", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(dir);
-        var port = FreeUdpAndTcpPort();
+        var listen = port ?? FreeUdpAndTcpPort();
         var lines = new List<string>
         {
-            $"port={port}", "listen-address=127.0.0.1", "bind-interfaces", "no-resolv", "no-hosts", "no-poll",
+            $"port={listen}", "listen-address=127.0.0.1", "bind-interfaces", "no-resolv", "no-hosts", "no-poll",
             $"pid-file={Path.Combine(dir, "dnsmasq.pid")}", "log-facility=-",
         };
         if (Environment.UserName == "root")
@@ -57,7 +58,7 @@ internal sealed class Dnsmasq : IAsyncDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         })!;
-        var server = new Dnsmasq(process, dir, port);
+        var server = new Dnsmasq(process, dir, listen);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
@@ -66,7 +67,7 @@ internal sealed class Dnsmasq : IAsyncDisposable
             try
             {
                 using var tcp = new TcpClient();
-                await tcp.ConnectAsync(IPAddress.Loopback, port);
+                await tcp.ConnectAsync(IPAddress.Loopback, listen);
                 return server;
             }
             catch (SocketException)

@@ -38,6 +38,7 @@ public sealed class ConsolePageTests(ConsoleWorld world) : IClassFixture<Console
         yield return ("/Audit?actor=enforcement&action=incident.", AccessPolicies.Audit);
         yield return ("/Notifications", AccessPolicies.Read);
         yield return ("/Notifications?type=mailbox.suspended", AccessPolicies.Read);
+        yield return ("/Blocklists", AccessPolicies.Read);
     }
 
     [Fact]
