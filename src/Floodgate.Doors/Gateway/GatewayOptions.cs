@@ -24,6 +24,13 @@ public sealed class SmtpOptions
     /// <summary>Networks that may submit without AUTH, naming the mailbox by the envelope sender (the provider's own MTAs, benchmarks). Empty by default.</summary>
     public List<string> TrustedNetworks { get; set; } = [];
 
+    /// <summary>
+    /// Load balancers (CIDR) whose connections start with a PROXY v1 or v2 header naming the client:
+    /// the client's address, not the balancer's, then counts for the per-address limit, the trusted
+    /// networks and plaintext AUTH on loopback. Empty by default: no header is believed.
+    /// </summary>
+    public List<string> ProxyFrom { get; set; } = [];
+
     public int MaxConnections { get; set; } = 2000;
 
     public int MaxConnectionsPerAddress { get; set; } = 200;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using Floodgate.Protocols.Content;
+using Floodgate.Protocols.Listening;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -304,28 +305,77 @@ public sealed class SmtpServer : IAsyncDisposable
             socket.NoDelay = true;
             var remote = (IPEndPoint)socket.RemoteEndPoint!;
             var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
-
-            SmtpConnection? connection = null;
-            lock (_gate)
+            if (listener.ProxyFrom.Count > 0 && IsBalancer(listener, address))
             {
-                _connectionsPerAddress.TryGetValue(address, out var fromAddress);
-                if (!_stopping && _connections.Count < Options.MaxConnections && fromAddress < Options.MaxConnectionsPerAddress)
-                {
-                    connection = new SmtpConnection(this, socket, listener, remote, address);
-                    _connections.Add(connection);
-                    _connectionsPerAddress[address] = fromAddress + 1;
-                }
-            }
-
-            if (connection is null)
-            {
-                Refuse(socket, remote);
+                // The header is read off the accept loop: a slow balancer must not stop the others.
+                _ = AdmitProxiedAsync(socket, listener, remote);
                 continue;
             }
 
-            // The session factory may do slow work in Open; keep the accept loop free of it.
-            ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);
+            Admit(socket, listener, remote, address);
         }
+    }
+
+    private static bool IsBalancer(SmtpListenerOptions listener, IPAddress address)
+    {
+        foreach (var network in listener.ProxyFrom)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A trusted balancer's connection: its PROXY header names the client, whose address then counts
+    /// for the per-address limit, the session and the logs, as if it had connected directly.
+    /// </summary>
+    private async Task AdmitProxiedAsync(Socket socket, SmtpListenerOptions listener, IPEndPoint balancer)
+    {
+        ProxyHeader header;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+            timeout.CancelAfter(Options.ProxyHeaderTimeout);
+            header = await ProxyProtocol.ReadAsync(socket, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ProxyProtocolException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            SmtpServerLog.ProxyHeaderRefused(Logger, balancer, listener.Name, e is OperationCanceledException ? "no PROXY header in time" : e.Message);
+            socket.Dispose();
+            return;
+        }
+
+        var remote = header.Source ?? balancer;
+        var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+        Admit(socket, listener, remote, address);
+    }
+
+    private void Admit(Socket socket, SmtpListenerOptions listener, IPEndPoint remote, IPAddress address)
+    {
+        SmtpConnection? connection = null;
+        lock (_gate)
+        {
+            _connectionsPerAddress.TryGetValue(address, out var fromAddress);
+            if (!_stopping && _connections.Count < Options.MaxConnections && fromAddress < Options.MaxConnectionsPerAddress)
+            {
+                connection = new SmtpConnection(this, socket, listener, remote, address);
+                _connections.Add(connection);
+                _connectionsPerAddress[address] = fromAddress + 1;
+            }
+        }
+
+        if (connection is null)
+        {
+            Refuse(socket, remote);
+            return;
+        }
+
+        // The session factory may do slow work in Open; keep the accept loop free of it.
+        ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);
     }
 
     private void Refuse(Socket socket, EndPoint remote)

@@ -50,4 +50,7 @@ internal static partial class SmtpServerLog
 
     [LoggerMessage(15, LogLevel.Information, "SMTP connection {Remote} closed: it reached the maximum session lifetime")]
     public static partial void SessionTooLong(ILogger logger, EndPoint remote);
+
+    [LoggerMessage(16, LogLevel.Warning, "SMTP connection {Balancer} on {Listener} closed: {Reason}")]
+    public static partial void ProxyHeaderRefused(ILogger logger, EndPoint balancer, string listener, string reason);
 }

@@ -22,6 +22,13 @@ public sealed class SmtpListenerOptions
     public string Name { get; set; } = "submission";
 
     public SmtpListenerMode Mode { get; set; } = SmtpListenerMode.StartTls;
+
+    /// <summary>
+    /// Load balancers whose connections start with a PROXY header (v1 or v2) naming the real client.
+    /// Only these are believed: a connection from anywhere else is its own client, and a PROXY line
+    /// it sends is an unknown command. A connection from one of these without a valid header is closed.
+    /// </summary>
+    public List<IPNetwork> ProxyFrom { get; } = [];
 }
 
 public sealed class SmtpServerOptions
@@ -84,6 +91,9 @@ public sealed class SmtpServerOptions
 
     public int ListenBacklog { get; set; } = 512;
 
+    /// <summary>How long a trusted balancer has to send its PROXY header after connecting.</summary>
+    public TimeSpan ProxyHeaderTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Without one, STARTTLS is not offered and implicit TLS listeners cannot start.</summary>
     public X509Certificate2? Certificate { get; set; }
 
@@ -119,6 +129,7 @@ public sealed class SmtpServerOptions
         Check(MaxSessionLifetime > TimeSpan.Zero, nameof(MaxSessionLifetime), "must be positive");
         Check(ShutdownTimeout >= TimeSpan.Zero, nameof(ShutdownTimeout), "must not be negative");
         Check(ListenBacklog > 0, nameof(ListenBacklog), "must be positive");
+        Check(ProxyHeaderTimeout > TimeSpan.Zero, nameof(ProxyHeaderTimeout), "must be positive");
     }
 
     private static void Check(bool ok, string name, string rule)

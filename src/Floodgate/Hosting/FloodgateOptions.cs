@@ -117,6 +117,14 @@ public sealed class FloodgateOptions
             }
         }
 
+        for (var i = 0; i < Smtp.ProxyFrom.Count; i++)
+        {
+            if (!IPNetwork.TryParse(Smtp.ProxyFrom[i], out _))
+            {
+                errors.Add($"Smtp:ProxyFrom:{i}: '{Smtp.ProxyFrom[i]}' is not a network in CIDR form (for example 10.0.0.5/32, the load balancer's address)");
+            }
+        }
+
         if (Smtp.MaxConnections < 1)
         {
             errors.Add("Smtp:MaxConnections: must be at least 1");

@@ -81,6 +81,11 @@ internal sealed partial class GatewayHost(
             smtpOptions.Listeners.Add(new SmtpListenerOptions { EndPoint = ep, Name = "submissions", Mode = SmtpListenerMode.ImplicitTls });
         }
 
+        foreach (var listener in smtpOptions.Listeners)
+        {
+            listener.ProxyFrom.AddRange(options.Smtp.ProxyFrom.Select(IPNetwork.Parse));
+        }
+
         smtpOptions.Validate();
         _smtp = new SmtpServer(smtpOptions, services, loggers.CreateLogger<SmtpServer>());
         await _smtp.StartAsync(cancellationToken);

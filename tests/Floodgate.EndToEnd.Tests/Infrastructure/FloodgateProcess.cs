@@ -62,6 +62,23 @@ public sealed class FloodgateProcess : IAsyncDisposable
         return (p.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>Runs `serve` with <see cref="Environment"/>, expecting it to refuse its settings and exit.</summary>
+    public async Task<(int ExitCode, string Output)> ServeFailingAsync(params string[] args)
+    {
+        var psi = Start(["--data", DataDirectory, "serve", .. args]);
+        foreach (var (k, v) in Environment)
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await p.WaitForExitAsync(cts.Token);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
     /// <summary>Runs a CLI command with <paramref name="input"/> on its standard input (a password for --password-stdin).</summary>
     public async Task<string> CliOkWithInputAsync(string input, params string[] args)
     {
