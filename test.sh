@@ -2,7 +2,8 @@
 # Runs every Floodgate test. With --install (or on a machine that lacks them) it first installs
 # the Debian packages the integration tests use: Postfix and its smtp-source/smtp-sink, swaks,
 # Dovecot (SASL for Postfix), the Public Suffix List (the detector's link domains), Chromium (the console's
-# browser test, driven by Playwright), dnsmasq (the DNS server of the blocklist tests).
+# browser test, driven by Playwright), dnsmasq (the DNS server of the blocklist tests), HAProxy (the load
+# balancer in front of the gateway, PROXY protocol).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -11,7 +12,7 @@ for a in "$@"; do
   [ "$a" = "--install" ] || args+=("$a")
 done
 
-packages=(postfix swaks dovecot-core publicsuffix chromium dnsmasq-base)
+packages=(postfix swaks dovecot-core publicsuffix chromium dnsmasq-base haproxy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
