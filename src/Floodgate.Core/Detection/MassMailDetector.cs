@@ -59,6 +59,8 @@ public sealed class NoReputation : IReputationSource
 /// <item>burst: most of the last hour's external recipients are first contacts, far more than the
 /// mailbox's usual hour (a stolen account, whatever it sends);</item>
 /// <item>campaign: the same content from several mailboxes of several clients (compromised accounts);</item>
+/// <item>invalid-recipients, login-networks, new-network-volume: signs of a stolen password, from
+/// <see cref="Compromise"/>, each with its own rule mode, judged for every message of a watched mailbox;</item>
 /// <item>reputation: bounces and complaints, from <see cref="IReputationSource"/>.</item>
 /// </list>
 /// The content signals (repeat, contained, payload, volume) measure one thing several ways, so the
@@ -77,9 +79,17 @@ public sealed class MassMailDetector : ITransactionObserver
     {
         _options = options;
         _reputation = reputation;
+        Compromise = new CompromiseWatch(options);
     }
 
     public DetectionOptions Options => _options;
+
+    /// <summary>
+    /// Logins and refused recipients per mailbox, fed by the doors and the bounce intake. The detector
+    /// reads it itself, not as a reputation source: the new-network signal needs the message's hour and
+    /// the mailbox's usual one, and each signal has its own rule mode.
+    /// </summary>
+    public CompromiseWatch Compromise { get; }
 
     public int ProfileCount => _profiles.Count;
 
@@ -493,6 +503,15 @@ public sealed class MassMailDetector : ITransactionObserver
             }
         }
 
+        var compromised = signals.Count;
+        List<Signal>? all = signals;
+        Compromise.Assess(mailbox.Id, tally.MailboxExternalLastHour, profile?.UsualHour ?? 0, now, ref all);
+        if (signals.Count > compromised && heldRecently)
+        {
+            // As for a burst: a stolen account that goes on after a hold is an offense.
+            priorHolds++;
+        }
+
         foreach (var source in _reputation)
         {
             if (source.Assess(mailbox, now) is { } reputation)
@@ -501,6 +520,40 @@ public sealed class MassMailDetector : ITransactionObserver
             }
         }
 
+        return Conclude(mailbox, in tally, message, now, signals, evidence, campaign, priorHolds);
+    }
+
+    /// <summary>
+    /// A message the content signals do not judge (fewer external recipients than MinTrackedRecipients:
+    /// no fingerprint) from a mailbox <see cref="Compromise"/> watches: only the signs of a stolen
+    /// password are scored. A thief working a harvested list one recipient at a time is still seen.
+    /// </summary>
+    public DetectionResult EvaluateCompromise(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now)
+    {
+        double usual = 0;
+        if (_profiles.TryGetValue(mailbox.Id, out var profile))
+        {
+            lock (profile.Sync)
+            {
+                usual = profile.UsualHour;
+            }
+        }
+
+        // The list is made only when a signal fires: the usual message of a watched mailbox allocates nothing here.
+        List<Signal>? signals = null;
+        Compromise.Assess(mailbox.Id, tally.MailboxExternalLastHour, usual, now, ref signals);
+        if (signals is null)
+        {
+            return DetectionResult.Allowed;
+        }
+
+        return Conclude(mailbox, in tally, message, now, signals, [], [], 0);
+    }
+
+    private DetectionResult Conclude(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now,
+        List<Signal> signals, List<EvidenceMessage> evidence, List<int> campaign, int priorHolds)
+    {
+        var o = _options;
         var enforced = Score(signals, RuleMode.Enforce);
         var observed = Score(signals, RuleMode.Observe) + enforced;
         var action = Decide(enforced, priorHolds);

@@ -63,6 +63,14 @@ public static class PolicyTexts
 
     public static Verdict Held(DetectionResult result, string listService)
     {
+        if (result.Evidence.Count == 0 && OnlyCompromise(result))
+        {
+            // Signs of a stolen password, not of a mailing: the owner's fix is a new password, not the list service.
+            return new Verdict(Outcome.Held, 451, "4.7.1", string.Create(CultureInfo.InvariantCulture,
+                $"Message held: this account shows signs of being used by someone else ({Rules(result)}). Nothing was sent. If you did not send it, change your password; the abuse desk has been told."),
+                PolicyReasons.Held);
+        }
+
         var copies = result.Evidence.Count + 1;
         var external = 0;
         foreach (var e in result.Evidence)
@@ -73,6 +81,41 @@ public static class PolicyTexts
         return new Verdict(Outcome.Held, 451, "4.7.1", string.Create(CultureInfo.InvariantCulture,
             $"Message held: it looks like a mass mailing ({copies} similar messages to {external} external recipients so far). Nothing was sent; do not send it again. Bulk mail must go through {listService} (opt-in members, an unsubscribe link). The abuse desk has been told."),
             PolicyReasons.Held);
+    }
+
+    private static bool OnlyCompromise(DetectionResult result)
+    {
+        var any = false;
+        foreach (var s in result.Signals)
+        {
+            if (s.Mode != RuleMode.Enforce || s.Score <= 0)
+            {
+                continue;
+            }
+
+            if (!CompromiseWatch.IsRule(s.Rule))
+            {
+                return false;
+            }
+
+            any = true;
+        }
+
+        return any;
+    }
+
+    private static string Rules(DetectionResult result)
+    {
+        var rules = new List<string>(3);
+        foreach (var s in result.Signals)
+        {
+            if (s.Mode == RuleMode.Enforce && CompromiseWatch.IsRule(s.Rule) && !rules.Contains(s.Rule))
+            {
+                rules.Add(s.Rule);
+            }
+        }
+
+        return string.Join(", ", rules);
     }
 
     /// <summary>
