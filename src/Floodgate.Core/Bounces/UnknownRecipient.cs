@@ -34,6 +34,14 @@ public static class UnknownRecipient
         return ReasonTable.Classify(text, status, replyCode) == BounceReason.UserUnknown;
     }
 
+    /// <summary>A failed recipient of a bounce: hard, "user unknown", permanent, not a policy code.</summary>
+    public static bool Is(FailedRecipient recipient)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        return recipient.Hard && recipient.Reason == BounceReason.UserUnknown
+            && ReasonTable.TrySplit(recipient.Status, out var cls, out var subject, out _) && cls == 5 && subject != 7;
+    }
+
     /// <summary>The same for one reply line as the upstream sent it: "550 5.1.1 &lt;a@b&gt;: User unknown".</summary>
     public static bool IsReply(int replyCode, ReadOnlySpan<char> text)
     {
