@@ -208,4 +208,59 @@ public sealed class CompromiseWatchTests
         Assert.Equal(4000, view.InvalidRecipientsLastHour);
         Assert.Equal(1000, view.KnownNetworks);
     }
+
+    [Fact]
+    public void ALoginFromTheLastAddressAndAQuietAssessmentAllocateNothing()
+    {
+        var watch = new CompromiseWatch(new DetectionOptions());
+        var address = "2001:db8:5::17";
+        watch.LoggedIn(1, address, Start);
+        watch.RecipientRefused(1, "gone@example.net", RefusalSource.Upstream, Start);
+        List<Signal>? signals = null;
+        watch.Assess(1, 10, 10, Start, ref signals);
+
+        // The least of five rounds: a one-off runtime allocation on a loaded machine is not the code's.
+        var least = long.MaxValue;
+        for (var round = 0; round < 5; round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 100; i++)
+            {
+                watch.LoggedIn(1, address, Start.AddSeconds(i));
+                watch.Assess(1, 10, 10, Start.AddSeconds(i), ref signals);
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        Assert.Null(signals);
+        Assert.Equal(0, least);
+    }
+
+    [Theory]
+    [InlineData("LoginNetworksIgnored", "Detection:LoginNetworksIgnored: 'webmail' is not a network")]
+    [InlineData("NetworksPerMailbox", "Detection:LoginNetworksPerDay/NetworksPerMailbox")]
+    [InlineData("InvalidRecipientsPerHour", "Detection:InvalidRecipientsPerHour")]
+    [InlineData("NewNetworkWindow", "Detection:NewNetwork*")]
+    public void ABadSettingIsNamed(string setting, string error)
+    {
+        var options = new DetectionOptions();
+        switch (setting)
+        {
+            case "LoginNetworksIgnored":
+                options.LoginNetworksIgnored = ["10.0.0.0/8", "webmail"];
+                break;
+            case "NetworksPerMailbox":
+                options.NetworksPerMailbox = 5;
+                break;
+            case "InvalidRecipientsPerHour":
+                options.InvalidRecipientsPerHour = 0;
+                break;
+            default:
+                options.NewNetworkWindow = TimeSpan.Zero;
+                break;
+        }
+
+        Assert.Contains(options.Validate(), e => e.StartsWith(error, StringComparison.Ordinal));
+    }
 }
