@@ -215,9 +215,23 @@ public sealed class CompromiseWatch
                 w.Refusals?.Clear();
                 Array.Clear(w.Samples);
                 w.NewNetworkAt = 0;
+                w.HeldAt = 0;
             }
         }
     }
+
+    /// <summary>A message of the mailbox was held (by any signal): a compromise signal after it makes an offense.</summary>
+    public void Held(int mailboxId, DateTimeOffset at)
+    {
+        if (_mailboxes.TryGetValue(mailboxId, out var w))
+        {
+            Volatile.Write(ref w.HeldAt, Math.Max(Volatile.Read(ref w.HeldAt), at.UtcTicks));
+        }
+    }
+
+    /// <summary>Whether a message of the mailbox was held at or after <paramref name="since"/>.</summary>
+    public bool HeldSince(int mailboxId, DateTimeOffset since) =>
+        _mailboxes.TryGetValue(mailboxId, out var w) && Volatile.Read(ref w.HeldAt) >= since.UtcTicks;
 
     private int RefusalCapacity => Math.Min(2 * _options.InvalidRecipientsPerHour, 4096);
 
@@ -622,5 +636,6 @@ public sealed class CompromiseWatch
         public ClientNetwork? LastNetwork;
         public ClientNetwork NewNetwork;
         public long NewNetworkAt;
+        public long HeldAt;
     }
 }

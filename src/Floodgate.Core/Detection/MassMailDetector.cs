@@ -96,6 +96,11 @@ public sealed class MassMailDetector : ITransactionObserver
     /// <summary>The detector's memory: every door's completed transactions.</summary>
     public void Completed(CompletedTransaction transaction)
     {
+        if (transaction.Outcome == Outcome.Held)
+        {
+            Compromise.Held(transaction.Mailbox.Id, transaction.At);
+        }
+
         if (transaction.Counted && transaction.Outcome == Outcome.Accepted && transaction.External > 0)
         {
             var p = Profile(transaction.Mailbox.Id);
@@ -506,7 +511,7 @@ public sealed class MassMailDetector : ITransactionObserver
         var compromised = signals.Count;
         List<Signal>? all = signals;
         Compromise.Assess(mailbox.Id, tally.MailboxExternalLastHour, profile?.UsualHour ?? 0, now, ref all);
-        if (signals.Count > compromised && heldRecently)
+        if (signals.Count > compromised && (heldRecently || Compromise.HeldSince(mailbox.Id, now - o.RepeatWindow)))
         {
             // As for a burst: a stolen account that goes on after a hold is an offense.
             priorHolds++;
@@ -547,7 +552,9 @@ public sealed class MassMailDetector : ITransactionObserver
             return DetectionResult.Allowed;
         }
 
-        return Conclude(mailbox, in tally, message, now, signals, [], [], 0);
+        // As for a burst: a stolen account that goes on after a hold of the mailbox within the repeat window is an offense.
+        var priorHolds = Compromise.HeldSince(mailbox.Id, now - _options.RepeatWindow) ? 1 : 0;
+        return Conclude(mailbox, in tally, message, now, signals, [], [], priorHolds);
     }
 
     private DetectionResult Conclude(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now,
@@ -565,8 +572,9 @@ public sealed class MassMailDetector : ITransactionObserver
 
         if (priorHolds >= o.HoldsBeforeOffense && action == DetectionAction.Offense && enforced < o.OffenseScore)
         {
-            signals.Add(new Signal("persistence", 0, RuleMode.Enforce, string.Create(CultureInfo.InvariantCulture,
-                $"the run went on after {priorHolds} hold(s) of the same content")));
+            signals.Add(new Signal("persistence", 0, RuleMode.Enforce, evidence.Count == 0 && signals.Exists(s => CompromiseWatch.IsRule(s.Rule))
+                ? string.Create(CultureInfo.InvariantCulture, $"the mailbox went on sending after a hold within {Hours(o.RepeatWindow)}, with signs of a stolen password")
+                : string.Create(CultureInfo.InvariantCulture, $"the run went on after {priorHolds} hold(s) of the same content")));
         }
 
         var outcome = action == DetectionAction.Hold ? Outcome.Held : action == DetectionAction.Offense ? Outcome.Rejected : Outcome.Accepted;

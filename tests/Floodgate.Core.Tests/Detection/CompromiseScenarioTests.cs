@@ -73,6 +73,24 @@ public sealed class CompromiseScenarioTests
     }
 
     [Fact]
+    public void AThiefSendingOneRecipientAtATimeAfterTheHoldRaisesAnOffense()
+    {
+        var t = new DetectorHarness();
+        var ann = t.Mailbox("ann@acme.test");
+        for (var i = 0; i < 100; i++)
+        {
+            t.Engine.RecipientRefused(ann, $"guess{i}@harvested.example", 550, "5.1.1 User unknown");
+        }
+
+        Assert.Equal(PolicyReasons.Held, t.Send(Message("one more try"), ["target1@victim.example"]).Reason);
+        t.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(PolicyReasons.Offense, t.Send(Message("and another"), ["target2@victim.example"]).Reason);
+        var offense = Assert.Single(t.Sink.Offenses);
+        Assert.Contains(offense.Signals, s => s.Rule == CompromiseWatch.InvalidRecipientsRule);
+        Assert.Contains(offense.Signals, s => s.Rule == "persistence" && s.Explanation.Contains("signs of a stolen password", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ASalesRepMailingNewProspectsOneByOneIsNotHeld()
     {
         var t = new DetectorHarness();
