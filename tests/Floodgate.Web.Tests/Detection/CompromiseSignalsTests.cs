@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Floodgate.Core.Detection;
+using Floodgate.Storage;
 using Floodgate.Storage.Access;
 using Floodgate.Web.Api;
 using Floodgate.Web.Tests.Complaints;
@@ -69,6 +70,17 @@ public sealed class CompromiseSignalsTests
         using var session = await BrowserSession.SignedInAsync(serve, WebRole.AbuseDesk);
         var page = await session.Http.GetStringAsync($"/Mailboxes/{sender.MailboxId}");
         Assert.Contains("5 recipient(s) refused as unknown users in the last hour (5 by the upstream, 0 in bounces)", page, StringComparison.Ordinal);
+
+        // The thief goes on after the hold: an offense, the mailbox suspended, the signal in the evidence.
+        var refusedAgain = await Assert.ThrowsAsync<SmtpCommandException>(() => smtp.SendAsync(Message("editor@sender.example", "other@real.example")));
+        Assert.Equal(550, (int)refusedAgain.StatusCode);
+        using var list = await desk.GetAsync($"/api/v1/offenses?mailboxId={sender.MailboxId}");
+        var offense = Assert.Single((await list.ReadAsync<Page<OffenseListItem>>()).Items);
+        using var one = await desk.GetAsync($"/api/v1/offenses/{offense.Id}");
+        var evidence = await one.ReadAsync<OffenseEvidence>();
+        var signal = Assert.Single(evidence.Signals, s => s.Rule == CompromiseWatch.InvalidRecipientsRule);
+        Assert.Contains("5 distinct recipients refused as unknown users", signal.Explanation, StringComparison.Ordinal);
+        Assert.Contains(evidence.Signals, s => s.Rule == "persistence");
     }
 
     [Fact]
