@@ -220,6 +220,14 @@ public sealed class CompromiseWatch
         }
     }
 
+    /// <summary>
+    /// Whether the mailbox logged in from a new network within <see cref="DetectionOptions.NewNetworkWindow"/>:
+    /// only then does its hour's volume matter here, so a caller reads its window only then.
+    /// </summary>
+    public bool AwaitsVolume(int mailboxId, DateTimeOffset now) =>
+        _options.NewNetworkVolumeRule != RuleMode.Off && _mailboxes.TryGetValue(mailboxId, out var w)
+        && Volatile.Read(ref w.NewNetworkAt) is var at and not 0 && now.UtcTicks - at <= _options.NewNetworkWindow.Ticks;
+
     /// <summary>A message of the mailbox was held (by any signal): a compromise signal after it makes an offense.</summary>
     public void Held(int mailboxId, DateTimeOffset at)
     {

@@ -511,9 +511,15 @@ public sealed class MassMailDetector : ITransactionObserver
         var compromised = signals.Count;
         List<Signal>? all = signals;
         Compromise.Assess(mailbox.Id, tally.MailboxExternalLastHour, profile?.UsualHour ?? 0, now, ref all);
-        if (signals.Count > compromised && (heldRecently || Compromise.HeldSince(mailbox.Id, now - o.RepeatWindow)))
+        var enforcedCompromise = false;
+        for (var i = compromised; i < signals.Count; i++)
         {
-            // As for a burst: a stolen account that goes on after a hold is an offense.
+            enforcedCompromise |= signals[i].Mode == RuleMode.Enforce;
+        }
+
+        if (enforcedCompromise && (heldRecently || Compromise.HeldSince(mailbox.Id, now - o.RepeatWindow)))
+        {
+            // As for a burst: a stolen account that goes on after a hold is an offense (an observed sign counts for nothing).
             priorHolds++;
         }
 

@@ -193,15 +193,19 @@ public sealed class PolicyEngine
         // the stronger one, and the one the abuse desk was told of.
         // A message without a fingerprint (too few external recipients for the content signals) is still
         // judged for the signs of a stolen password when the mailbox has any: one lookup otherwise.
-        if (_detector is not null && (!message.Fingerprint.IsDefault || _detector.Compromise.IsWatching(mailbox.Id)))
+        var fingerprinted = !message.Fingerprint.IsDefault;
+        if (_detector is not null && (fingerprinted || _detector.Compromise.IsWatching(mailbox.Id)))
         {
             var now = _time.GetUtcNow();
             // The mailbox's window already holds this message: reserved (the enforcing door) or counted
-            // (policy delegation, before the milter inspects).
+            // (policy delegation, before the milter inspects). Without a fingerprint only a new network's
+            // volume needs it: a shared counter store is not asked for every small message.
+            var lastHour = fingerprinted || _detector.Compromise.AwaitsVolume(mailbox.Id, now)
+                ? _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour
+                : 0;
             var tally = new TransactionTally(transaction.Recipients, transaction.External, transaction.Internal,
-                _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour, transaction.RecipientsHash,
-                transaction.ExternalRecipients, transaction.DestinationDomains);
-            var result = message.Fingerprint.IsDefault
+                lastHour, transaction.RecipientsHash, transaction.ExternalRecipients, transaction.DestinationDomains);
+            var result = !fingerprinted
                 ? _detector.EvaluateCompromise(mailbox, in tally, message, now)
                 : _detector.Evaluate(mailbox, in tally, message, now);
             if (result.ObservedAction != result.Action)

@@ -254,6 +254,27 @@ public sealed class CompromiseScenarioTests
     }
 
     [Fact]
+    public void ANewNetworkThenABurstOfOneRecipientMessagesIsHeld()
+    {
+        var t = new DetectorHarness();
+        var ann = t.Mailbox("ann@acme.test");
+        Logins(t, ann, days: 8);
+        var random = new Random(40);
+
+        // Too few recipients a message for a fingerprint: the hour's volume is read for the new network alone.
+        t.Engine.LoggedIn(ann, "2001:db8:bad::1");
+        var sent = 0;
+        while (sent < 300 && t.Send(Message(RandomText(random, 20)), Strangers(sent, 1)).IsAccept)
+        {
+            sent++;
+            t.Time.Advance(TimeSpan.FromSeconds(10));
+        }
+
+        Assert.InRange(sent, 140, 160);
+        Assert.Contains(t.Sink.Holds[0].Signals, s => s.Rule == CompromiseWatch.NewNetworkVolumeRule && s.Explanation.Contains("2001:db8:bad::/48", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void TheSameBurstFromTheUsualNetworkIsNotThatSignal()
     {
         var t = new DetectorHarness();
