@@ -194,7 +194,7 @@ public sealed class CompromiseWatch
                 refusals[oldest] = entry;
             }
 
-            w.Samples[w.NextSample] = address.ToString();
+            (w.Samples ??= new string?[Samples])[w.NextSample] = address.ToString();
             w.NextSample = (w.NextSample + 1) % Samples;
             w.LastActivity = now.UtcTicks;
             return true;
@@ -213,7 +213,11 @@ public sealed class CompromiseWatch
             {
                 w.CountSince = now.UtcTicks;
                 w.Refusals?.Clear();
-                Array.Clear(w.Samples);
+                if (w.Samples is { } samples)
+                {
+                    Array.Clear(samples);
+                }
+
                 w.NewNetworkAt = 0;
                 w.HeldAt = 0;
             }
@@ -615,9 +619,9 @@ public sealed class CompromiseWatch
     private static List<string> RecentSamples(Watch w)
     {
         var list = new List<string>(Samples);
-        for (var i = 1; i <= Samples; i++)
+        for (var i = 1; i <= Samples && w.Samples is { } samples; i++)
         {
-            if (w.Samples[(w.NextSample - i + Samples) % Samples] is { } s)
+            if (samples[(w.NextSample - i + Samples) % Samples] is { } s)
             {
                 list.Add(s);
             }
@@ -634,8 +638,9 @@ public sealed class CompromiseWatch
     {
         public readonly Lock Sync = new();
         public readonly List<Seen> Networks = new(2);
-        public readonly string?[] Samples = new string?[CompromiseWatch.Samples];
+        // Made with the first refusal: most mailboxes only ever log in.
         public List<Refusal>? Refusals;
+        public string?[]? Samples;
         public int NextSample;
         public long LastActivity;
         public long LoginsSince;
