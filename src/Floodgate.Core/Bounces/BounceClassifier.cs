@@ -61,6 +61,19 @@ public static partial class BounceClassifier
         var parts = new Parts();
         parts.Walk(message.Body, 0);
         var context = new Context(message, parts);
+        var report = ClassifyParts(message, parts, context);
+        if (report.Kind == BounceKind.Failure && report.Recipients.Count > 0 && parts.OriginalHeaders is not null)
+        {
+            // What names the sender of the message that bounced, read as for a complaint: the trace header, the Message-ID.
+            var (messageId, feedbackIds) = ComplaintFacts.FromOriginal(parts.OriginalHeaders);
+            report = report with { OriginalMessageId = messageId, OriginalFeedbackIds = feedbackIds };
+        }
+
+        return report;
+    }
+
+    private static BounceReport ClassifyParts(MimeMessage message, Parts parts, Context context)
+    {
 
         if (parts.FeedbackReport is not null || IsFeedbackReport(message, parts, out _))
             return Feedback(context);

@@ -33,6 +33,12 @@ public sealed record BounceReport(BounceKind Kind, IReadOnlyList<FailedRecipient
     /// <summary>For a complaint (<see cref="BounceKind.Feedback"/>): what the report says about the original message.</summary>
     public ComplaintFacts? Complaint { get; init; }
 
+    /// <summary>For a failure: the Message-ID of the message that bounced, when the bounce returns its headers.</summary>
+    public string? OriginalMessageId { get; init; }
+
+    /// <summary>For a failure: the returned headers' <c>CFBL-Feedback-ID</c> values (RFC 9477), ours or not.</summary>
+    public IReadOnlyList<string> OriginalFeedbackIds { get; init; } = [];
+
     public static BounceReport NotBounce { get; } = new(BounceKind.NotBounce, [], null);
 
     public static BounceReport Malformed(string error) => new(BounceKind.NotBounce, [], error);

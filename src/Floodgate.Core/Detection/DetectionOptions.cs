@@ -128,6 +128,53 @@ public sealed class DetectionOptions
     /// <summary>Score of a burst: holds on its own, an offense only if the mailbox goes on after a hold.</summary>
     public double BurstWeight { get; set; } = 1.0;
 
+    /// <summary>
+    /// Invalid recipients: distinct recipients refused as unknown users (5.1.1 at the upstream, or a hard
+    /// "user unknown" bounce attributed to the mailbox) within a sliding hour, at or over which the signal
+    /// fires. Exim's BlockCracking takes about 100 in an hour as a stolen account working a harvested list.
+    /// </summary>
+    public int InvalidRecipientsPerHour { get; set; } = 100;
+
+    /// <summary>Score of the invalid-recipients signal: holds on its own, an offense if the mailbox goes on after a hold.</summary>
+    public double InvalidRecipientsWeight { get; set; } = 1.0;
+
+    /// <summary>
+    /// Login networks: the signal fires when an authenticated mailbox logged in from more than this many
+    /// distinct client networks (/24 IPv4, /48 IPv6) in the last 24 hours (Exim's DetectSMTPAuthAbuse: 10).
+    /// </summary>
+    public int LoginNetworksPerDay { get; set; } = 10;
+
+    public double LoginNetworksWeight { get; set; } = 1.0;
+
+    /// <summary>
+    /// Client networks (CIDR) whose logins are not counted: the provider's own webmail and submission
+    /// proxies, which log every user in from the same few addresses. Loopback is never counted.
+    /// </summary>
+    public List<string> LoginNetworksIgnored { get; set; } = [];
+
+    /// <summary>
+    /// New network then volume: a login from a network never seen for the mailbox counts only when the
+    /// mailbox's logins go back at least this far (before that every network is new).
+    /// </summary>
+    public TimeSpan NewNetworkHistory { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>...and the volume must follow within this long after that login...</summary>
+    public TimeSpan NewNetworkWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>...reaching this multiple of the mailbox's usual hour (never taken as less than <see cref="BaselineFloor"/>) in the last hour.</summary>
+    public double NewNetworkVolumeMultiple { get; set; } = 3;
+
+    public double NewNetworkVolumeWeight { get; set; } = 1.0;
+
+    /// <summary>Mailboxes whose logins and refused recipients are remembered; past it the least recently active are forgotten.</summary>
+    public int CompromiseMaxMailboxes { get; set; } = 200_000;
+
+    /// <summary>Client networks remembered per mailbox (the least recently seen is forgotten); more than <see cref="LoginNetworksPerDay"/>.</summary>
+    public int NetworksPerMailbox { get; set; } = 32;
+
+    /// <summary>A network not seen for this long is forgotten: a login from it again is from a new network.</summary>
+    public TimeSpan NetworkMemory { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>Where senders are pointed for legitimate bulk mail.</summary>
     public string ListService { get; set; } = DefaultListService;
 
@@ -152,6 +199,12 @@ public sealed class DetectionOptions
     public RuleMode CampaignRule { get; set; } = RuleMode.Enforce;
 
     public RuleMode ReputationRule { get; set; } = RuleMode.Enforce;
+
+    public RuleMode InvalidRecipientsRule { get; set; } = RuleMode.Enforce;
+
+    public RuleMode LoginNetworksRule { get; set; } = RuleMode.Enforce;
+
+    public RuleMode NewNetworkVolumeRule { get; set; } = RuleMode.Enforce;
 
     /// <summary>What is wrong with these settings, one line each, named as in the configuration.</summary>
     public List<string> Validate()
@@ -195,6 +248,34 @@ public sealed class DetectionOptions
         if (ListKnownShare is < 0 or > 1)
         {
             errors.Add("Detection:ListKnownShare: must be in [0, 1] (0 turns the list exemption off)");
+        }
+
+        if (InvalidRecipientsPerHour < 1 || InvalidRecipientsPerHour > 100_000)
+        {
+            errors.Add("Detection:InvalidRecipientsPerHour: must be from 1 to 100000");
+        }
+
+        if (LoginNetworksPerDay < 1 || NetworksPerMailbox <= LoginNetworksPerDay || NetworksPerMailbox > 1024)
+        {
+            errors.Add("Detection:LoginNetworksPerDay/NetworksPerMailbox: need 1 <= LoginNetworksPerDay < NetworksPerMailbox <= 1024");
+        }
+
+        foreach (var cidr in LoginNetworksIgnored)
+        {
+            if (!System.Net.IPNetwork.TryParse(cidr, out _))
+            {
+                errors.Add($"Detection:LoginNetworksIgnored: '{cidr}' is not a network (CIDR, e.g. 10.0.0.0/8)");
+            }
+        }
+
+        if (NewNetworkHistory < TimeSpan.Zero || NewNetworkWindow <= TimeSpan.Zero || NewNetworkVolumeMultiple <= 0 || NetworkMemory <= NewNetworkHistory)
+        {
+            errors.Add("Detection:NewNetwork*: need NewNetworkHistory >= 0, NewNetworkWindow > 0, NewNetworkVolumeMultiple > 0 and NetworkMemory > NewNetworkHistory");
+        }
+
+        if (CompromiseMaxMailboxes < 1)
+        {
+            errors.Add("Detection:CompromiseMaxMailboxes: must be at least 1");
         }
 
         return errors;

@@ -59,6 +59,8 @@ public sealed class NoReputation : IReputationSource
 /// <item>burst: most of the last hour's external recipients are first contacts, far more than the
 /// mailbox's usual hour (a stolen account, whatever it sends);</item>
 /// <item>campaign: the same content from several mailboxes of several clients (compromised accounts);</item>
+/// <item>invalid-recipients, login-networks, new-network-volume: signs of a stolen password, from
+/// <see cref="Compromise"/>, each with its own rule mode, judged for every message of a watched mailbox;</item>
 /// <item>reputation: bounces and complaints, from <see cref="IReputationSource"/>.</item>
 /// </list>
 /// The content signals (repeat, contained, payload, volume) measure one thing several ways, so the
@@ -77,15 +79,28 @@ public sealed class MassMailDetector : ITransactionObserver
     {
         _options = options;
         _reputation = reputation;
+        Compromise = new CompromiseWatch(options);
     }
 
     public DetectionOptions Options => _options;
+
+    /// <summary>
+    /// Logins and refused recipients per mailbox, fed by the doors and the bounce intake. The detector
+    /// reads it itself, not as a reputation source: the new-network signal needs the message's hour and
+    /// the mailbox's usual one, and each signal has its own rule mode.
+    /// </summary>
+    public CompromiseWatch Compromise { get; }
 
     public int ProfileCount => _profiles.Count;
 
     /// <summary>The detector's memory: every door's completed transactions.</summary>
     public void Completed(CompletedTransaction transaction)
     {
+        if (transaction.Outcome == Outcome.Held)
+        {
+            Compromise.Held(transaction.Mailbox.Id, transaction.At);
+        }
+
         if (transaction.Counted && transaction.Outcome == Outcome.Accepted && transaction.External > 0)
         {
             var p = Profile(transaction.Mailbox.Id);
@@ -493,6 +508,21 @@ public sealed class MassMailDetector : ITransactionObserver
             }
         }
 
+        var compromised = signals.Count;
+        List<Signal>? all = signals;
+        Compromise.Assess(mailbox.Id, tally.MailboxExternalLastHour, profile?.UsualHour ?? 0, now, ref all);
+        var enforcedCompromise = false;
+        for (var i = compromised; i < signals.Count; i++)
+        {
+            enforcedCompromise |= signals[i].Mode == RuleMode.Enforce;
+        }
+
+        if (enforcedCompromise && (heldRecently || Compromise.HeldSince(mailbox.Id, now - o.RepeatWindow)))
+        {
+            // As for a burst: a stolen account that goes on after a hold is an offense (an observed sign counts for nothing).
+            priorHolds++;
+        }
+
         foreach (var source in _reputation)
         {
             if (source.Assess(mailbox, now) is { } reputation)
@@ -501,41 +531,30 @@ public sealed class MassMailDetector : ITransactionObserver
             }
         }
 
-        var enforced = Score(signals, RuleMode.Enforce);
-        var observed = Score(signals, RuleMode.Observe) + enforced;
-        var action = Decide(enforced, priorHolds);
-        var observedAction = Decide(observed, priorHolds);
-        if (action == DetectionAction.Allow && observedAction == DetectionAction.Allow)
-        {
-            return signals.Count == 0 ? DetectionResult.Allowed : new DetectionResult(DetectionAction.Allow, enforced, signals, evidence, [], DetectionAction.Allow);
-        }
-
-        if (priorHolds >= o.HoldsBeforeOffense && action == DetectionAction.Offense && enforced < o.OffenseScore)
-        {
-            signals.Add(new Signal("persistence", 0, RuleMode.Enforce, string.Create(CultureInfo.InvariantCulture,
-                $"the run went on after {priorHolds} hold(s) of the same content")));
-        }
-
-        var outcome = action == DetectionAction.Hold ? Outcome.Held : action == DetectionAction.Offense ? Outcome.Rejected : Outcome.Accepted;
-        return new DetectionResult(action, enforced, signals, evidence, action == DetectionAction.Offense ? campaign : [], observedAction)
-        {
-            Current = new EvidenceMessage(now, message.MessageId, tally.Recipients, tally.External, 1.0, outcome, mailbox.Id)
-            {
-                Subject = message.Fingerprint.Subject,
-                DestinationDomains = tally.DestinationDomains,
-            },
-        };
+        return Conclude(mailbox, in tally, message, now, signals, evidence, campaign, priorHolds);
     }
 
     /// <summary>
-    /// A message the detector does not track (too few outside recipients to fingerprint: one-to-one
-    /// mail) is still judged by what the world says back about its mailbox. A mailbox whose mail draws
-    /// complaints must not go on sending it one recipient at a time. Allocates nothing when no source
-    /// knows anything, as for almost every message.
+    /// A message the content signals do not judge (fewer external recipients than MinTrackedRecipients:
+    /// no fingerprint): the signs of a stolen password and the reputation sources are scored. A thief
+    /// working a harvested list one recipient at a time is still seen, and so is a mailbox whose
+    /// one-to-one mail draws complaints.
     /// </summary>
-    public DetectionResult EvaluateReputation(MailboxState mailbox, int recipients, int external, string? destinationDomains, string? messageId, DateTimeOffset now)
+    public DetectionResult EvaluateWithoutFingerprint(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now)
     {
+        double usual = 0;
+        if (_profiles.TryGetValue(mailbox.Id, out var profile))
+        {
+            lock (profile.Sync)
+            {
+                usual = profile.UsualHour;
+            }
+        }
+
+        // The list is made only when a signal fires: the usual message of a watched mailbox allocates nothing here.
         List<Signal>? signals = null;
+        Compromise.Assess(mailbox.Id, tally.MailboxExternalLastHour, usual, now, ref signals);
+        // One-to-one mail of a mailbox whose mail draws complaints must not go on one recipient at a time.
         foreach (var source in _reputation)
         {
             if (source.Assess(mailbox, now) is { } reputation)
@@ -549,14 +568,39 @@ public sealed class MassMailDetector : ITransactionObserver
             return DetectionResult.Allowed;
         }
 
+        // As for a burst: a stolen account that goes on after a hold of the mailbox within the repeat window is an offense.
+        var priorHolds = Compromise.HeldSince(mailbox.Id, now - _options.RepeatWindow) ? 1 : 0;
+        return Conclude(mailbox, in tally, message, now, signals, [], [], priorHolds);
+    }
+
+    private DetectionResult Conclude(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now,
+        List<Signal> signals, List<EvidenceMessage> evidence, List<int> campaign, int priorHolds)
+    {
+        var o = _options;
         var enforced = Score(signals, RuleMode.Enforce);
-        var action = Decide(enforced, 0);
-        var observedAction = Decide(Score(signals, RuleMode.Observe) + enforced, 0);
-        var outcome = action == DetectionAction.Hold ? Outcome.Held : action == DetectionAction.Offense ? Outcome.Rejected : Outcome.Accepted;
-        return new DetectionResult(action, enforced, signals, [], [], observedAction)
+        var observed = Score(signals, RuleMode.Observe) + enforced;
+        var action = Decide(enforced, priorHolds);
+        var observedAction = Decide(observed, priorHolds);
+        if (action == DetectionAction.Allow && observedAction == DetectionAction.Allow)
         {
-            Current = action == DetectionAction.Allow && observedAction == DetectionAction.Allow ? null
-                : new EvidenceMessage(now, messageId, recipients, external, 1.0, outcome, mailbox.Id) { DestinationDomains = destinationDomains },
+            return signals.Count == 0 ? DetectionResult.Allowed : new DetectionResult(DetectionAction.Allow, enforced, signals, evidence, [], DetectionAction.Allow);
+        }
+
+        if (priorHolds >= o.HoldsBeforeOffense && action == DetectionAction.Offense && enforced < o.OffenseScore)
+        {
+            signals.Add(new Signal("persistence", 0, RuleMode.Enforce, evidence.Count == 0 && signals.Exists(s => CompromiseWatch.IsRule(s.Rule))
+                ? string.Create(CultureInfo.InvariantCulture, $"the mailbox went on sending after a hold within {Hours(o.RepeatWindow)}, with signs of a stolen password")
+                : string.Create(CultureInfo.InvariantCulture, $"the run went on after {priorHolds} hold(s) of the same content")));
+        }
+
+        var outcome = action == DetectionAction.Hold ? Outcome.Held : action == DetectionAction.Offense ? Outcome.Rejected : Outcome.Accepted;
+        return new DetectionResult(action, enforced, signals, evidence, action == DetectionAction.Offense ? campaign : [], observedAction)
+        {
+            Current = new EvidenceMessage(now, message.MessageId, tally.Recipients, tally.External, 1.0, outcome, mailbox.Id)
+            {
+                Subject = message.Fingerprint.Subject,
+                DestinationDomains = tally.DestinationDomains,
+            },
         };
     }
 

@@ -29,7 +29,8 @@ public sealed record ExplainReport(
     int OffensesInLookBack,
     string NextOffenseStep,
     IReadOnlyList<string> Thresholds,
-    ExplainRecipients? Recipients = null);
+    ExplainRecipients? Recipients = null,
+    CompromiseView? Compromise = null);
 
 /// <summary>`floodgate explain`: why a mailbox stands where it stands, from the server's live state.</summary>
 public sealed class Explainer(PolicyEngine engine, MassMailDetector detector, EnforcementService enforcement, LadderOptions ladder)
@@ -90,9 +91,13 @@ public sealed class Explainer(PolicyEngine engine, MassMailDetector detector, En
                 $"payload: near-cap copies sharing a link domain, reply address, phone number or attachment (the client's own domains aside) within {o.RepeatWindow.TotalHours:0.#} h (rule {o.PayloadRule})",
                 $"hidden-text: ≥ {o.HiddenTextMinWords} hidden words and ≥ {o.HiddenTextMinShare:P0} of the text adds {o.HiddenTextWeight} (rule {o.HiddenTextRule})",
                 $"burst: ≥ {o.BurstCapMultiple} × cap first contacts in the last hour, ≥ {o.BurstMinShare:P0} of its external recipients and ≥ {o.BurstMultiple} × the usual hour, after {o.BurstLearningPeriod.TotalDays:0.#} days of learning, adds {o.BurstWeight} (rule {o.BurstRule})",
+                $"invalid-recipients: ≥ {o.InvalidRecipientsPerHour} distinct recipients refused as unknown users in an hour adds {o.InvalidRecipientsWeight} (rule {o.InvalidRecipientsRule})",
+                $"login-networks: logins from > {o.LoginNetworksPerDay} client networks (/24, /48) in 24 h adds {o.LoginNetworksWeight} (rule {o.LoginNetworksRule})",
+                $"new-network-volume: a never-seen network after {o.NewNetworkHistory.TotalDays:0.#} days of logins, then within {o.NewNetworkWindow.TotalHours:0.#} h an hour ≥ {o.NewNetworkVolumeMultiple} × the usual hour, adds {o.NewNetworkVolumeWeight} (rule {o.NewNetworkVolumeRule})",
                 $"hold at score ≥ {o.HoldScore}, offense at ≥ {o.OffenseScore} or when a run goes on after {o.HoldsBeforeOffense} hold(s)",
             ],
-            detector.DescribeRecipients(m.Id, now));
+            detector.DescribeRecipients(m.Id, now),
+            detector.Compromise.Describe(m.Id, now));
     }
 
     private static void Add(List<ExplainWindow> windows, string scope, string name, WindowTotals t, ScopeLimits l)

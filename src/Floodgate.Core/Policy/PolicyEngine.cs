@@ -109,6 +109,26 @@ public sealed class PolicyEngine
     /// plain: anything that a next MTA might route onwards (the percent hack, a bang path) counts as
     /// external, the stricter class.
     /// </summary>
+    /// <summary>
+    /// An authenticated login of <paramref name="mailbox"/> from <paramref name="clientAddress"/>, as
+    /// every door hears it (gateway AUTH, Postfix's sasl_username, the milter's {auth_authen}): the
+    /// detector's login networks.
+    /// </summary>
+    public void LoggedIn(MailboxState mailbox, ReadOnlySpan<char> clientAddress) =>
+        _detector?.Compromise.LoggedIn(mailbox.Id, clientAddress, _time.GetUtcNow());
+
+    /// <inheritdoc cref="LoggedIn(MailboxState, ReadOnlySpan{char})"/>
+    public void LoggedIn(MailboxState mailbox, System.Net.IPAddress clientAddress) =>
+        _detector?.Compromise.LoggedIn(mailbox.Id, clientAddress, _time.GetUtcNow());
+
+    /// <summary>
+    /// The upstream refused <paramref name="recipient"/> of a message of <paramref name="mailbox"/> with
+    /// <paramref name="replyCode"/> and <paramref name="replyText"/>: counted when it says the address does not exist.
+    /// </summary>
+    public bool RecipientRefused(MailboxState mailbox, ReadOnlySpan<char> recipient, int replyCode, ReadOnlySpan<char> replyText) =>
+        _detector is not null && Bounces.UnknownRecipient.IsReply(replyCode, replyText)
+        && _detector.Compromise.RecipientRefused(mailbox.Id, recipient, Detection.RefusalSource.Upstream, _time.GetUtcNow());
+
     public bool IsExternal(MailboxState mailbox, ReadOnlySpan<char> recipient) => Classify(mailbox, recipient, out _);
 
     /// <summary><see cref="IsExternal"/>, and a hash of the normalised address.</summary>
@@ -171,25 +191,24 @@ public sealed class PolicyEngine
         // tracks, and remembers it at Complete refused or not, so a blast refused for its missing
         // opt-out still builds the run that ends in an offense. Its hold or offense is the answer:
         // the stronger one, and the one the abuse desk was told of.
+        // A message without a fingerprint (too few external recipients for the content signals) is still
+        // judged by the signs of a stolen password and by what the world says back about its mailbox
+        // (complaints, bounces): a few lookups, nothing allocated when nothing is known.
+        var fingerprinted = !message.Fingerprint.IsDefault;
         if (_detector is not null)
         {
             var now = _time.GetUtcNow();
-            DetectionResult result;
-            if (message.Fingerprint.IsDefault)
-            {
-                // Not fingerprinted (too few outside recipients): only the mailbox's reputation judges it.
-                result = _detector.EvaluateReputation(mailbox, transaction.Recipients, transaction.External, transaction.DestinationDomains, message.MessageId, now);
-            }
-            else
-            {
-                // The mailbox's window already holds this message: reserved (the enforcing door) or counted
-                // (policy delegation, before the milter inspects).
-                var tally = new TransactionTally(transaction.Recipients, transaction.External, transaction.Internal,
-                    _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour, transaction.RecipientsHash,
-                    transaction.ExternalRecipients, transaction.DestinationDomains);
-                result = _detector.Evaluate(mailbox, in tally, message, now);
-            }
-
+            // The mailbox's window already holds this message: reserved (the enforcing door) or counted
+            // (policy delegation, before the milter inspects). Without a fingerprint only a new network's
+            // volume needs it: a shared counter store is not asked for every small message.
+            var lastHour = fingerprinted || _detector.Compromise.AwaitsVolume(mailbox.Id, now)
+                ? _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour
+                : 0;
+            var tally = new TransactionTally(transaction.Recipients, transaction.External, transaction.Internal,
+                lastHour, transaction.RecipientsHash, transaction.ExternalRecipients, transaction.DestinationDomains);
+            var result = !fingerprinted
+                ? _detector.EvaluateWithoutFingerprint(mailbox, in tally, message, now)
+                : _detector.Evaluate(mailbox, in tally, message, now);
             if (result.ObservedAction != result.Action)
             {
                 _enforcement.Observed(mailbox, result, now);

@@ -64,11 +64,18 @@ public static class PolicyTexts
     public static Verdict Held(DetectionResult result, string listService)
     {
         var concern = Concern(result);
+        if (concern == Compromised)
+        {
+            // Signs of a stolen password, not of a mailing: the owner's fix is a new password, not the list service.
+            return new Verdict(Outcome.Held, 451, "4.7.1", string.Create(CultureInfo.InvariantCulture,
+                $"Message held: this account shows signs of being used by someone else ({Rules(result)}). Nothing was sent. If you did not send it, change your password; the abuse desk has been told."),
+                PolicyReasons.Held);
+        }
+
         if (concern != MassMailing)
         {
-            // A hold for what the world said back (complaints, bounces, a stolen password's signs) is
-            // not about this message's content: saying "mass mailing" would send the sender looking
-            // in the wrong place.
+            // A hold for what the world said back (complaints, bounces) is not about this message's
+            // content: saying "mass mailing" would send the sender looking in the wrong place.
             return new Verdict(Outcome.Held, 451, "4.7.1",
                 $"Message held: the mailbox's recent mail shows {concern} ({EnforcementService.Summary(result)}). Nothing was sent. The abuse desk has been told and will review the mailbox.",
                 PolicyReasons.Held);
@@ -87,6 +94,8 @@ public static class PolicyTexts
     }
 
     public const string MassMailing = "mass mailing";
+
+    public const string Compromised = "signs of a compromised account";
 
     /// <summary>
     /// What the detector's decision rests on, in the sender's words: the enforced signal that scores
@@ -108,9 +117,23 @@ public static class PolicyTexts
         {
             "complaints" => "spam complaints",
             "reputation" => "bounces",
-            "invalid-recipients" or "login-networks" or "new-network-volume" => "signs of a compromised account",
+            { } rule when CompromiseWatch.IsRule(rule) => Compromised,
             _ => MassMailing,
         };
+    }
+
+    private static string Rules(DetectionResult result)
+    {
+        var rules = new List<string>(3);
+        foreach (var s in result.Signals)
+        {
+            if (s.Mode == RuleMode.Enforce && CompromiseWatch.IsRule(s.Rule) && !rules.Contains(s.Rule))
+            {
+                rules.Add(s.Rule);
+            }
+        }
+
+        return string.Join(", ", rules);
     }
 
     /// <summary>

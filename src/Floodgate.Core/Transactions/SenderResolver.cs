@@ -31,6 +31,9 @@ public enum SenderResolutionKind : byte
 public readonly record struct SenderResolution(SenderResolutionKind Kind, MailboxState? Mailbox, string? Name)
 {
     public static readonly SenderResolution NotOurs = new(SenderResolutionKind.NotOurs, null, null);
+
+    /// <summary>The mailbox was named by an authenticated login (not by a trusted network's envelope sender): a login to count.</summary>
+    public bool ByLogin { get; init; }
 }
 
 /// <summary>
@@ -106,7 +109,7 @@ public sealed class SenderResolver
                 }
 
                 return Lookup(login, out var mailbox) || TryProvision(login, out mailbox)
-                    ? new SenderResolution(SenderResolutionKind.Mailbox, mailbox, mailbox.Address)
+                    ? new SenderResolution(SenderResolutionKind.Mailbox, mailbox, mailbox.Address) { ByLogin = true }
                     : new SenderResolution(SenderResolutionKind.UnknownLogin, null, Addresses.Normalize(login) ?? login.ToString());
             }
 

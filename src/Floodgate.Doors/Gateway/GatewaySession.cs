@@ -56,6 +56,7 @@ internal sealed class GatewaySession : ISmtpSession
             case AuthenticationOutcome.Succeeded:
                 _authenticated = result.Mailbox;
                 _credentialStamp = result.CredentialStamp;
+                _services.Engine.LoggedIn(result.Mailbox!, _address);
                 return DoorReplies.AuthSucceeded;
             case AuthenticationOutcome.Throttled:
                 DoorMetrics.AuthFailures.WithLabels("throttled").Inc();
@@ -200,6 +201,18 @@ internal sealed class GatewaySession : ISmtpSession
             }
 
             var relayMicros = (long)time.GetElapsedTime(relayStarted).TotalMicroseconds;
+            if (result.Refused is { } refused)
+            {
+                // The upstream's word on each address: unknown users count toward the invalid-recipients signal.
+                foreach (var r in refused)
+                {
+                    if ((uint)r.Index < (uint)_recipients.Count)
+                    {
+                        _services.Engine.RecipientRefused(transaction.Mailbox!, _recipients[r.Index], r.Code, r.Text);
+                    }
+                }
+            }
+
             if (result.Outcome == Outcome.Accepted)
             {
                 if (_lists.Count > 0)

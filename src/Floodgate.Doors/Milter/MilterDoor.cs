@@ -132,6 +132,12 @@ internal sealed class MilterDoorSession : MilterSession
             return MilterDecision.Accept;
         }
 
+        if (resolution.ByLogin)
+        {
+            // Postfix or Sendmail authenticated {auth_authen} on this connection: the detector's login networks.
+            _door.Engine.LoggedIn(resolution.Mailbox!, _clientAddress);
+        }
+
         // A connection usually carries one sender message after message: reuse its string (ASCII
         // addresses; a non-ASCII one is simply decoded again).
         var address = arguments.Address;

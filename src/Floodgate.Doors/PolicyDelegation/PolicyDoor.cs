@@ -168,6 +168,12 @@ internal sealed partial class PolicyDoor : IPolicyHandler
             {
                 transaction.Begun = true;
                 t.ClientAddress = request.ClientAddress;
+                if (resolution.ByLogin)
+                {
+                    // Once per message: Postfix authenticated sasl_username from client_address.
+                    _engine.LoggedIn(mailbox, request.ClientAddress);
+                }
+
                 var begin = t.Begin(mailbox, request.Sender ?? string.Empty, Math.Max(0, request.Size));
                 if (!begin.IsAccept)
                 {

@@ -12,7 +12,16 @@ namespace Floodgate.Doors.Relay;
 public readonly record struct RelayResult(Outcome Outcome, int Code, string EnhancedCode, string Text)
 {
     public static RelayResult Sent(string text) => new(Outcome.Accepted, 250, "2.0.0", text);
+
+    /// <summary>
+    /// The recipients the upstream refused permanently at RCPT, each with its reply (all of them when the
+    /// relay read every reply, the first when the client stops there); null when none was.
+    /// </summary>
+    public IReadOnlyList<RecipientRefusal>? Refused { get; init; }
 }
+
+/// <summary>One RCPT the upstream refused: the recipient's index in the relayed list, the reply code and its text (enhanced code first).</summary>
+public readonly record struct RecipientRefusal(int Index, int Code, string Text);
 
 /// <summary>Hands an accepted message on: to the upstream MTA, or to the outbox when none is set.</summary>
 public interface IMessageRelay : IAsyncDisposable

@@ -182,7 +182,20 @@ internal sealed partial class SmtpUpstreamRelay : IMessageRelay
         {
             Dispose(ref client, ex.StatusCode != SmtpStatusCode.ServiceNotAvailable);
             LogUpstreamRejected(_logger, (int)ex.StatusCode, ex.Message);
-            return UpstreamConnection.Refusal((int)ex.StatusCode, ex.Message);
+            var result = UpstreamConnection.Refusal((int)ex.StatusCode, ex.Message);
+            // MailKit stops at the first refused recipient: that one is known, the rest are not asked.
+            if (ex.ErrorCode == SmtpErrorCode.RecipientNotAccepted && (int)ex.StatusCode >= 500 && ex.Mailbox is { } refused)
+            {
+                for (var i = 0; i < recipients.Count; i++)
+                {
+                    if (string.Equals(recipients[i], refused.Address, StringComparison.OrdinalIgnoreCase))
+                    {
+                        return result with { Refused = [new RecipientRefusal(i, (int)ex.StatusCode, ex.Message)] };
+                    }
+                }
+            }
+
+            return result;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -141,12 +141,19 @@ internal sealed class UpstreamConnection : IAsyncDisposable
         }
 
         var refusal = mail.Code is >= 200 and < 300 ? default : mail;
+        List<RecipientRefusal>? refused = null;
         for (var i = 0; i < recipients.Count; i++)
         {
             var rcpt = await ReadReplyAsync(keepText: false, cancellationToken).ConfigureAwait(false);
             if (refusal.Code == 0 && rcpt.Code is not (>= 200 and < 300))
             {
                 refusal = rcpt;
+            }
+
+            // Every permanent refusal, with its recipient: the detector counts unknown users (a harvested list).
+            if (rcpt.Code >= 500 && mail.Code is >= 200 and < 300)
+            {
+                (refused ??= []).Add(new RecipientRefusal(i, rcpt.Code, rcpt.Text ?? string.Empty));
             }
         }
 
@@ -159,7 +166,7 @@ internal sealed class UpstreamConnection : IAsyncDisposable
         if (refusal.Code != 0)
         {
             await EndRefusedTransactionAsync(mail.Code is >= 200 and < 300, data.Code == 354, cancellationToken).ConfigureAwait(false);
-            return Refusal(refusal.Code, refusal.Text ?? string.Empty);
+            return Refusal(refusal.Code, refusal.Text ?? string.Empty) with { Refused = refused };
         }
 
         ContentStarted = true;

@@ -8,6 +8,9 @@ namespace Floodgate.Storage.Complaints;
 /// <summary>What one complaint became: kept with its attribution, or refused as a malformed report.</summary>
 public sealed record ComplaintOutcome(long? ComplaintId, string Attribution, int? MailboxId, string? MailboxAddress, string Note, string? Error);
 
+/// <summary>Which mailbox a returned message names, how it was decided, and what was tried (<see cref="ComplaintStore.AttributeAsync(IReadOnlyList{string}, string?, FeedbackId, CancellationToken)"/>).</summary>
+public sealed record MessageAttribution(int? MailboxId, DateTimeOffset? RelayedAt, string Attribution, string? FeedbackId, List<string> Notes);
+
 /// <summary>Complaints and relayed messages of one mailbox, domain or client over a window.</summary>
 public sealed record ComplaintCount(int Complaints, int Messages);
 
@@ -33,17 +36,75 @@ public sealed class ComplaintStore(IDbContextFactory<FloodgateDbContext> dbFacto
             return new ComplaintOutcome(null, Attributions.None, null, null, error, error);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var found = await AttributeAsync(db, facts.FeedbackIds, facts.OriginalMessageId, ids, cancellationToken);
+        var notes = found.Notes;
+        var mailboxId = found.MailboxId;
+        var relayedAt = found.RelayedAt;
+        var attribution = found.Attribution;
+        var shownId = found.FeedbackId;
+
+        var mailbox = mailboxId is { } id
+            ? await db.Mailboxes.AsNoTracking().Where(m => m.Id == id).Select(m => new { m.Address, m.DomainId, m.Domain!.ClientId }).FirstOrDefaultAsync(cancellationToken)
+            : null;
+        if (mailboxId is not null && mailbox is null)
+        {
+            // Our key signed it, but the mailbox is gone: the complaint is kept and counted against no one.
+            notes.Add($"mailbox {mailboxId} no longer exists");
+            mailboxId = null;
+            attribution = Attributions.None;
+        }
+
+        var record = new ComplaintRecord
+        {
+            ReceivedAt = time.GetUtcNow(),
+            BounceMessageId = bounceMessageId,
+            Source = Clip(source, 20)!,
+            MailboxId = mailboxId,
+            MailboxAddress = mailbox?.Address,
+            DomainId = mailbox?.DomainId,
+            ClientId = mailbox?.ClientId,
+            Attribution = attribution,
+            Note = Clip(string.Join("; ", notes), 500)!,
+            FeedbackType = Clip(facts.FeedbackType, 40)!,
+            UserAgent = Clip(facts.UserAgent, 255),
+            Reporter = Clip(facts.ReportingMta ?? facts.ReportedDomain, 255),
+            OriginalMessageId = Clip(facts.OriginalMessageId, 998),
+            OriginalRecipient = Clip(facts.OriginalRecipient, 320),
+            OriginalMailFrom = Clip(facts.OriginalMailFrom, 320),
+            SourceIp = Clip(facts.SourceIp, 64),
+            FeedbackId = Clip(shownId, 200),
+            RelayedAt = relayedAt,
+        };
+        db.Complaints.Add(record);
+        await db.SaveChangesAsync(cancellationToken);
+        return new ComplaintOutcome(record.Id, attribution, mailboxId, mailbox?.Address, record.Note, null);
+    }
+
+    /// <summary>
+    /// Which mailbox sent a message a report returns, by the order of evidence above (trace header, then
+    /// Message-ID in the transaction log), with notes saying what was tried. Bounces use it too.
+    /// </summary>
+    public async Task<MessageAttribution> AttributeAsync(IReadOnlyList<string> feedbackIds, string? originalMessageId, FeedbackId ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(feedbackIds);
+        ArgumentNullException.ThrowIfNull(ids);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await AttributeAsync(db, feedbackIds, originalMessageId, ids, cancellationToken);
+    }
+
+    private static async Task<MessageAttribution> AttributeAsync(FloodgateDbContext db, IReadOnlyList<string> feedbackIds, string? originalMessageId, FeedbackId ids, CancellationToken cancellationToken)
+    {
         var notes = new List<string>(2);
         int? mailboxId = null;
         DateTimeOffset? relayedAt = null;
         string attribution = Attributions.None;
-        string? shownId = facts.FeedbackIds.Count > 0 ? facts.FeedbackIds[0] : null;
+        string? shownId = feedbackIds.Count > 0 ? feedbackIds[0] : null;
 
         // Every trace value is checked; only ours that verify count, and they must agree.
         int valid = 0, forged = 0, foreign = 0;
         int? named = null;
         var conflict = false;
-        foreach (var value in facts.FeedbackIds)
+        foreach (var value in feedbackIds)
         {
             switch (ids.Verify(value, out var reference))
             {
@@ -82,7 +143,7 @@ public sealed class ComplaintStore(IDbContextFactory<FloodgateDbContext> dbFacto
                 notes.Add("no trace header");
             relayedAt = null;
 
-            if (facts.OriginalMessageId is { Length: > 0 } messageId)
+            if (originalMessageId is { Length: > 0 } messageId)
             {
                 var senders = await db.Transactions.AsNoTracking()
                     .Where(t => t.MessageId == messageId && t.MailboxId != null && t.Verdict == Outcome.Accepted)
@@ -108,41 +169,7 @@ public sealed class ComplaintStore(IDbContextFactory<FloodgateDbContext> dbFacto
             }
         }
 
-        var mailbox = mailboxId is { } id
-            ? await db.Mailboxes.AsNoTracking().Where(m => m.Id == id).Select(m => new { m.Address, m.DomainId, m.Domain!.ClientId }).FirstOrDefaultAsync(cancellationToken)
-            : null;
-        if (mailboxId is not null && mailbox is null)
-        {
-            // Our key signed it, but the mailbox is gone: the complaint is kept and counted against no one.
-            notes.Add($"mailbox {mailboxId} no longer exists");
-            mailboxId = null;
-            attribution = Attributions.None;
-        }
-
-        var record = new ComplaintRecord
-        {
-            ReceivedAt = time.GetUtcNow(),
-            BounceMessageId = bounceMessageId,
-            Source = Clip(source, 20)!,
-            MailboxId = mailboxId,
-            MailboxAddress = mailbox?.Address,
-            DomainId = mailbox?.DomainId,
-            ClientId = mailbox?.ClientId,
-            Attribution = attribution,
-            Note = Clip(string.Join("; ", notes), 500)!,
-            FeedbackType = Clip(facts.FeedbackType, 40)!,
-            UserAgent = Clip(facts.UserAgent, 255),
-            Reporter = Clip(facts.ReportingMta ?? facts.ReportedDomain, 255),
-            OriginalMessageId = Clip(facts.OriginalMessageId, 998),
-            OriginalRecipient = Clip(facts.OriginalRecipient, 320),
-            OriginalMailFrom = Clip(facts.OriginalMailFrom, 320),
-            SourceIp = Clip(facts.SourceIp, 64),
-            FeedbackId = Clip(shownId, 200),
-            RelayedAt = relayedAt,
-        };
-        db.Complaints.Add(record);
-        await db.SaveChangesAsync(cancellationToken);
-        return new ComplaintOutcome(record.Id, attribution, mailboxId, mailbox?.Address, record.Note, null);
+        return new MessageAttribution(mailboxId, relayedAt, attribution, shownId, notes);
     }
 
     /// <summary>

@@ -74,6 +74,9 @@ internal static class EnforcementViews
         ["campaign"] = "the same content was sent by other mailboxes at the same time",
         ["persistence"] = "the sending went on after messages were held",
         ["list"] = "a mailing to recipients written to before",
+        ["invalid-recipients"] = "many recipients refused because their addresses do not exist, as a harvested list's are",
+        ["login-networks"] = "logins to the mailbox from many different networks in one day",
+        ["new-network-volume"] = "a login from a network never seen for the mailbox, then far more mail than usual",
     };
 
     public static string ClientDescription(string rule) =>

@@ -1,4 +1,5 @@
 using Floodgate.Core.Accounts;
+using Floodgate.Core.Detection;
 using Floodgate.Storage;
 using Floodgate.Storage.Accounts;
 using Floodgate.Web.Security;
@@ -25,6 +26,7 @@ public static class MailboxesApi
         mailboxes.MapGet("", ListAsync).RequireAuthorization(AccessPolicies.ReadScoped).WithSummary("List mailboxes");
         mailboxes.MapGet("/{id:int}", GetAsync).RequireAuthorization(AccessPolicies.ReadScoped).WithSummary("A mailbox with its domain, client, contact, plan and limits");
         mailboxes.MapGet("/{id:int}/complaints", ComplaintsAsync).RequireAuthorization(AccessPolicies.ReadScoped).WithSummary("A mailbox's complaint rate (ARF feedback loops) over the window, and its latest complaints with their attribution");
+        mailboxes.MapGet("/{id:int}/compromise", CompromiseAsync).RequireAuthorization(AccessPolicies.ReadScoped).WithSummary("A mailbox's signs of a stolen password: recipients refused as unknown users in the last hour and the client networks it logged in from in the last day, with the thresholds");
         mailboxes.MapPost("", CreateAsync).RequireAuthorization(AccessPolicies.ManageAccounts).WithSummary("Add a mailbox to an existing domain");
         mailboxes.MapPatch("/{id:int}", UpdateAsync).RequireAuthorization(AccessPolicies.ManageAccounts).WithSummary("Change a mailbox's display name or allowed senders");
         mailboxes.MapPut("/{id:int}/password", SetPasswordAsync).RequireAuthorization(AccessPolicies.ManageAccounts).WithSummary("Set a mailbox's password");
@@ -57,6 +59,14 @@ public static class MailboxesApi
         var now = time.GetUtcNow();
         var recent = await Complaints.ComplaintEvidence.BeforeAsync(complaints, reputation.Options, id, now, cancellationToken);
         return TypedResults.Ok(new MailboxComplaintsView(Complaints.ComplaintEvidence.Rate(reputation, id), recent));
+    }
+
+    private static async Task<Results<Ok<MailboxCompromiseView>, ProblemHttpResult>> CompromiseAsync(
+        int id, Caller caller, AccountStore store, CompromiseWatch watch, DetectionOptions detection, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(store, caller, id, cancellationToken) is null)
+            return ApiGroup.NotFound($"mailbox {id}");
+        return TypedResults.Ok(MailboxCompromiseView.Of(watch.Describe(id, time.GetUtcNow()), detection));
     }
 
     private static async Task<Results<Created<MailboxView>, ValidationProblem>> CreateAsync(
@@ -121,3 +131,29 @@ public static class MailboxesApi
 
 /// <summary>A mailbox's complaint rate over the complaint window (the detector's reading) and the complaints in that window.</summary>
 public sealed record MailboxComplaintsView(Complaints.ComplaintRateView Rate, IReadOnlyList<Complaints.ComplaintItem> Complaints);
+
+/// <summary>
+/// What the detector's compromise watch knows of a mailbox now (in memory: the unknown recipients of the
+/// last hour are not kept across a restart, the networks are), with the thresholds its signals use.
+/// </summary>
+public sealed record MailboxCompromiseView(
+    int InvalidRecipientsLastHour,
+    int InvalidRecipientsAtUpstream,
+    int InvalidRecipientsInBounces,
+    int InvalidRecipientsPerHour,
+    IReadOnlyList<string> RecentInvalidRecipients,
+    IReadOnlyList<LoginNetworkView> LoginNetworksLastDay,
+    int LoginNetworksPerDay,
+    DateTimeOffset? LoginsSince,
+    string? NewNetwork,
+    DateTimeOffset? NewNetworkAt)
+{
+    public static MailboxCompromiseView Of(CompromiseView? view, DetectionOptions detection)
+    {
+        ArgumentNullException.ThrowIfNull(detection);
+        return view is null
+            ? new(0, 0, 0, detection.InvalidRecipientsPerHour, [], [], detection.LoginNetworksPerDay, null, null, null)
+            : new(view.InvalidRecipientsLastHour, view.AtUpstream, view.InBounces, detection.InvalidRecipientsPerHour, view.RecentInvalidRecipients,
+                view.NetworksLastDay, detection.LoginNetworksPerDay, view.LoginsSince, view.NewNetwork, view.NewNetworkAt);
+    }
+}

@@ -12,6 +12,10 @@ public sealed class ComplaintIntake(ComplaintStore store, FeedbackId ids, Compla
 {
     public ComplaintStore Store => store;
 
+    /// <summary>Which mailbox sent the message a bounce returns: the same evidence as for a complaint.</summary>
+    public Task<MessageAttribution> AttributeAsync(IReadOnlyList<string> feedbackIds, string? originalMessageId, CancellationToken cancellationToken = default) =>
+        store.AttributeAsync(feedbackIds, originalMessageId, ids, cancellationToken);
+
     public async Task<ComplaintOutcome?> TakeAsync(BounceReport report, long bounceMessageId, string source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(report);

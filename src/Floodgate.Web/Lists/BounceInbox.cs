@@ -1,4 +1,5 @@
 using Floodgate.Core.Bounces;
+using Floodgate.Core.Detection;
 using Floodgate.Core.Lists;
 using Floodgate.Storage.Lists;
 using Floodgate.Web.Complaints;
@@ -11,8 +12,13 @@ namespace Floodgate.Web.Lists;
 /// list), and records it with its effects. It is kept whatever it turns out to be, so nothing
 /// received is lost. Mail the effects call for (a re-enable link) is sent by the server's loop.
 /// </summary>
-/// <remarks>A complaint also goes to <paramref name="complaints"/>: attributed to the mailbox that sent it, for the complaint rates.</remarks>
-public sealed class BounceInbox(ListStore store, ListTokens tokens, TimeProvider time, ComplaintIntake? complaints = null)
+/// <remarks>
+/// A complaint also goes to <paramref name="complaints"/>: attributed to the mailbox that sent it, for the
+/// complaint rates. A bounce of a relayed message (not a list copy) that says a recipient does not exist is
+/// attributed the same way and counted in <paramref name="compromise"/>: a stolen account working a
+/// harvested list shows first as unknown users.
+/// </remarks>
+public sealed class BounceInbox(ListStore store, ListTokens tokens, TimeProvider time, ComplaintIntake? complaints = null, CompromiseWatch? compromise = null)
 {
     public async Task<BounceOutcome> IngestAsync(ReadOnlyMemory<byte> raw, string source, string? envelopeRecipient, CancellationToken cancellationToken = default)
     {
@@ -41,8 +47,28 @@ public sealed class BounceInbox(ListStore store, ListTokens tokens, TimeProvider
         }
 
         var outcome = await store.RecordBounceAsync(new BounceIntake(source, envelopeRecipient, raw, report, listId, memberId), cancellationToken).ConfigureAwait(false);
+        if (listId is null && compromise is not null && complaints is not null && report.Kind == BounceKind.Failure)
+            await CountUnknownRecipientsAsync(report, complaints, compromise, cancellationToken).ConfigureAwait(false);
         if (complaints is not null && await complaints.TakeAsync(report, outcome.BounceMessageId, source, cancellationToken).ConfigureAwait(false) is { } complaint)
             outcome = outcome with { Complaint = complaint };
         return outcome;
+    }
+
+    private async Task CountUnknownRecipientsAsync(BounceReport report, ComplaintIntake complaints, CompromiseWatch compromise, CancellationToken cancellationToken)
+    {
+        var any = false;
+        foreach (var r in report.Recipients)
+            any |= UnknownRecipient.Is(r);
+        if (!any || (report.OriginalMessageId is null && report.OriginalFeedbackIds.Count == 0))
+            return;
+        var attribution = await complaints.AttributeAsync(report.OriginalFeedbackIds, report.OriginalMessageId, cancellationToken).ConfigureAwait(false);
+        if (attribution.MailboxId is not { } mailboxId)
+            return;
+        var now = time.GetUtcNow();
+        foreach (var r in report.Recipients)
+        {
+            if (UnknownRecipient.Is(r))
+                compromise.RecipientRefused(mailboxId, r.Recipient, RefusalSource.Bounce, now);
+        }
     }
 }

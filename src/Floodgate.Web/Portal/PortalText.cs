@@ -38,6 +38,12 @@ public static class PortalText
             "Most recipients were addresses the mailbox had never written to before, far more than usual."),
         ["persistence"] = new("Sending went on after a hold",
             "Copies kept coming after earlier ones had been held back."),
+        ["invalid-recipients"] = new("Many addresses that do not exist",
+            "Within an hour, many recipients were refused because their addresses do not exist: the mark of a bought, harvested or guessed list, often sent by someone who has the mailbox's password."),
+        ["login-networks"] = new("Logins from many places",
+            "In one day the mailbox was logged in to from many different networks, as happens when its password is in other hands."),
+        ["new-network-volume"] = new("A new place, then a burst",
+            "The mailbox was logged in to from a network it had never used, and far more mail than usual followed at once."),
     };
 
     /// <summary>

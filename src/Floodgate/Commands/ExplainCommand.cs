@@ -77,6 +77,15 @@ internal static class ExplainCommand
                     $"Recipients: {rc.FirstContactsLastHour} first contacts of {rc.ExternalLastHour} external recipients in the last hour; usual {rc.UsualFirstContactsPerHour:0.#} an hour; memory {rc.MemoryBytes} B{(rc.Learning ? $", still learning (since {rc.LearningSince:yyyy-MM-dd HH:mm} UTC): bursts not judged yet" : "")}"));
             }
 
+            if (r.Compromise is { } cw)
+            {
+                await output.WriteLineAsync();
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"Unknown recipients in the last hour: {cw.InvalidRecipientsLastHour} ({cw.AtUpstream} by the upstream, {cw.InBounces} in bounces){(cw.RecentInvalidRecipients.Count > 0 ? "; latest " + string.Join(", ", cw.RecentInvalidRecipients) : "")}"));
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"Login networks in the last day: {cw.NetworksLastDay.Count} ({string.Join(", ", cw.NetworksLastDay.Select(n => n.Network))}){(cw.NewNetwork is { } fresh ? $"; last new network {fresh} at {cw.NewNetworkAt:yyyy-MM-dd HH:mm} UTC" : "")}"));
+            }
+
             await output.WriteLineAsync();
             await output.WriteLineAsync($"Offenses of the client in the look-back: {r.OffensesInLookBack}; the next one: {r.NextOffenseStep}");
             await output.WriteLineAsync("Rules:");

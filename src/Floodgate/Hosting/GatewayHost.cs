@@ -34,7 +34,8 @@ internal sealed partial class GatewayHost(
 {
     private readonly ILogger _logger = loggers.CreateLogger("Floodgate");
     private SmtpServer? _smtp;
-    private RecipientMemoryFile? _recipients;
+    private SnapshotFile? _recipients;
+    private SnapshotFile? _networks;
 
     public IReadOnlyList<IPEndPoint> SmtpEndPoints => _smtp?.EndPoints ?? [];
 
@@ -51,9 +52,13 @@ internal sealed partial class GatewayHost(
         // The hash unknown logins are checked against, made now on the pool: never on a socket thread.
         await Task.Run(() => passwords.DummyHash, cancellationToken);
         var rebuilt = await RebuildWindowsAsync(cancellationToken);
-        _recipients = new RecipientMemoryFile(Path.Combine(options.DataDirectory, "recipients.bin"), detector, _logger);
+        _recipients = new SnapshotFile(Path.Combine(options.DataDirectory, "recipients.bin"), "Recipient memory", detector.ReadRecipients, s => detector.WriteRecipients(s), _logger);
         _recipients.Load();
         _recipients.Start();
+        _networks = new SnapshotFile(Path.Combine(options.DataDirectory, "networks.bin"), "Login networks",
+            s => detector.Compromise.ReadNetworks(s, services.Engine.Time.GetUtcNow()), s => detector.Compromise.WriteNetworks(s), _logger);
+        _networks.Load();
+        _networks.Start();
         enforcement.Load(await offenses.LoadAllOffenseTimesAsync(services.Engine.Time.GetUtcNow() - options.Ladder.LookBack, cancellationToken));
 
         var smtpOptions = new SmtpServerOptions
@@ -123,6 +128,11 @@ internal sealed partial class GatewayHost(
         if (_recipients is not null)
         {
             await _recipients.DisposeAsync();
+        }
+
+        if (_networks is not null)
+        {
+            await _networks.DisposeAsync();
         }
 
         await writer.DisposeAsync();

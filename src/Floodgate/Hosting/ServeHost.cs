@@ -175,9 +175,16 @@ internal static partial class ServeHost
             // A new password (a reinstatement, an operator's reset) gives the owner a clean budget, and the
             // addresses a thief logged in from stop being known ones; from any writer, on every node.
             var throttle = new LoginThrottle(time, options.LoginThrottle);
-            sp.GetRequiredService<AccountDirectory>().CredentialChanged += m => throttle.Forget(m.Address);
+            var compromise = sp.GetRequiredService<MassMailDetector>().Compromise;
+            sp.GetRequiredService<AccountDirectory>().CredentialChanged += m =>
+            {
+                throttle.Forget(m.Address);
+                // The networks and unknown recipients counted so far were the thief's: the owner starts clean.
+                compromise.Forget(m.Id, time.GetUtcNow());
+            };
             return throttle;
         });
+        services.AddSingleton(sp => sp.GetRequiredService<MassMailDetector>().Compromise);
         services.AddSingleton<IPasswordVerifier, CachingPasswordVerifier>();
         services.AddSingleton(options.Accounts);
         services.AddSingleton<PasswordUpgrader>();

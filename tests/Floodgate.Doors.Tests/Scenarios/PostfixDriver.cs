@@ -127,7 +127,7 @@ public sealed class PostfixDriver : IDoorDriver
         if (milter is not null)
         {
             await milter.SendMacrosAsync('C', cancellationToken, "j", "mx.postfix.test", "{daemon_name}", "submission");
-            await milter.SendConnectAsync("localhost", "127.0.0.1", 50123, cancellationToken);
+            await milter.SendConnectAsync("localhost", s.ClientAddress, 50123, cancellationToken);
             if (await milter.ReplyAsync(MilterProtocolFlags.NoReplyConnect, cancellationToken) is { } connect && connect.Command != 'c')
             {
                 throw new InvalidOperationException($"the milter answered '{connect.Command}' at connect");
@@ -282,7 +282,7 @@ public sealed class PostfixDriver : IDoorDriver
         [
             ("request", "smtpd_access_policy"), ("protocol_state", state), ("protocol_name", "ESMTP"),
             ("helo_name", "client.test"), ("queue_id", string.Empty), ("sender", s.Sender), ("recipient", recipient),
-            ("recipient_count", recipientCount.ToString(CultureInfo.InvariantCulture)), ("client_address", "127.0.0.1"),
+            ("recipient_count", recipientCount.ToString(CultureInfo.InvariantCulture)), ("client_address", s.ClientAddress),
             ("client_name", "localhost"), ("reverse_client_name", "localhost"), ("instance", instance),
         ];
         if (s.Login is { } login)

@@ -125,7 +125,7 @@ internal sealed class MilterWire : IDisposable
         SendAsync('D', [(byte)command, .. Strings(pairs)], cancellationToken);
 
     public Task SendConnectAsync(string host, string address, ushort port, CancellationToken cancellationToken) =>
-        SendAsync('C', [.. Strings(host), (byte)'4', (byte)(port >> 8), (byte)port, .. Strings(address)], cancellationToken);
+        SendAsync('C', [.. Strings(host), (byte)(address.Contains(':') ? '6' : '4'), (byte)(port >> 8), (byte)port, .. Strings(address)], cancellationToken);
 
     /// <summary>A step's reply, or null when the milter negotiated that Postfix does not wait for it.</summary>
     public async Task<(char Command, string Text)?> ReplyAsync(MilterProtocolFlags noReply, CancellationToken cancellationToken)

@@ -48,6 +48,9 @@ public sealed record Submission(string? Login, string Sender, IReadOnlyList<stri
 {
     public string Password { get; init; } = ScenarioWorld.Password;
 
+    /// <summary>The SMTP client's address as Postfix reports it (client_address, the milter's connect address); the gateway's client is always loopback.</summary>
+    public string ClientAddress { get; init; } = "127.0.0.1";
+
     /// <summary>The message with its header block, CRLF line ends.</summary>
     public string Message { get; init; } = Messages.Short;
 

@@ -176,6 +176,31 @@ public sealed class SmtpUpstreamRelayTests
     }
 
     [Theory]
+    [InlineData(true, 2, "pipelined: every RCPT reply is read, so every refused recipient is known")]
+    [InlineData(false, 1, "MailKit stops at the first refused recipient")]
+    public async Task RefusedRecipientsAreReportedWithTheirRepliesForTheDetector(bool pipelining, int reported, string why)
+    {
+        await using var sink = await UpstreamSink.StartAsync();
+        sink.RefusedRecipients["gone@example.net"] = SmtpReply.Create(550, "5.1.1", "<gone@example.net>: User unknown");
+        sink.RefusedRecipients["full@example.net"] = SmtpReply.Create(552, "5.2.2", "Mailbox full");
+        await using var relay = Relay(sink.Url, o => o.Pipelining = pipelining);
+
+        var result = await relay.SendAsync("ann@acme.test", ["x@example.net", "gone@example.net", "full@example.net"], Plain, CancellationToken.None);
+
+        Assert.Equal(Outcome.Rejected, result.Outcome);
+        Assert.NotNull(result.Refused);
+        Assert.True(result.Refused.Count == reported, why);
+        Assert.Equal((1, 550), (result.Refused[0].Index, result.Refused[0].Code));
+        Assert.Contains("5.1.1", result.Refused[0].Text, StringComparison.Ordinal);
+        Assert.True(Floodgate.Core.Bounces.UnknownRecipient.IsReply(result.Refused[0].Code, result.Refused[0].Text));
+        if (reported == 2)
+        {
+            Assert.Equal((2, 552), (result.Refused[1].Index, result.Refused[1].Code));
+            Assert.False(Floodgate.Core.Bounces.UnknownRecipient.IsReply(result.Refused[1].Code, result.Refused[1].Text));
+        }
+    }
+
+    [Theory]
     [InlineData(554, "5.7.1", Outcome.Rejected, 554, "5.7.1", "Upstream rejected: Spam")]
     [InlineData(452, "4.3.1", Outcome.Deferred, 451, "4.4.0", "Upstream deferred: Spam")]
     public async Task TheUpstreamsReplyToTheContentIsPassedBack(int code, string enhanced, Outcome outcome, int expectedCode, string expectedEnhanced, string expectedText)

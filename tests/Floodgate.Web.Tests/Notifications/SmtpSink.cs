@@ -33,6 +33,9 @@ public sealed class SmtpSink : IAsyncDisposable, ISmtpSessionFactory
 
     public Func<int, int> Answer { get; }
 
+    /// <summary>Addresses this upstream has no mailbox for: their RCPT gets 550 5.1.1, as Postfix's virtual table answers.</summary>
+    public Func<string, bool> UnknownUser { get; set; } = static _ => false;
+
     /// <summary>Every message, the deferred and refused ones included.</summary>
     public IReadOnlyList<SunkMessage> Received => [.. _messages];
 
@@ -90,6 +93,8 @@ public sealed class SmtpSink : IAsyncDisposable, ISmtpSessionFactory
 
         public SmtpReply RcptTo(string forwardPath)
         {
+            if (sink.UnknownUser(forwardPath))
+                return SmtpReply.Create(550, "5.1.1", $"<{forwardPath}>: Recipient address rejected: User unknown in virtual mailbox table");
             _recipients.Add(forwardPath);
             return Ok;
         }

@@ -23,8 +23,14 @@ public sealed class DetailModel(
     TrafficStatistics statistics,
     TransactionSearch transactions,
     Explainer explainer,
-    Complaints.ComplaintReputation complaints) : AccountPage(store, refresher)
+    Complaints.ComplaintReputation complaints,
+    Core.Detection.CompromiseWatch compromise,
+    Core.Detection.DetectionOptions detection,
+    TimeProvider time) : AccountPage(store, refresher)
 {
+    /// <summary>Unknown recipients of the last hour and login networks of the last day, as the detector reads them.</summary>
+    public MailboxCompromiseView Compromise { get; private set; } = null!;
+
     /// <summary>Complaints per relayed message over the complaint window, as the detector reads them.</summary>
     public Complaints.ComplaintRateView ComplaintRate { get; private set; } = null!;
 
@@ -51,6 +57,7 @@ public sealed class DetailModel(
         Sending = SendingView.For(AccountScope.Mailbox, id, address, overview.Plan, meters, statistics);
         Explanation = explainer.Explain(address);
         ComplaintRate = Web.Complaints.ComplaintEvidence.Rate(complaints, id);
+        Compromise = MailboxCompromiseView.Of(compromise.Describe(id, time.GetUtcNow()), detection);
         Recent = (await transactions.PageAsync(new TransactionFilter(Mailbox: address, Limit: 20), cancellationToken)).Rows;
         Offenses = await enforcement.OffensesAsync(AccountScope.Mailbox, id, 3, cancellationToken);
         Timeline = await enforcement.TimelineAsync(AccountScope.Mailbox, id, 100, cancellationToken);
