@@ -51,9 +51,10 @@ public sealed class FloodgateProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a CLI command against this data folder; returns exit code and output.</summary>
-    public async Task<(int ExitCode, string Output)> CliAsync(params string[] args)
+    public Task<(int ExitCode, string Output)> CliAsync(params string[] args) => RunToExitAsync(Start(["--data", DataDirectory, .. args]));
+
+    private static async Task<(int ExitCode, string Output)> RunToExitAsync(ProcessStartInfo psi)
     {
-        var psi = Start(["--data", DataDirectory, .. args]);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -63,7 +64,7 @@ public sealed class FloodgateProcess : IAsyncDisposable
     }
 
     /// <summary>Runs `serve` with <see cref="Environment"/>, expecting it to refuse its settings and exit.</summary>
-    public async Task<(int ExitCode, string Output)> ServeFailingAsync(params string[] args)
+    public Task<(int ExitCode, string Output)> ServeFailingAsync(params string[] args)
     {
         var psi = Start(["--data", DataDirectory, "serve", .. args]);
         foreach (var (k, v) in Environment)
@@ -71,12 +72,7 @@ public sealed class FloodgateProcess : IAsyncDisposable
             psi.Environment[k] = v;
         }
 
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(cts.Token);
-        return (p.ExitCode, await stdout + await stderr);
+        return RunToExitAsync(psi);
     }
 
     /// <summary>Runs a CLI command with <paramref name="input"/> on its standard input (a password for --password-stdin).</summary>
