@@ -8,8 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Floodgate.Storage;
 
 /// <summary>
-/// Durable state. Each database provider has its own subclass (<see cref="SqliteFloodgateDbContext"/>
-/// now, PostgreSQL later) so each keeps its own migrations; code uses this type only.
+/// Durable state. Each database provider has its own subclass (<see cref="SqliteFloodgateDbContext"/>,
+/// <see cref="PostgresFloodgateDbContext"/>) so each keeps its own migrations; code uses this type only.
 /// </summary>
 public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(options)
 {
@@ -67,7 +67,7 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<Complaints.ComplaintRecord> Complaints => Set<Complaints.ComplaintRecord>();
 
-    /// <summary>"sqlite" or "postgres".</summary>
+    /// <summary><see cref="FloodgateDb.Sqlite"/> or <see cref="FloodgateDb.Postgres"/>.</summary>
     public abstract string Provider { get; }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -112,4 +112,10 @@ internal sealed class SqliteFloodgateDbContext(DbContextOptions<SqliteFloodgateD
         // SQLite has no date type; EF would store DateTimeOffset as text it cannot ORDER BY or compare.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
     }
+}
+
+/// <summary>PostgreSQL: DateTimeOffset is timestamptz, stored in UTC (Npgsql refuses other offsets).</summary>
+internal sealed class PostgresFloodgateDbContext(DbContextOptions<PostgresFloodgateDbContext> options) : FloodgateDbContext(options)
+{
+    public override string Provider => FloodgateDb.Postgres;
 }
