@@ -114,10 +114,12 @@ public static class FloodgateDb
     /// Applies migrations (never EnsureCreated), switches SQLite to WAL and seeds the default plan.
     /// Creates the SQLite file's folder. Safe to call at every start.
     /// </summary>
-    public static async Task InitializeAsync(IDbContextFactory<FloodgateDbContext> dbFactory, CancellationToken cancellationToken = default)
+    /// <returns>The migrations it applied, oldest first.</returns>
+    public static async Task<IReadOnlyList<string>> InitializeAsync(IDbContextFactory<FloodgateDbContext> dbFactory, CancellationToken cancellationToken = default)
     {
-        await MigrateAsync(dbFactory, cancellationToken);
+        var applied = await MigrateAsync(dbFactory, cancellationToken);
         await SeedAsync(dbFactory, cancellationToken);
+        return applied;
     }
 
     /// <summary>

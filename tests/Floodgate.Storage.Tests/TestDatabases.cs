@@ -32,31 +32,45 @@ public static class TestDatabases
         return Created.GetOrAdd(dataDirectory, static _ => CreateDatabase());
     }
 
-    /// <summary>A fresh, empty PostgreSQL database's connection string (unique name). Drop it with <see cref="DropDatabase"/>.</summary>
-    public static string CreateDatabase()
+    private static readonly Lazy<string> Template = new(CreateTemplate);
+
+    /// <summary>
+    /// A fresh PostgreSQL database's connection string (unique name), migrated as `floodgate migrate` leaves it
+    /// unless <paramref name="migrated"/> is false. Drop it with <see cref="DropDatabase"/>.
+    /// </summary>
+    public static string CreateDatabase(bool migrated = true)
     {
         var name = "floodgate_test_" + Guid.NewGuid().ToString("n");
-        using (var connection = new NpgsqlConnection(Server))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"CREATE DATABASE \"{name}\"";
-            command.ExecuteNonQuery();
-        }
-
+        // A copy of a migrated template: a file copy, about ten times faster than migrating each database.
+        Execute(migrated ? $"CREATE DATABASE \"{name}\" TEMPLATE \"{Template.Value}\"" : $"CREATE DATABASE \"{name}\"");
         return new NpgsqlConnectionStringBuilder(Server) { Database = name }.ConnectionString;
+    }
+
+    private static string CreateTemplate()
+    {
+        var name = "floodgate_template_" + Guid.NewGuid().ToString("n");
+        Execute($"CREATE DATABASE \"{name}\"");
+        var connectionString = new NpgsqlConnectionStringBuilder(Server) { Database = name, Pooling = false }.ConnectionString;
+        FloodgateDb.InitializeAsync(FloodgateDb.CreateFactory(connectionString, FloodgateDb.Postgres)).GetAwaiter().GetResult();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DropDatabase(connectionString);
+        return name;
+    }
+
+    private static void Execute(string sql)
+    {
+        using var connection = new NpgsqlConnection(Server);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     public static void DropDatabase(string connectionString)
     {
         var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
         NpgsqlConnection.ClearAllPools();
-        using var connection = new NpgsqlConnection(Server);
-        connection.Open();
-        using var command = connection.CreateCommand();
         // FORCE (PostgreSQL 13+): a server under test may still hold a pooled connection.
-        command.CommandText = $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)";
-        command.ExecuteNonQuery();
+        Execute($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
     }
 
     /// <summary>The CLI's options for the data folder and its database.</summary>
