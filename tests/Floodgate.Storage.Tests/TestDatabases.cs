@@ -24,11 +24,13 @@ public static class TestDatabases
     public static string Server { get; } =
         Environment.GetEnvironmentVariable("FLOODGATE_TEST_PG") is { Length: > 0 } pg ? pg : "Host=127.0.0.1;Port=15432;Username=postgres";
 
-    /// <summary>The connection string of the data folder's database; on PostgreSQL, creates the database the first time.</summary>
+    /// <summary>The connection string of the data folder's database; on PostgreSQL, creates the folder and the database the first time.</summary>
     public static string ConnectionString(string dataDirectory)
     {
         if (!IsPostgres)
             return FloodgateDb.SqliteConnectionString(dataDirectory);
+        // SQLite creates the folder with its file; the tests also keep their other files there.
+        Directory.CreateDirectory(dataDirectory);
         return Created.GetOrAdd(dataDirectory, static _ => CreateDatabase());
     }
 
