@@ -114,8 +114,21 @@ internal sealed class SqliteFloodgateDbContext(DbContextOptions<SqliteFloodgateD
     }
 }
 
-/// <summary>PostgreSQL: DateTimeOffset is timestamptz, stored in UTC (Npgsql refuses other offsets).</summary>
+/// <summary>PostgreSQL: DateTimeOffset is timestamptz, stored and read back in UTC.</summary>
 internal sealed class PostgresFloodgateDbContext(DbContextOptions<PostgresFloodgateDbContext> options) : FloodgateDbContext(options)
 {
     public override string Provider => FloodgateDb.Postgres;
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Npgsql writes only offset 0 to timestamptz and throws on any other; a time a client sent with
+        // its own offset (an API filter, an imported date) is the same instant in UTC, as SQLite's
+        // Unix milliseconds keep it. The column type stays timestamptz.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcConverter>();
+    }
 }
+
+/// <summary>The same instant at offset 0.</summary>
+internal sealed class UtcConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, DateTimeOffset>(
+    v => v.ToUniversalTime(),
+    v => v.ToUniversalTime());
