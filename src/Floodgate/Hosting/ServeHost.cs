@@ -61,16 +61,6 @@ internal static partial class ServeHost
     /// </summary>
     internal static async Task<(RunningServe? Serve, int ExitCode)> StartAsync(IConfiguration overrides, string? connectionString, string? provider, TextWriter error, CancellationToken cancellationToken)
     {
-        // Socket completions run on the socket event thread instead of hopping to the thread pool:
-        // 25 % less CPU per relayed message (bench/RESULTS.md, "Runtime settings"). Safe only because no
-        // socket continuation of ours blocks: the one slow step, Argon2id at AUTH, goes to the pool
-        // (CachingPasswordVerifier). The runtime reads the variable once, at the first socket, which is
-        // after this line; an operator's own value (0 to turn it off) wins.
-        if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
-        {
-            Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
-        }
-
         var options = new FloodgateOptions();
         IConfigurationRoot configuration;
         try
@@ -97,6 +87,21 @@ internal static partial class ServeHost
             return (null, 2);
         }
 
+        // --db and --db-provider win over Database:ConnectionString and Database:Provider.
+        var database = options.Database.Resolve(connectionString, provider, options.DataDirectory);
+
+        // Socket completions run on the socket event thread instead of hopping to the thread pool:
+        // 25 % less CPU per relayed message (bench/RESULTS.md, "Runtime settings"). Safe only because no
+        // socket continuation of ours blocks: the one slow step, Argon2id at AUTH, goes to the pool
+        // (CachingPasswordVerifier). Not on PostgreSQL: Npgsql's continuations would run there too, and
+        // the one synchronous wait on the database at start (ListTokens' key) then blocks the very thread
+        // its reply needs (serve hung at start, the end-to-end tests saw it). The runtime reads the variable
+        // once, at the first socket, which is after this line; an operator's own value (0 or 1) wins.
+        if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null && database.Provider == FloodgateDb.Sqlite)
+        {
+            Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
+        }
+
         Directory.CreateDirectory(options.DataDirectory);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -111,8 +116,6 @@ internal static partial class ServeHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.WebHost.UseUrls(options.Web.Url);
 
-        // --db and --db-provider win over Database:ConnectionString and Database:Provider.
-        var database = options.Database.Resolve(connectionString, provider, options.DataDirectory);
         var dbFactory = FloodgateDb.CreateFactory(database.ConnectionString, database.Provider);
         var time = TimeProvider.System;
         var services = builder.Services;
