@@ -8,8 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Floodgate.Storage;
 
 /// <summary>
-/// Durable state. Each database provider has its own subclass (<see cref="SqliteFloodgateDbContext"/>
-/// now, PostgreSQL later) so each keeps its own migrations; code uses this type only.
+/// Durable state. Each database provider has its own subclass (<see cref="SqliteFloodgateDbContext"/>,
+/// <see cref="PostgresFloodgateDbContext"/>) so each keeps its own migrations; code uses this type only.
 /// </summary>
 public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(options)
 {
@@ -71,7 +71,7 @@ public abstract class FloodgateDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<Blocklists.BlocklistChangeRecord> BlocklistHistory => Set<Blocklists.BlocklistChangeRecord>();
 
-    /// <summary>"sqlite" or "postgres".</summary>
+    /// <summary><see cref="FloodgateDb.Sqlite"/> or <see cref="FloodgateDb.Postgres"/>.</summary>
     public abstract string Provider { get; }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -119,3 +119,22 @@ internal sealed class SqliteFloodgateDbContext(DbContextOptions<SqliteFloodgateD
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
     }
 }
+
+/// <summary>PostgreSQL: DateTimeOffset is timestamptz, stored and read back in UTC.</summary>
+internal sealed class PostgresFloodgateDbContext(DbContextOptions<PostgresFloodgateDbContext> options) : FloodgateDbContext(options)
+{
+    public override string Provider => FloodgateDb.Postgres;
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Npgsql writes only offset 0 to timestamptz and throws on any other; a time a client sent with
+        // its own offset (an API filter, an imported date) is the same instant in UTC, as SQLite's
+        // Unix milliseconds keep it. The column type stays timestamptz.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcConverter>();
+    }
+}
+
+/// <summary>The same instant at offset 0.</summary>
+internal sealed class UtcConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, DateTimeOffset>(
+    v => v.ToUniversalTime(),
+    v => v.ToUniversalTime());

@@ -12,6 +12,7 @@ foreach (var command in AccessCommands.Create(cli))
 foreach (var command in BounceCommands.Create(cli))
     root.Subcommands.Add(command);
 root.Subcommands.Add(ListCommands.Create(cli));
+root.Subcommands.Add(MigrateCommand.Create(cli));
 root.Subcommands.Add(ServeCommand.Create(cli));
 root.Subcommands.Add(ExplainCommand.Create(cli));
 root.Subcommands.Add(BlocklistCommands.Create(cli));

@@ -15,9 +15,7 @@ public sealed class AccessCommandsTests : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_data))
-            Directory.Delete(_data, recursive: true);
+        TestDatabases.Release(_data);
     }
 
     private async Task<(int ExitCode, string Output, string Error)> RunWithStdinAsync(string stdin, params string[] args)
@@ -32,14 +30,14 @@ public sealed class AccessCommandsTests : IDisposable
             root.Subcommands.Add(command);
         var output = new StringWriter();
         var error = new StringWriter();
-        var exitCode = await root.Parse(["--data", _data, .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var exitCode = await root.Parse([.. TestDatabases.CliArgs(_data), .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (exitCode, output.ToString(), error.ToString());
     }
 
     private Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) => RunWithStdinAsync("", args);
 
     private AccessStore Access() =>
-        new(FloodgateDb.CreateFactory(FloodgateDb.SqliteConnectionString(_data)), new PasswordHasher(new PasswordHashOptions { MemoryKiB = 64, Iterations = 1 }), TimeProvider.System);
+        new(TestDatabases.Factory(_data), new PasswordHasher(new PasswordHashOptions { MemoryKiB = 64, Iterations = 1 }), TimeProvider.System);
 
     [Fact]
     public async Task AUserAddedWithAStdinPasswordCanSignInAndIsAuditedAsTheUnixUser()
@@ -51,7 +49,7 @@ public sealed class AccessCommandsTests : IDisposable
         Assert.DoesNotContain(Password, add.Output, StringComparison.Ordinal);
         var user = await Access().VerifyPasswordAsync("alice", Password);
         Assert.Equal((WebRole.AbuseDesk, "Alice A."), (user?.Role, user?.DisplayName));
-        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        await using var db = TestDatabases.Create(_data);
         Assert.Equal($"cli:{Environment.UserName}", await db.AuditEntries.Where(a => a.Action == "user.add").Select(a => a.Actor).SingleAsync());
     }
 

@@ -13,9 +13,7 @@ public sealed class AccountCommandsTests : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_data))
-            Directory.Delete(_data, recursive: true);
+        TestDatabases.Release(_data);
     }
 
     private async Task<(int ExitCode, string Output, string Error)> RunWithStdinAsync(string stdin, params string[] args)
@@ -28,7 +26,7 @@ public sealed class AccountCommandsTests : IDisposable
             root.Subcommands.Add(command);
         var output = new StringWriter();
         var error = new StringWriter();
-        var exitCode = await root.Parse(["--data", _data, .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var exitCode = await root.Parse([.. TestDatabases.CliArgs(_data), .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (exitCode, output.ToString(), error.ToString());
     }
 
@@ -55,7 +53,7 @@ public sealed class AccountCommandsTests : IDisposable
         Assert.Equal("bob@acme.example", mailbox.GetProperty("address").GetString());
         Assert.True(mailbox.GetProperty("hasPassword").GetBoolean());
 
-        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        await using var db = TestDatabases.Create(_data);
         var audit = await db.AuditEntries.OrderBy(a => a.Id).Select(a => a.Actor + " " + a.Action).ToListAsync();
         Assert.Equal([$"cli:{Environment.UserName} client.add", $"cli:{Environment.UserName} domain.add", $"cli:{Environment.UserName} mailbox.add"], audit);
         Assert.True(new PasswordHasher().Verify("secret-password", await db.Mailboxes.Select(m => m.PasswordHash).SingleAsync()));
@@ -70,7 +68,7 @@ public sealed class AccountCommandsTests : IDisposable
 
         Assert.Equal(0, add.ExitCode);
         Assert.Equal("Added domain one.example (id 2).\nAdded domain two.example (id 3).\nAdded domain three.example (id 4).\n", add.Output);
-        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        await using var db = TestDatabases.Create(_data);
         var audit = await db.AuditEntries.Where(a => a.Action == "domain.add").OrderBy(a => a.Id).Select(a => a.TargetId).ToListAsync();
         Assert.Equal([1, 2, 3, 4], audit);
     }
@@ -158,7 +156,7 @@ public sealed class AccountCommandsTests : IDisposable
         Assert.Equal((0, 0), (add.ExitCode, assign.ExitCode));
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("unknown limit", bad.Error, StringComparison.Ordinal);
-        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        await using var db = TestDatabases.Create(_data);
         var client = await db.Clients.Include(c => c.Plan).SingleAsync();
         Assert.Equal((500, 9000, 1), (client.Plan!.Limits.MaxRecipientsPerMessage, client.Plan.Limits.Mailbox.ExternalRecipientsPerDay, client.Plan.Limits.Client.MessagesPerHour));
     }

@@ -13,9 +13,7 @@ public sealed class ListCommandsTests : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_data))
-            Directory.Delete(_data, recursive: true);
+        TestDatabases.Release(_data);
     }
 
     private async Task<(int ExitCode, string Output, string Error)> RunAsync(byte[]? stdin, params string[] args)
@@ -31,7 +29,7 @@ public sealed class ListCommandsTests : IDisposable
         root.Subcommands.Add(ListCommands.Create(cli));
         var output = new StringWriter();
         var error = new StringWriter();
-        var exitCode = await root.Parse(["--data", _data, .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var exitCode = await root.Parse([.. TestDatabases.CliArgs(_data), .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (exitCode, output.ToString(), error.ToString());
     }
 

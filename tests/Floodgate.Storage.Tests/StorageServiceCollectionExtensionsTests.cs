@@ -11,16 +11,14 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_data))
-            Directory.Delete(_data, recursive: true);
+        TestDatabases.Release(_data);
     }
 
     [Fact]
     public async Task RegisteredServicesResolveAndWork()
     {
         var services = new ServiceCollection()
-            .AddFloodgateStorage(FloodgateDb.SqliteConnectionString(_data), configurePasswords: o => (o.MemoryKiB, o.Iterations) = (64, 1));
+            .AddFloodgateStorage(TestDatabases.ConnectionString(_data), TestDatabases.Provider, configurePasswords: o => (o.MemoryKiB, o.Iterations) = (64, 1));
         await using var provider = services.BuildServiceProvider();
         await FloodgateDb.InitializeAsync(provider.GetRequiredService<IDbContextFactory<FloodgateDbContext>>());
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Floodgate.Storage.Tests;
 
-/// <summary>A real SQLite file in a fresh temp folder, migrated. Deleted on dispose.</summary>
+/// <summary>A real database (SQLite file in a fresh temp folder, or a fresh PostgreSQL database: <see cref="TestDatabases"/>), migrated. Deleted on dispose.</summary>
 public sealed class TestDatabase : IAsyncLifetime
 {
     public const string Actor = "test:alice";
@@ -20,26 +20,20 @@ public sealed class TestDatabase : IAsyncLifetime
 
     public AccountStore Store { get; private set; } = null!;
 
-    public string ConnectionString => FloodgateDb.SqliteConnectionString(Directory);
+    public string ConnectionString => TestDatabases.ConnectionString(Directory);
+
+    public string Provider => TestDatabases.Provider;
 
     public async Task InitializeAsync()
     {
-        Factory = FloodgateDb.CreateFactory(ConnectionString);
+        Factory = TestDatabases.Factory(Directory);
         await FloodgateDb.InitializeAsync(Factory);
         Store = new AccountStore(Factory, Hasher, Time);
     }
 
     public Task DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-
+        TestDatabases.Release(Directory);
         return Task.CompletedTask;
     }
 

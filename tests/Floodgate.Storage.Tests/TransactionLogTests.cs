@@ -40,6 +40,20 @@ public sealed class TransactionLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ATimeWithAnotherOffsetIsStoredAndQueriedAsTheSameInstant()
+    {
+        // PostgreSQL's timestamptz takes only UTC from Npgsql; SQLite keeps Unix milliseconds.
+        var plusTwo = new DateTimeOffset(2025, 3, 1, 14, 0, 5, TimeSpan.FromHours(2));
+        var writer = new TransactionLogWriter(_db.Factory);
+        Assert.True(writer.TryWrite(Record(1, plusTwo)));
+        await writer.DisposeAsync();
+
+        var found = await new TransactionLog(_db.Factory).QueryAsync(new TransactionQuery(Since: T0.ToOffset(TimeSpan.FromHours(-5))));
+
+        Assert.Equal(T0.AddSeconds(5), Assert.Single(found).Time);
+    }
+
+    [Fact]
     public async Task DisposeFlushesWhatIsQueued()
     {
         var writer = new TransactionLogWriter(_db.Factory);

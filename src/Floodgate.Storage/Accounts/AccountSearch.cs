@@ -43,9 +43,10 @@ public sealed class AccountSearch(IDbContextFactory<FloodgateDbContext> dbFactor
         var clients = db.Clients.AsNoTracking();
         if (Pattern(search) is { } p)
         {
-            clients = clients.Where(c => EF.Functions.Like(c.Name, p, "\\")
-                || EF.Functions.Like(c.ContactName, p, "\\")
-                || c.Domains.Any(d => EF.Functions.Like(d.Name, p, "\\") || d.Mailboxes.Any(m => EF.Functions.Like(m.Address, p, "\\"))));
+            // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+            clients = clients.Where(c => EF.Functions.Like(c.Name.ToLower(), p, "\\")
+                || EF.Functions.Like(c.ContactName.ToLower(), p, "\\")
+                || c.Domains.Any(d => EF.Functions.Like(d.Name.ToLower(), p, "\\") || d.Mailboxes.Any(m => EF.Functions.Like(m.Address.ToLower(), p, "\\"))));
         }
 
         var total = await clients.CountAsync(cancellationToken);
@@ -63,7 +64,7 @@ public sealed class AccountSearch(IDbContextFactory<FloodgateDbContext> dbFactor
         if (Pattern(search) is not { } p)
             return [];
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await Rows(db.Mailboxes.AsNoTracking().Where(m => EF.Functions.Like(m.Address, p, "\\"))
+        return await Rows(db.Mailboxes.AsNoTracking().Where(m => EF.Functions.Like(m.Address.ToLower(), p, "\\"))
             .OrderBy(m => m.Address).Take(Math.Clamp(limit, 1, MaxPageSize))).ToListAsync(cancellationToken);
     }
 
@@ -142,7 +143,7 @@ public sealed class AccountSearch(IDbContextFactory<FloodgateDbContext> dbFactor
     {
         if (string.IsNullOrWhiteSpace(search))
             return null;
-        var text = search.Trim();
+        var text = search.Trim().ToLowerInvariant();
         if (text.Length > 200)
             text = text[..200];
         return "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";

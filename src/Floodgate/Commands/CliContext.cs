@@ -30,7 +30,7 @@ internal sealed class CliOptions
 
     public Option<string> Provider { get; } = new("--db-provider")
     {
-        Description = "Database provider",
+        Description = "Database provider: sqlite or postgresql (default: Database:Provider, else sqlite)",
         DefaultValueFactory = _ => FloodgateDb.Sqlite,
         Recursive = true,
     };
@@ -66,10 +66,38 @@ internal sealed class CliOptions
         return options;
     }
 
-    public string ConnectionString(ParseResult parseResult) =>
-        parseResult.GetValue(Db) is { Length: > 0 } db
-            ? db
-            : FloodgateDb.SqliteConnectionString(parseResult.GetValue(Data) ?? FloodgateDb.DefaultDataDirectory);
+    public string ConnectionString(ParseResult parseResult) => Database(parseResult).ConnectionString;
+
+    /// <summary>
+    /// The database a command opens: --db and --db-provider when given, else the Database section of the
+    /// configuration serve reads (floodgate.json, FLOODGATE_*), else the SQLite file in --data.
+    /// </summary>
+    public Hosting.ResolvedDatabase Database(ParseResult parseResult)
+    {
+        var explicitProvider = parseResult.GetResult(Provider) is { Implicit: false } ? parseResult.GetValue(Provider) : null;
+        var explicitDb = parseResult.GetValue(Db) is { Length: > 0 } db ? db : null;
+        var settings = new Hosting.DatabaseOptions();
+        if (explicitProvider is null || explicitDb is null)
+        {
+            try
+            {
+                Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(Hosting.FloodgateConfiguration.Build().GetSection("Database"), settings);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or FormatException or InvalidDataException or JsonException)
+            {
+                throw new CliException($"configuration error: {ex.Message}");
+            }
+        }
+
+        try
+        {
+            return settings.Resolve(explicitDb, explicitProvider, parseResult.GetValue(Data) ?? FloodgateDb.DefaultDataDirectory);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+    }
 }
 
 /// <summary>One command's view of the store, opened (and migrated) per invocation.</summary>
@@ -168,8 +196,9 @@ internal sealed class CliContext
             var error = parseResult.InvocationConfiguration.Error;
             try
             {
-                var factory = FloodgateDb.CreateFactory(options.ConnectionString(parseResult), parseResult.GetValue(options.Provider) ?? FloodgateDb.Sqlite);
-                await FloodgateDb.InitializeAsync(factory, cancellationToken);
+                var database = options.Database(parseResult);
+                var factory = FloodgateDb.CreateFactory(database.ConnectionString, database.Provider);
+                await OpenAsync(factory, database, cancellationToken);
                 var hasher = new PasswordHasher(options.PasswordHashing);
                 var context = new CliContext(
                     options, parseResult,
@@ -211,7 +240,21 @@ internal sealed class CliContext
                 await error.WriteLineAsync("error: " + ex.Message);
                 return 2;
             }
+            catch (SchemaMismatchException ex)
+            {
+                await error.WriteLineAsync("error: " + ex.Message);
+                return 2;
+            }
         };
+
+    /// <summary>
+    /// SQLite is migrated by whichever command opens it (the embedded default needs no set-up step);
+    /// PostgreSQL only by `floodgate migrate`, so a shared database is never changed behind its servers' backs.
+    /// </summary>
+    private static Task OpenAsync(IDbContextFactory<FloodgateDbContext> factory, Hosting.ResolvedDatabase database, CancellationToken cancellationToken) =>
+        database.Provider == FloodgateDb.Sqlite
+            ? FloodgateDb.InitializeAsync(factory, cancellationToken)
+            : FloodgateDb.OpenMigratedAsync(factory, cancellationToken);
 
     private static T LoadSection<T>(string section)
         where T : new()

@@ -62,11 +62,17 @@ internal static class ServeCommand
                 settings["Database:Provider"] = provider;
             }
 
+            if (parseResult.GetValue(cli.Db) is { Length: > 0 } db)
+            {
+                settings["Database:ConnectionString"] = db;
+            }
+
+            // --db and --db-provider are in the overrides, so Database:* in floodgate.json applies when they are not given.
             var overrides = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
             return await ServeHost.RunAsync(
                 overrides,
-                parseResult.GetValue(cli.Db),
-                parseResult.GetValue(cli.Provider) ?? "sqlite",
+                connectionString: null,
+                provider: null,
                 parseResult.InvocationConfiguration.Error,
                 cancellationToken);
         });

@@ -1,3 +1,4 @@
+using Floodgate.Storage;
 using System.Globalization;
 using System.Net;
 using Floodgate.Core.Accounts;
@@ -217,9 +218,13 @@ public sealed class FloodgateOptions
             errors.Add("Damages: AmountPerPiece must be zero or more and Currency set");
         }
 
-        if (Database.Provider is not ("sqlite" or "postgres"))
+        if (FloodgateDb.NormalizeProvider(Database.Provider) is not { } provider)
         {
-            errors.Add($"Database:Provider: '{Database.Provider}' is not one of sqlite, postgres");
+            errors.Add($"Database:Provider: '{Database.Provider}' is not one of sqlite, postgresql");
+        }
+        else if (provider == FloodgateDb.Postgres && string.IsNullOrWhiteSpace(Database.ConnectionString))
+        {
+            errors.Add("Database:ConnectionString: required for postgresql (or --db), e.g. Host=db.example;Port=5432;Username=floodgate;Database=floodgate");
         }
 
         Doors.PostfixOptions.Validate(PolicyDelegation, Milter, static text => Endpoints.TryParse(text, out _), errors);
@@ -246,10 +251,29 @@ public sealed class SpoolOptions
 
 public sealed class DatabaseOptions
 {
-    public string Provider { get; set; } = "sqlite";
+    /// <summary>sqlite (the default) or postgresql (postgres is accepted).</summary>
+    public string Provider { get; set; } = FloodgateDb.Sqlite;
 
-    /// <summary>Null: SQLite file floodgate.db in the data folder.</summary>
+    /// <summary>Null: SQLite file floodgate.db in the data folder. Required for postgresql.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>The database to open: the command line's values (when given) over these settings.</summary>
+    internal ResolvedDatabase Resolve(string? connectionString, string? provider, string dataDirectory)
+    {
+        var p = FloodgateDb.NormalizeProvider(string.IsNullOrWhiteSpace(provider) ? Provider : provider)
+            ?? throw new ArgumentException($"Unknown database provider \"{provider ?? Provider}\"; expected sqlite or postgresql");
+        var cs = !string.IsNullOrWhiteSpace(connectionString) ? connectionString
+            : !string.IsNullOrWhiteSpace(ConnectionString) ? ConnectionString
+            : p == FloodgateDb.Sqlite ? FloodgateDb.SqliteConnectionString(dataDirectory)
+            : throw new ArgumentException("Database:ConnectionString (or --db) is required for postgresql");
+        return new ResolvedDatabase(p, cs);
+    }
+}
+
+/// <summary>A provider and its connection string; <see cref="Redacted"/> is the one to print.</summary>
+internal sealed record ResolvedDatabase(string Provider, string ConnectionString)
+{
+    public string Redacted => FloodgateDb.Redact(ConnectionString, Provider);
 }
 
 internal static class Endpoints

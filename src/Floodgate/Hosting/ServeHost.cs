@@ -40,7 +40,7 @@ internal static partial class ServeHost
 {
     private const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
-    public static async Task<int> RunAsync(IConfiguration overrides, string? connectionString, string provider, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IConfiguration overrides, string? connectionString, string? provider, TextWriter error, CancellationToken cancellationToken)
     {
         var (serve, exitCode) = await StartAsync(overrides, connectionString, provider, error, cancellationToken);
         if (serve is null)
@@ -60,18 +60,8 @@ internal static partial class ServeHost
     /// Builds and starts everything `serve` runs, or says why not (exit code 2: configuration, 1: start).
     /// Tests run it in-process on ports the OS picks.
     /// </summary>
-    internal static async Task<(RunningServe? Serve, int ExitCode)> StartAsync(IConfiguration overrides, string? connectionString, string provider, TextWriter error, CancellationToken cancellationToken)
+    internal static async Task<(RunningServe? Serve, int ExitCode)> StartAsync(IConfiguration overrides, string? connectionString, string? provider, TextWriter error, CancellationToken cancellationToken)
     {
-        // Socket completions run on the socket event thread instead of hopping to the thread pool:
-        // 25 % less CPU per relayed message (bench/RESULTS.md, "Runtime settings"). Safe only because no
-        // socket continuation of ours blocks: the one slow step, Argon2id at AUTH, goes to the pool
-        // (CachingPasswordVerifier). The runtime reads the variable once, at the first socket, which is
-        // after this line; an operator's own value (0 to turn it off) wins.
-        if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
-        {
-            Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
-        }
-
         var options = new FloodgateOptions();
         IConfigurationRoot configuration;
         try
@@ -98,6 +88,21 @@ internal static partial class ServeHost
             return (null, 2);
         }
 
+        // --db and --db-provider win over Database:ConnectionString and Database:Provider.
+        var database = options.Database.Resolve(connectionString, provider, options.DataDirectory);
+
+        // Socket completions run on the socket event thread instead of hopping to the thread pool:
+        // 25 % less CPU per relayed message (bench/RESULTS.md, "Runtime settings"). Safe only because no
+        // socket continuation of ours blocks: the one slow step, Argon2id at AUTH, goes to the pool
+        // (CachingPasswordVerifier). Not on PostgreSQL: Npgsql's continuations would run there too, and
+        // the one synchronous wait on the database at start (ListTokens' key) then blocks the very thread
+        // its reply needs (serve hung at start, the end-to-end tests saw it). The runtime reads the variable
+        // once, at the first socket, which is after this line; an operator's own value (0 or 1) wins.
+        if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null && database.Provider == FloodgateDb.Sqlite)
+        {
+            Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
+        }
+
         Directory.CreateDirectory(options.DataDirectory);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -112,7 +117,7 @@ internal static partial class ServeHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.WebHost.UseUrls(options.Web.Url);
 
-        var dbFactory = FloodgateDb.CreateFactory(connectionString ?? options.Database.ConnectionString ?? FloodgateDb.SqliteConnectionString(options.DataDirectory), provider);
+        var dbFactory = FloodgateDb.CreateFactory(database.ConnectionString, database.Provider);
         var time = TimeProvider.System;
         var services = builder.Services;
         services.AddSingleton(options);
@@ -251,14 +256,32 @@ internal static partial class ServeHost
 
         try
         {
-            await FloodgateDb.InitializeAsync(dbFactory, cancellationToken);
+            // The embedded SQLite file belongs to this one process: it is created and migrated here, so
+            // `floodgate serve` needs no set-up. A shared PostgreSQL is migrated by the operator
+            // (`floodgate migrate`), once, not by whichever node starts first.
+            if (database.Provider == FloodgateDb.Sqlite)
+            {
+                await FloodgateDb.InitializeAsync(dbFactory, cancellationToken);
+            }
+            else
+            {
+                await FloodgateDb.OpenMigratedAsync(dbFactory, cancellationToken);
+            }
+        }
+        catch (SchemaMismatchException ex)
+        {
+            await error.WriteLineAsync($"floodgate: {database.Provider} database {database.Redacted}: {ex.Message}");
+            await app.DisposeAsync();
+            return (null, 2);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await error.WriteLineAsync($"floodgate: cannot open the database: {ex.Message}");
+            await error.WriteLineAsync($"floodgate: cannot open the {database.Provider} database {database.Redacted}: {ex.Message}");
             await app.DisposeAsync();
             return (null, 1);
         }
+
+        LogDatabase(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Floodgate.Storage"), database.Provider, database.Redacted);
 
         if (options.Accounts.AllowWeakPasswordSchemes)
         {
@@ -303,6 +326,9 @@ internal static partial class ServeHost
 
         File.WriteAllText(path, json);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Durable state: {Provider} {ConnectionString}")]
+    private static partial void LogDatabase(ILogger logger, string provider, string connectionString);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Accounts:AllowWeakPasswordSchemes is on: imported SSHA, SHA and MD5-CRYPT hashes are accepted (each is upgraded to Argon2id at its mailbox's next good login)")]
     private static partial void LogWeakSchemesAccepted(ILogger logger);

@@ -7,7 +7,8 @@ namespace Floodgate.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// The real `floodgate` program (the build output of src/Floodgate) run as a child process with
-/// its own data folder: the CLI for set-up and `serve` on loopback ports chosen by the OS.
+/// its own data folder (and, with FLOODGATE_TEST_DB=postgresql, its own PostgreSQL database): the CLI for
+/// set-up and `serve` on loopback ports chosen by the OS.
 /// </summary>
 public sealed class FloodgateProcess : IAsyncDisposable
 {
@@ -51,7 +52,8 @@ public sealed class FloodgateProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a CLI command against this data folder; returns exit code and output.</summary>
-    public Task<(int ExitCode, string Output)> CliAsync(params string[] args) => RunToExitAsync(Start(["--data", DataDirectory, .. args]));
+    public Task<(int ExitCode, string Output)> CliAsync(params string[] args) =>
+        RunToExitAsync(Start([.. Floodgate.Storage.Tests.TestDatabases.CliArgs(DataDirectory), .. args]));
 
     private static async Task<(int ExitCode, string Output)> RunToExitAsync(ProcessStartInfo psi)
     {
@@ -66,7 +68,7 @@ public sealed class FloodgateProcess : IAsyncDisposable
     /// <summary>Runs `serve` with <see cref="Environment"/>, expecting it to refuse its settings and exit.</summary>
     public Task<(int ExitCode, string Output)> ServeFailingAsync(params string[] args)
     {
-        var psi = Start(["--data", DataDirectory, "serve", .. args]);
+        var psi = Start([.. Floodgate.Storage.Tests.TestDatabases.CliArgs(DataDirectory), "serve", .. args]);
         foreach (var (k, v) in Environment)
         {
             psi.Environment[k] = v;
@@ -78,7 +80,7 @@ public sealed class FloodgateProcess : IAsyncDisposable
     /// <summary>Runs a CLI command with <paramref name="input"/> on its standard input (a password for --password-stdin).</summary>
     public async Task<string> CliOkWithInputAsync(string input, params string[] args)
     {
-        var psi = Start(["--data", DataDirectory, .. args]);
+        var psi = Start([.. Floodgate.Storage.Tests.TestDatabases.CliArgs(DataDirectory), .. args]);
         using var p = Process.Start(psi)!;
         await p.StandardInput.WriteLineAsync(input);
         p.StandardInput.Close();
@@ -125,7 +127,7 @@ public sealed class FloodgateProcess : IAsyncDisposable
         // The LMTP listener on a port of its own: parallel processes never contend for 10042. A test
         // whose MTA must know the port before serve starts (a transport map) gives its own --lmtp.
         string[] lmtp = extraArgs.Contains("--lmtp") ? [] : ["--lmtp", "127.0.0.1:0"];
-        var psi = Start(["--data", DataDirectory, "serve", "--smtp", "127.0.0.1:0", "--web", "127.0.0.1:0", .. lmtp, .. extraArgs]);
+        var psi = Start([.. Floodgate.Storage.Tests.TestDatabases.CliArgs(DataDirectory), "serve", "--smtp", "127.0.0.1:0", "--web", "127.0.0.1:0", .. lmtp, .. extraArgs]);
         foreach (var (k, v) in Environment)
         {
             psi.Environment[k] = v;
@@ -212,13 +214,7 @@ public sealed class FloodgateProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        Floodgate.Storage.Tests.TestDatabases.Release(DataDirectory);
     }
 
     private void Append(string? line)

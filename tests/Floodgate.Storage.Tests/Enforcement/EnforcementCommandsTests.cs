@@ -20,9 +20,7 @@ public sealed class EnforcementCommandsTests : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_data))
-            Directory.Delete(_data, recursive: true);
+        TestDatabases.Release(_data);
     }
 
     private Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) => RunWithStdinAsync("", args);
@@ -38,7 +36,7 @@ public sealed class EnforcementCommandsTests : IDisposable
             root.Subcommands.Add(command);
         var output = new StringWriter();
         var error = new StringWriter();
-        var exitCode = await root.Parse(["--data", _data, .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var exitCode = await root.Parse([.. TestDatabases.CliArgs(_data), .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (exitCode, output.ToString(), error.ToString());
     }
 
@@ -48,7 +46,7 @@ public sealed class EnforcementCommandsTests : IDisposable
         Assert.Equal(0, (await RunAsync("client", "add", "Acme", "--contact-name", "Ann", "--contact-phone", "+1 555 010 0100", "--contact-email", "ann@contact.example")).ExitCode);
         Assert.Equal(0, (await RunAsync("domain", "add", "acme.example", "--client", "Acme")).ExitCode);
         Assert.Equal(0, (await RunAsync("mailbox", "add", "bob@acme.example")).ExitCode);
-        var factory = FloodgateDb.CreateFactory(FloodgateDb.SqliteConnectionString(_data));
+        var factory = TestDatabases.Factory(_data);
         await using var db = await factory.CreateDbContextAsync();
         var bob = await db.Mailboxes.Include(m => m.Domain).SingleAsync();
         var store = new EnforcementStore(factory, _time, new ContactTaskOptions(), new DamagesOptions());
@@ -61,7 +59,7 @@ public sealed class EnforcementCommandsTests : IDisposable
 
     private async Task<AccountStatus> BobStatusAsync()
     {
-        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        await using var db = TestDatabases.Create(_data);
         return await db.Mailboxes.Select(m => m.Status).SingleAsync();
     }
 
@@ -122,7 +120,7 @@ public sealed class EnforcementCommandsTests : IDisposable
         Assert.Contains("is its old password", same.Error, StringComparison.Ordinal);
         Assert.Equal(0, with.ExitCode);
         Assert.Contains("1 mailbox(es) have a new password", with.Output, StringComparison.Ordinal);
-        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        await using var db = TestDatabases.Create(_data);
         var hash = await db.Mailboxes.Select(m => m.PasswordHash).SingleAsync();
         var hasher = new PasswordHasher(new PasswordHashOptions { MemoryKiB = 64, Iterations = 1 });
         Assert.True(hasher.Verify("a new passphrase", hash!));
@@ -144,7 +142,7 @@ public sealed class EnforcementCommandsTests : IDisposable
 
     private async Task<string> BobHashAsync()
     {
-        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        await using var db = TestDatabases.Create(_data);
         return (await db.Mailboxes.Select(m => m.PasswordHash).SingleAsync())!;
     }
 
@@ -181,7 +179,7 @@ public sealed class EnforcementCommandsTests : IDisposable
         Assert.Equal(0, overridden.ExitCode);
         Assert.Equal(before, await BobHashAsync());
         Assert.Equal(AccountStatus.Active, await BobStatusAsync());
-        await using var db = FloodgateDb.Create(FloodgateDb.SqliteConnectionString(_data));
+        await using var db = TestDatabases.Create(_data);
         var audit = await db.AuditEntries.SingleAsync(a => a.Action == "incident.reinstate-override");
         Assert.Contains("verified by phone", audit.Details, StringComparison.Ordinal);
         Assert.Contains("bob@acme.example", audit.Details, StringComparison.Ordinal);

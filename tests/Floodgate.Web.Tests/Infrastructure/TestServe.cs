@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using Floodgate.Hosting;
 using Floodgate.Storage.Access;
 using Floodgate.Storage.Accounts;
+using Floodgate.Storage.Tests;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,7 +12,7 @@ namespace Floodgate.Web.Tests.Infrastructure;
 
 /// <summary>
 /// The whole of `floodgate serve` in this process, on ports the OS picks, with its own data folder and
-/// SQLite database: the same wiring, the same middleware, real HTTP over loopback.
+/// database (SQLite, or PostgreSQL with FLOODGATE_TEST_DB: <see cref="TestDatabases"/>): the same wiring, the same middleware, real HTTP over loopback.
 /// </summary>
 public sealed class TestServe : IAsyncDisposable
 {
@@ -48,10 +49,17 @@ public sealed class TestServe : IAsyncDisposable
             ["Lmtp:Listen:0"] = "127.0.0.1:0",
             ["Web:Url"] = "http://127.0.0.1:0",
         };
+        if (TestDatabases.IsPostgres)
+        {
+            // The folder's own database, kept across a restart on the same folder, dropped at DisposeAsync.
+            values["Database:Provider"] = TestDatabases.Provider;
+            values["Database:ConnectionString"] = TestDatabases.ConnectionString(dataDirectory);
+        }
+
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
             values[k] = v;
         var error = new StringWriter();
-        var (serve, exit) = await ServeHost.StartAsync(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), null, "sqlite", error, CancellationToken.None);
+        var (serve, exit) = await ServeHost.StartAsync(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), null, null, error, CancellationToken.None);
         if (serve is null)
             throw new InvalidOperationException($"serve did not start ({exit}): {error}");
         return new TestServe(serve, dataDirectory);
@@ -81,10 +89,7 @@ public sealed class TestServe : IAsyncDisposable
         await Serve.DisposeAsync();
         try
         {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
+            TestDatabases.Release(DataDirectory);
         }
         catch (UnauthorizedAccessException)
         {

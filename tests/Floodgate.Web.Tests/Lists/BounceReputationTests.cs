@@ -21,7 +21,7 @@ public sealed class BounceReputationTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_dir);
-        _factory = FloodgateDb.CreateFactory(FloodgateDb.SqliteConnectionString(_dir));
+        _factory = Floodgate.Storage.Tests.TestDatabases.Factory(_dir);
         await FloodgateDb.InitializeAsync(_factory);
         var accounts = new AccountStore(_factory, new PasswordHasher(new PasswordHashOptions { MemoryKiB = 64, Iterations = 1 }), TimeProvider.System);
         var client = await accounts.AddClientAsync(new NewClient("Acme", "Ann", "+1 555 010 0100", "ann@acme.example"), "test");
@@ -33,8 +33,7 @@ public sealed class BounceReputationTests : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        Floodgate.Storage.Tests.TestDatabases.Release(_dir);
         return Task.CompletedTask;
     }
 

@@ -21,7 +21,7 @@ public sealed class ConfirmationRefusedTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_dir);
-        var factory = FloodgateDb.CreateFactory(FloodgateDb.SqliteConnectionString(_dir));
+        var factory = Floodgate.Storage.Tests.TestDatabases.Factory(_dir);
         await FloodgateDb.InitializeAsync(factory);
         var accounts = new AccountStore(factory, new PasswordHasher(new PasswordHashOptions { MemoryKiB = 64, Iterations = 1 }), TimeProvider.System);
         var client = await accounts.AddClientAsync(new NewClient("Acme", "Ann", "+1 555 010 0100", "ann@acme.example"), "test");
@@ -38,8 +38,7 @@ public sealed class ConfirmationRefusedTests : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        Floodgate.Storage.Tests.TestDatabases.Release(_dir);
         return Task.CompletedTask;
     }
 
