@@ -20,6 +20,9 @@ public static class TestDatabases
 
     public static bool IsPostgres => Provider == FloodgateDb.Postgres;
 
+    /// <summary>Whether FLOODGATE_TEST_PG names a server (test.sh sets it for both passes).</summary>
+    public static bool ServerNamed { get; } = Environment.GetEnvironmentVariable("FLOODGATE_TEST_PG") is { Length: > 0 };
+
     /// <summary>The server the PostgreSQL databases are created on.</summary>
     public static string Server { get; } =
         Environment.GetEnvironmentVariable("FLOODGATE_TEST_PG") is { Length: > 0 } pg ? pg : "Host=127.0.0.1;Port=15432;Username=postgres";
