@@ -523,13 +523,7 @@ public sealed class MassMailDetector : ITransactionObserver
             priorHolds++;
         }
 
-        foreach (var source in _reputation)
-        {
-            if (source.Assess(mailbox, now) is { } reputation)
-            {
-                signals.Add(reputation with { Mode = o.ReputationRule });
-            }
-        }
+        AddReputation(mailbox, now, signals);
 
         return Conclude(mailbox, in tally, message, now, signals, evidence, campaign, priorHolds);
     }
@@ -555,13 +549,7 @@ public sealed class MassMailDetector : ITransactionObserver
         List<Signal>? signals = null;
         Compromise.Assess(mailbox.Id, tally.MailboxExternalLastHour, usual, now, ref signals);
         // One-to-one mail of a mailbox whose mail draws complaints must not go on one recipient at a time.
-        foreach (var source in _reputation)
-        {
-            if (source.Assess(mailbox, now) is { } reputation)
-            {
-                (signals ??= new List<Signal>(1)).Add(reputation with { Mode = _options.ReputationRule });
-            }
-        }
+        signals = AddReputation(mailbox, now, signals);
 
         if (signals is null)
         {
@@ -571,6 +559,20 @@ public sealed class MassMailDetector : ITransactionObserver
         // As for a burst: a stolen account that goes on after a hold of the mailbox within the repeat window is an offense.
         var priorHolds = Compromise.HeldSince(mailbox.Id, now - _options.RepeatWindow) ? 1 : 0;
         return Conclude(mailbox, in tally, message, now, signals, [], [], priorHolds);
+    }
+
+    /// <summary>What each reputation source knows of the mailbox, in the reputation rule's mode; a list is made only when one does.</summary>
+    private List<Signal>? AddReputation(MailboxState mailbox, DateTimeOffset now, List<Signal>? signals)
+    {
+        foreach (var source in _reputation)
+        {
+            if (source.Assess(mailbox, now) is { } reputation)
+            {
+                (signals ??= new List<Signal>(1)).Add(reputation with { Mode = _options.ReputationRule });
+            }
+        }
+
+        return signals;
     }
 
     private DetectionResult Conclude(MailboxState mailbox, in TransactionTally tally, MessageFacts message, DateTimeOffset now,

@@ -105,11 +105,6 @@ public sealed class PolicyEngine
     }
 
     /// <summary>
-    /// A recipient is internal when its domain belongs to the sender's own client and its local part is
-    /// plain: anything that a next MTA might route onwards (the percent hack, a bang path) counts as
-    /// external, the stricter class.
-    /// </summary>
-    /// <summary>
     /// An authenticated login of <paramref name="mailbox"/> from <paramref name="clientAddress"/>, as
     /// every door hears it (gateway AUTH, Postfix's sasl_username, the milter's {auth_authen}): the
     /// detector's login networks.
@@ -129,6 +124,11 @@ public sealed class PolicyEngine
         _detector is not null && Bounces.UnknownRecipient.IsReply(replyCode, replyText)
         && _detector.Compromise.RecipientRefused(mailbox.Id, recipient, Detection.RefusalSource.Upstream, _time.GetUtcNow());
 
+    /// <summary>
+    /// A recipient is internal when its domain belongs to the sender's own client and its local part is
+    /// plain: anything that a next MTA might route onwards (the percent hack, a bang path) counts as
+    /// external, the stricter class.
+    /// </summary>
     public bool IsExternal(MailboxState mailbox, ReadOnlySpan<char> recipient) => Classify(mailbox, recipient, out _);
 
     /// <summary><see cref="IsExternal"/>, and a hash of the normalised address.</summary>
