@@ -27,7 +27,12 @@ public readonly record struct WindowTotals(
 /// What a transaction holds, or asks for, in the windows of its mailbox, domain and client at once:
 /// messages (one at MAIL) and recipients (one at each accepted RCPT).
 /// </summary>
-public readonly record struct Reservation(int MailboxId, int DomainId, int ClientId, int Messages, int External, int Internal)
+/// <remarks>
+/// <see cref="Epoch"/> is the store's: where the reservation is held, so its release goes to the same
+/// place (0 in process; a shared store's generation, which lets reservations of a node that died
+/// expire instead of holding capacity for ever). A transaction's later requests carry its first's.
+/// </remarks>
+public readonly record struct Reservation(int MailboxId, int DomainId, int ClientId, int Messages, int External, int Internal, int Epoch = 0)
 {
     public bool IsEmpty => (Messages | External | Internal) == 0;
 
@@ -51,8 +56,20 @@ public enum WindowMeasure : byte
     InternalRecipients,
 }
 
-/// <summary>Which window a reservation would have overrun, how full it is, and when it next frees capacity.</summary>
-public readonly record struct ReservationRefusal(CounterScope Scope, int Id, WindowSpan Span, WindowMeasure Measure, int Used, int Limit, DateTimeOffset RetryAt);
+/// <summary>
+/// Which window a reservation would have overrun, how full it is, and when it next frees capacity; or,
+/// with <see cref="Unavailable"/>, that the shared store could not decide and the scope's rule is to
+/// refuse for now rather than guess.
+/// </summary>
+public readonly record struct ReservationRefusal(CounterScope Scope, int Id, WindowSpan Span, WindowMeasure Measure, int Used, int Limit, DateTimeOffset RetryAt, bool Unavailable = false);
+
+/// <summary>A reservation's answer: reserved (<see cref="Held"/> is what the transaction now holds, epoch included) or refused.</summary>
+public readonly record struct ReserveResult(bool Reserved, Reservation Held, ReservationRefusal Refusal)
+{
+    public static ReserveResult Granted(in Reservation held) => new(true, held, default);
+
+    public static ReserveResult Refused(in ReservationRefusal refusal) => new(false, default, refusal);
+}
 
 /// <summary>
 /// Sliding-window counters per mailbox, domain and client, with reservations. An accepted recipient
@@ -63,14 +80,23 @@ public readonly record struct ReservationRefusal(CounterScope Scope, int Id, Win
 /// </summary>
 public interface ICounterStore
 {
+    /// <summary>The totals of one scope. A shared store answers from its server: for pages and tools; the engine uses <see cref="ReadAsync"/>.</summary>
     WindowTotals Read(CounterKey key, DateTimeOffset now);
+
+    ValueTask<WindowTotals> ReadAsync(CounterKey key, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Read(key, now));
 
     /// <summary>
     /// Reserves <paramref name="request"/> in the mailbox, domain and client windows if every window it
     /// touches stays within <paramref name="limits"/> (counts and reservations together); else
-    /// reserves nothing and says which window is full.
+    /// reserves nothing and says which window is full. A shared store waits for its server here: the
+    /// doors whose protocol handlers are synchronous (policy delegation, milter) call this one.
     /// </summary>
-    bool TryReserve(in Reservation request, PlanLimits limits, DateTimeOffset now, out ReservationRefusal refusal);
+    ReserveResult Reserve(in Reservation request, PlanLimits limits, DateTimeOffset now);
+
+    /// <summary><see cref="Reserve"/> without blocking a thread: the gateway's path. In process it completes at once.</summary>
+    ValueTask<ReserveResult> ReserveAsync(Reservation request, PlanLimits limits, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Reserve(in request, limits, now));
 
     /// <summary>The message was relayed: what it held becomes a count at <paramref name="at"/>.</summary>
     void Commit(in Reservation held, DateTimeOffset at);
@@ -98,6 +124,17 @@ public interface ICounterStore
     int Count { get; }
 }
 
+public static class CounterStoreExtensions
+{
+    /// <summary><see cref="ICounterStore.Reserve"/> as a Try method, for callers that keep no epoch (tools, tests).</summary>
+    public static bool TryReserve(this ICounterStore store, in Reservation request, PlanLimits limits, DateTimeOffset now, out ReservationRefusal refusal)
+    {
+        var result = store.Reserve(in request, limits, now);
+        refusal = result.Refusal;
+        return result.Reserved;
+    }
+}
+
 /// <summary>
 /// The default store: one <see cref="SlidingWindow"/> per key in this process. A reservation locks
 /// the three windows it touches, always mailbox, then domain, then client, so two reservations can
@@ -111,6 +148,9 @@ public sealed class InProcessCounterStore : ICounterStore
 
     public WindowTotals Read(CounterKey key, DateTimeOffset now) =>
         _windows.TryGetValue(key, out var w) ? w.Read(now) : default;
+
+    public ReserveResult Reserve(in Reservation request, PlanLimits limits, DateTimeOffset now) =>
+        TryReserve(in request, limits, now, out var refusal) ? ReserveResult.Granted(in request) : ReserveResult.Refused(in refusal);
 
     public bool TryReserve(in Reservation request, PlanLimits limits, DateTimeOffset now, out ReservationRefusal refusal)
     {

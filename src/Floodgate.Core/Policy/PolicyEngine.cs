@@ -170,6 +170,11 @@ public sealed class PolicyEngine
 
     internal Verdict RateVerdict(in ReservationRefusal refusal)
     {
+        if (refusal.Unavailable)
+        {
+            return PolicyTexts.StateUnavailable;
+        }
+
         var what = refusal.Measure switch
         {
             WindowMeasure.Messages => "messages",
@@ -202,7 +207,7 @@ public sealed class PolicyEngine
             // (policy delegation, before the milter inspects). Without a fingerprint only a new network's
             // volume needs it: a shared counter store is not asked for every small message.
             var lastHour = fingerprinted || _detector.Compromise.AwaitsVolume(mailbox.Id, now)
-                ? _counters.Read(new CounterKey(CounterScope.Mailbox, mailbox.Id), now).ExternalLastHour
+                ? (await _counters.ReadAsync(new CounterKey(CounterScope.Mailbox, mailbox.Id), now, cancellationToken).ConfigureAwait(false)).ExternalLastHour
                 : 0;
             var tally = new TransactionTally(transaction.Recipients, transaction.External, transaction.Internal,
                 lastHour, transaction.RecipientsHash, transaction.ExternalRecipients, transaction.DestinationDomains);

@@ -50,6 +50,18 @@ public static class PolicyTexts
                 $"Rate limit: {scopeName} has sent {used} {what} in the last {window} (limit {limit}); try again after {retryAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC"),
             PolicyReasons.RateLimit);
 
+    /// <summary>
+    /// The shared counter store cannot be reached and this scope's rule is to refuse rather than guess:
+    /// RFC 3463 4.3.0, a transient system condition; the client keeps the message and retries.
+    /// </summary>
+    public static readonly Verdict StateUnavailable = new(Outcome.Deferred, 451, "4.3.0",
+        "Temporary policy failure: the sending limits cannot be checked right now; try again later",
+        PolicyReasons.StateUnavailable);
+
+    /// <summary>The session ended while the counter store answered; nothing is held.</summary>
+    public static readonly Verdict TransactionEnded = new(Outcome.Deferred, 451, "4.3.0",
+        "Temporary failure: the transaction ended; start again", PolicyReasons.StateUnavailable);
+
     /// <summary>A login that authenticated (at Postfix) but names no mailbox of Floodgate's.</summary>
     public static Verdict UnknownLoginDeferred(string login, string support) =>
         new(Outcome.Deferred, 451, "4.7.1",

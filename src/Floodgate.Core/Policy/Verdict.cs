@@ -50,6 +50,7 @@ public static class PolicyReasons
     public const string CredentialsRevoked = "credentials-revoked";
     public const string RecipientCap = "recipient-cap";
     public const string RateLimit = "rate-limit";
+    public const string StateUnavailable = "state-unavailable";
     public const string MessageTooLarge = "message-too-large";
     public const string Held = "held";
     public const string Offense = "offense";

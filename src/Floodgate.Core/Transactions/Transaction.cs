@@ -99,6 +99,45 @@ public sealed class Transaction
     /// </param>
     public Verdict Begin(MailboxState mailbox, string envelopeSender, long declaredSize, int? credentialStamp = null)
     {
+        var verdict = Admit(mailbox, envelopeSender, declaredSize, credentialStamp);
+        if (!verdict.IsAccept || !Enforces)
+        {
+            return verdict.IsAccept ? Opened(mailbox, envelopeSender, default) : verdict;
+        }
+
+        var result = _engine.Counters.Reserve(MessageRequest(mailbox), mailbox.Client.Limits, _engine.Time.GetUtcNow());
+        return result.Reserved ? Opened(mailbox, envelopeSender, result.Held) : _engine.RateVerdict(result.Refusal);
+    }
+
+    /// <summary>
+    /// <see cref="Begin"/> for a door that can wait without a thread (the gateway): a shared counter
+    /// store is asked without blocking; in process it completes at once.
+    /// </summary>
+    public ValueTask<Verdict> BeginAsync(MailboxState mailbox, string envelopeSender, long declaredSize, int? credentialStamp = null, CancellationToken cancellationToken = default)
+    {
+        var verdict = Admit(mailbox, envelopeSender, declaredSize, credentialStamp);
+        if (!verdict.IsAccept || !Enforces)
+        {
+            return ValueTask.FromResult(verdict.IsAccept ? Opened(mailbox, envelopeSender, default) : verdict);
+        }
+
+        var pending = _engine.Counters.ReserveAsync(MessageRequest(mailbox), mailbox.Client.Limits, _engine.Time.GetUtcNow(), cancellationToken);
+        return pending.IsCompletedSuccessfully
+            ? ValueTask.FromResult(Began(mailbox, envelopeSender, pending.Result))
+            : AwaitBegin(pending, mailbox, envelopeSender);
+    }
+
+    private async ValueTask<Verdict> AwaitBegin(ValueTask<ReserveResult> pending, MailboxState mailbox, string envelopeSender) =>
+        Began(mailbox, envelopeSender, await pending.ConfigureAwait(false));
+
+    private Verdict Began(MailboxState mailbox, string envelopeSender, in ReserveResult result) =>
+        result.Reserved ? Opened(mailbox, envelopeSender, result.Held) : _engine.RateVerdict(result.Refusal);
+
+    private static Reservation MessageRequest(MailboxState mailbox) => new(mailbox.Id, mailbox.Domain.Id, mailbox.Client.Id, 1, 0, 0);
+
+    /// <summary>Everything of MAIL but the windows: a transaction still open is abandoned first.</summary>
+    private Verdict Admit(MailboxState mailbox, string envelopeSender, long declaredSize, int? credentialStamp)
+    {
         Abandon();
 
         // One integer comparison: a password changed since the session's AUTH ends that session's sending.
@@ -120,22 +159,12 @@ public sealed class Transaction
         }
 
         var limits = mailbox.Client.Limits;
-        if (declaredSize > limits.MaxMessageSizeBytes)
-        {
-            return PolicyTexts.MessageTooLarge(limits.MaxMessageSizeBytes);
-        }
+        return declaredSize > limits.MaxMessageSizeBytes ? PolicyTexts.MessageTooLarge(limits.MaxMessageSizeBytes) : Verdict.Accept;
+    }
 
-        if (Enforces)
-        {
-            var request = new Reservation(mailbox.Id, mailbox.Domain.Id, mailbox.Client.Id, 1, 0, 0);
-            if (!_engine.Counters.TryReserve(in request, limits, _engine.Time.GetUtcNow(), out var refusal))
-            {
-                return _engine.RateVerdict(in refusal);
-            }
-
-            _held = request;
-        }
-
+    private Verdict Opened(MailboxState mailbox, string envelopeSender, in Reservation held)
+    {
+        _held = held;
         Mailbox = mailbox;
         EnvelopeSender = envelopeSender;
         _begun = _engine.Time.GetTimestamp();
@@ -148,31 +177,96 @@ public sealed class Transaction
     /// </summary>
     public Verdict AddRecipient(ReadOnlySpan<char> recipient)
     {
-        var mailbox = Mailbox ?? throw new InvalidOperationException("AddRecipient before Begin.");
-        var verdict = _engine.CheckStatus(mailbox);
-        if (!verdict.IsAccept)
+        if (!AdmitRecipient(recipient, out var mailbox, out var external, out var hash, out var verdict))
         {
             return verdict;
+        }
+
+        if (Enforces)
+        {
+            var result = _engine.Counters.Reserve(RecipientRequest(mailbox, external), mailbox.Client.Limits, _engine.Time.GetUtcNow());
+            if (!result.Reserved)
+            {
+                return _engine.RateVerdict(result.Refusal);
+            }
+
+            _held = _held.Plus(result.Held);
+        }
+
+        Accepted(recipient, external, hash, mailbox.Client.Limits);
+        return Verdict.Accept;
+    }
+
+    /// <summary><see cref="AddRecipient"/> for a door that can wait without a thread (the gateway).</summary>
+    public ValueTask<Verdict> AddRecipientAsync(string recipient, CancellationToken cancellationToken = default)
+    {
+        if (!AdmitRecipient(recipient, out var mailbox, out var external, out var hash, out var verdict))
+        {
+            return ValueTask.FromResult(verdict);
+        }
+
+        if (!Enforces)
+        {
+            Accepted(recipient, external, hash, mailbox.Client.Limits);
+            return ValueTask.FromResult(Verdict.Accept);
+        }
+
+        var pending = _engine.Counters.ReserveAsync(RecipientRequest(mailbox, external), mailbox.Client.Limits, _engine.Time.GetUtcNow(), cancellationToken);
+        return pending.IsCompletedSuccessfully
+            ? ValueTask.FromResult(Reserved(recipient, external, hash, mailbox.Client.Limits, pending.Result))
+            : AwaitRecipient(pending, recipient, external, hash, mailbox.Client.Limits);
+    }
+
+    private async ValueTask<Verdict> AwaitRecipient(ValueTask<ReserveResult> pending, string recipient, bool external, ulong hash, PlanLimits limits) =>
+        Reserved(recipient, external, hash, limits, await pending.ConfigureAwait(false));
+
+    private Verdict Reserved(string recipient, bool external, ulong hash, PlanLimits limits, in ReserveResult result)
+    {
+        if (!result.Reserved)
+        {
+            return _engine.RateVerdict(result.Refusal);
+        }
+
+        if (Mailbox is null)
+        {
+            // Abandoned while the store answered (the session ended): give the reservation back.
+            _engine.Counters.Release(result.Held);
+            return PolicyTexts.TransactionEnded;
+        }
+
+        _held = _held.Plus(result.Held);
+        Accepted(recipient, external, hash, limits);
+        return Verdict.Accept;
+    }
+
+    // The transaction's epoch on every later request: its reservations are released in one place.
+    private Reservation RecipientRequest(MailboxState mailbox, bool external) =>
+        new(mailbox.Id, mailbox.Domain.Id, mailbox.Client.Id, 0, external ? 1 : 0, external ? 0 : 1, _held.Epoch);
+
+    private bool AdmitRecipient(ReadOnlySpan<char> recipient, out MailboxState mailbox, out bool external, out ulong hash, out Verdict verdict)
+    {
+        mailbox = Mailbox ?? throw new InvalidOperationException("AddRecipient before Begin.");
+        external = false;
+        hash = 0;
+        verdict = _engine.CheckStatus(mailbox);
+        if (!verdict.IsAccept)
+        {
+            return false;
         }
 
         var limits = mailbox.Client.Limits;
         if (Recipients >= limits.MaxRecipientsPerMessage)
         {
-            return PolicyTexts.RecipientCap(limits.MaxRecipientsPerMessage);
+            verdict = PolicyTexts.RecipientCap(limits.MaxRecipientsPerMessage);
+            return false;
         }
 
-        var external = _engine.Classify(mailbox, recipient, out var hash);
-        if (Enforces)
-        {
-            var request = new Reservation(mailbox.Id, mailbox.Domain.Id, mailbox.Client.Id, 0, external ? 1 : 0, external ? 0 : 1);
-            if (!_engine.Counters.TryReserve(in request, limits, _engine.Time.GetUtcNow(), out var refusal))
-            {
-                return _engine.RateVerdict(in refusal);
-            }
+        external = _engine.Classify(mailbox, recipient, out hash);
+        return true;
+    }
 
-            _held = _held.Plus(in request);
-        }
-
+    private void Accepted(ReadOnlySpan<char> recipient, bool external, ulong hash, PlanLimits limits)
+    {
         Recipients++;
         RecipientsHash += hash;
         if (external)
@@ -197,8 +291,6 @@ public sealed class Transaction
         {
             Internal++;
         }
-
-        return Verdict.Accept;
     }
 
     /// <summary>Status only: DATA, or a door that checks again at the end (the milter beside policy delegation).</summary>
@@ -245,7 +337,7 @@ public sealed class Transaction
 
         var dropInternal = Math.Min(Internal, Recipients - accepted);
         var dropExternal = Recipients - accepted - dropInternal;
-        var release = new Reservation(_held.MailboxId, _held.DomainId, _held.ClientId, 0, Enforces ? dropExternal : 0, Enforces ? dropInternal : 0);
+        var release = new Reservation(_held.MailboxId, _held.DomainId, _held.ClientId, 0, Enforces ? dropExternal : 0, Enforces ? dropInternal : 0, _held.Epoch);
         if (!release.IsEmpty)
         {
             _engine.Counters.Release(in release);

@@ -70,7 +70,7 @@ internal sealed class GatewaySession : ISmtpSession
         }
     }
 
-    public SmtpReply MailFrom(string reversePath, long declaredSize)
+    public ValueTask<SmtpReply> MailFromAsync(string reversePath, long declaredSize, CancellationToken cancellationToken)
     {
         Reset();
         var mailbox = _authenticated;
@@ -78,11 +78,18 @@ internal sealed class GatewaySession : ISmtpSession
         {
             // A trusted network names the mailbox by the envelope sender; all policy still applies.
             DoorMetrics.Refused(Door.Gateway, PolicyReasons.UnknownSender);
-            return DoorReplies.UnknownSenderMailbox;
+            return ValueTask.FromResult(DoorReplies.UnknownSenderMailbox);
         }
 
         // The stamp only for the session's own login: a mailbox a trusted network named has no password in play.
-        var verdict = _transaction.Begin(mailbox, reversePath, declaredSize, _authenticated is not null ? _credentialStamp : null);
+        var pending = _transaction.BeginAsync(mailbox, reversePath, declaredSize, _authenticated is not null ? _credentialStamp : null, cancellationToken);
+        return pending.IsCompletedSuccessfully ? ValueTask.FromResult(MailReply(pending.Result)) : AwaitMail(pending);
+    }
+
+    private async ValueTask<SmtpReply> AwaitMail(ValueTask<Verdict> pending) => MailReply(await pending.ConfigureAwait(false));
+
+    private SmtpReply MailReply(Verdict verdict)
+    {
         if (verdict.IsAccept)
         {
             return DoorReplies.SenderOk;
@@ -97,25 +104,35 @@ internal sealed class GatewaySession : ISmtpSession
         return Refuse(in verdict);
     }
 
-    public SmtpReply RcptTo(string forwardPath)
+    public ValueTask<SmtpReply> RcptToAsync(string forwardPath, CancellationToken cancellationToken)
     {
         if (!_transaction.IsOpen)
         {
-            return DoorReplies.NeedMail;
+            return ValueTask.FromResult(DoorReplies.NeedMail);
         }
 
         if (!IsMailbox(forwardPath))
         {
-            return DoorReplies.BadRecipient;
+            return ValueTask.FromResult(DoorReplies.BadRecipient);
         }
 
         var isList = _services.Lists.TryGetList(forwardPath, out var listId);
         if (isList && !_services.Lists.MayPost(listId, _transaction.Mailbox!))
         {
-            return DoorReplies.NotAPoster;
+            return ValueTask.FromResult(DoorReplies.NotAPoster);
         }
 
-        var verdict = _transaction.AddRecipient(forwardPath);
+        var pending = _transaction.AddRecipientAsync(forwardPath, cancellationToken);
+        return pending.IsCompletedSuccessfully
+            ? ValueTask.FromResult(RcptReply(forwardPath, isList, listId, pending.Result))
+            : AwaitRcpt(pending, forwardPath, isList, listId);
+    }
+
+    private async ValueTask<SmtpReply> AwaitRcpt(ValueTask<Verdict> pending, string forwardPath, bool isList, int listId) =>
+        RcptReply(forwardPath, isList, listId, await pending.ConfigureAwait(false));
+
+    private SmtpReply RcptReply(string forwardPath, bool isList, int listId, Verdict verdict)
+    {
         if (!verdict.IsAccept)
         {
             return Refuse(in verdict);

@@ -36,13 +36,14 @@ internal sealed class LmtpTransaction : ISmtpSession
     public ValueTask<SmtpReply> AuthenticateAsync(string login, string password, bool isTls, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("AUTH is not part of LMTP here.");
 
-    public SmtpReply MailFrom(string reversePath, long declaredSize) => _session.MailFrom(reversePath, declaredSize);
+    public ValueTask<SmtpReply> MailFromAsync(string reversePath, long declaredSize, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(_session.MailFrom(reversePath, declaredSize));
 
-    public SmtpReply RcptTo(string forwardPath)
+    public ValueTask<SmtpReply> RcptToAsync(string forwardPath, CancellationToken cancellationToken)
     {
         if (_recipients.Count >= _maxRecipients)
         {
-            return LmtpReplies.TooManyRecipients;
+            return ValueTask.FromResult(LmtpReplies.TooManyRecipients);
         }
 
         var reply = _session.RcptTo(forwardPath);
@@ -51,7 +52,7 @@ internal sealed class LmtpTransaction : ISmtpSession
             _recipients.Add(forwardPath);
         }
 
-        return reply;
+        return ValueTask.FromResult(reply);
     }
 
     public SmtpReply DataStart() => LmtpReplies.StartMailInput;

@@ -30,10 +30,13 @@ public interface ISmtpSession : IAsyncDisposable
     /// <param name="isTls">The connection is under TLS now (Dovecot's <c>secured</c>).</param>
     ValueTask<SmtpReply> AuthenticateAsync(string login, string password, bool isTls, CancellationToken cancellationToken);
 
-    /// <summary>MAIL FROM. reversePath is the address between the angle brackets (empty for the null sender).</summary>
-    SmtpReply MailFrom(string reversePath, long declaredSize);
+    /// <summary>
+    /// MAIL FROM. reversePath is the address between the angle brackets (empty for the null sender).
+    /// Usually complete at once; it waits when the decision does (a counter store shared by several nodes).
+    /// </summary>
+    ValueTask<SmtpReply> MailFromAsync(string reversePath, long declaredSize, CancellationToken cancellationToken);
 
-    SmtpReply RcptTo(string forwardPath);
+    ValueTask<SmtpReply> RcptToAsync(string forwardPath, CancellationToken cancellationToken);
 
     /// <summary>DATA, before 354: a last check (for example a suspension made since RCPT).</summary>
     SmtpReply DataStart();

@@ -18,7 +18,16 @@ internal sealed partial class SmtpConnection
         Data,
         StartTls,
         Close,
+
+        // MAIL and RCPT past the wire's own checks: the session's answer may wait (a shared counter store).
+        Mail,
+        Rcpt,
     }
+
+    // The argument of the MAIL or RCPT being answered (Dispatch reads spans; the answer may wait).
+    private string _pendingPath = string.Empty;
+    private long _pendingSize;
+    private SmtpState _pendingState;
 
     private async ValueTask CommandLoopAsync()
     {
@@ -97,6 +106,14 @@ internal sealed partial class SmtpConnection
                         _reader.AdvanceTo(buffer.Start);
                         await FlushAsync().ConfigureAwait(false);
                         return;
+
+                    case Next.Mail:
+                        await MailAsync(session).ConfigureAwait(false);
+                        break;
+
+                    case Next.Rcpt:
+                        await RcptAsync(session).ConfigureAwait(false);
+                        break;
                 }
             }
 
@@ -362,15 +379,21 @@ internal sealed partial class SmtpConnection
             session.Reset();
         }
 
-        var reply = session.MailFrom(Encoding.ASCII.GetString(command.Argument), command.Size);
+        _pendingPath = Encoding.ASCII.GetString(command.Argument);
+        _pendingSize = command.Size;
+        _pendingState = next;
+        return Next.Mail;
+    }
+
+    private async ValueTask MailAsync(ISmtpSession session)
+    {
+        var reply = await session.MailFromAsync(_pendingPath, _pendingSize, _server.AbortToken).ConfigureAwait(false);
         WriteSessionReply(reply);
         if (reply.IsPositive)
         {
             _transactionOpen = true;
-            _state = next;
+            _state = _pendingState;
         }
-
-        return Next.Continue;
     }
 
     private Next Rcpt(ISmtpSession session, ref SmtpCommand command, SmtpState next)
@@ -381,13 +404,18 @@ internal sealed partial class SmtpConnection
             return Next.Continue;
         }
 
-        var reply = session.RcptTo(Encoding.ASCII.GetString(command.Argument));
+        _pendingPath = Encoding.ASCII.GetString(command.Argument);
+        _pendingState = next;
+        return Next.Rcpt;
+    }
+
+    private async ValueTask RcptAsync(ISmtpSession session)
+    {
+        var reply = await session.RcptToAsync(_pendingPath, _server.AbortToken).ConfigureAwait(false);
         WriteSessionReply(reply);
         if (reply.IsPositive)
         {
-            _state = next;
+            _state = _pendingState;
         }
-
-        return Next.Continue;
     }
 }

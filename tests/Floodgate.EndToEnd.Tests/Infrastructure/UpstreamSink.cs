@@ -112,6 +112,12 @@ public sealed class UpstreamSink : IAsyncDisposable, ISmtpSessionFactory
             return ValueTask.FromResult(SmtpReply.Create(535, "5.7.8", "Authentication credentials invalid"));
         }
 
+        public ValueTask<SmtpReply> MailFromAsync(string reversePath, long declaredSize, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(MailFrom(reversePath, declaredSize));
+
+        public ValueTask<SmtpReply> RcptToAsync(string forwardPath, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(RcptTo(forwardPath));
+
         public SmtpReply MailFrom(string reversePath, long declaredSize)
         {
             _sender = reversePath;

@@ -99,6 +99,12 @@ internal sealed class ScriptedSession(ScriptedSessionFactory factory, SmtpConnec
         return ValueTask.FromResult(_authenticated ? AuthOk : AuthFailed);
     }
 
+    public ValueTask<SmtpReply> MailFromAsync(string reversePath, long declaredSize, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(MailFrom(reversePath, declaredSize));
+
+    public ValueTask<SmtpReply> RcptToAsync(string forwardPath, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(RcptTo(forwardPath));
+
     public SmtpReply MailFrom(string reversePath, long declaredSize)
     {
         if (factory.ThrowOnMail)

@@ -84,6 +84,12 @@ public sealed class SmtpSink : IAsyncDisposable, ISmtpSessionFactory
         public ValueTask<SmtpReply> AuthenticateAsync(string login, string password, bool isTls, CancellationToken cancellationToken) =>
             ValueTask.FromResult(SmtpReply.Create(502, "5.5.1", "No AUTH here"));
 
+        public ValueTask<SmtpReply> MailFromAsync(string reversePath, long declaredSize, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(MailFrom(reversePath, declaredSize));
+
+        public ValueTask<SmtpReply> RcptToAsync(string forwardPath, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(RcptTo(forwardPath));
+
         public SmtpReply MailFrom(string reversePath, long declaredSize)
         {
             _sender = reversePath;
