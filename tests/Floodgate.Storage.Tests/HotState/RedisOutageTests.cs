@@ -1,0 +1,115 @@
+using Floodgate.Core.Accounts;
+using Floodgate.Core.Policy;
+using Floodgate.Storage.HotState;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Floodgate.Storage.Tests.HotState;
+
+/// <summary>Each test owns its Redis: it is killed mid-test.</summary>
+public sealed class RedisOutageTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
+    private PrivateRedis _redis = null!;
+    private RedisHotState? _state;
+
+    public async Task InitializeAsync() => _redis = await PrivateRedis.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_state is not null)
+        {
+            await _state.DisposeAsync();
+        }
+
+        await _redis.DisposeAsync();
+    }
+
+    private async Task<RedisCounterStore> StoreAsync(Action<RedisOptions> configure)
+    {
+        var options = new RedisOptions { Configuration = _redis.Configuration, Timeout = TimeSpan.FromMilliseconds(300) };
+        configure(options);
+        _state = await RedisHotState.ConnectAsync(options, NullLogger.Instance);
+        return new RedisCounterStore(_state);
+    }
+
+    private static PlanLimits Limits(int messagesPerHour) => new()
+    {
+        Mailbox = new ScopeLimits { MessagesPerHour = messagesPerHour, ExternalRecipientsPerHour = 1000, ExternalRecipientsPerDay = 1000, InternalRecipientsPerHour = 1000, InternalRecipientsPerDay = 1000 },
+    };
+
+    private static Reservation Message() => new(1, 10, 100, 1, 0, 0);
+
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{what} within 15 s");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task WithTheLocalRuleANodeKeepsToItsShareOfTheLimitUntilRedisReturns()
+    {
+        var store = await StoreAsync(o => o.Nodes = 2);
+        var limits = Limits(messagesPerHour: 10);
+        Assert.True(store.Reserve(Message(), limits, Now).Reserved);
+
+        await _redis.KillAsync();
+        var during = new List<ReserveResult>();
+        for (var i = 0; i < 8; i++)
+        {
+            during.Add(await store.ReserveAsync(Message(), limits, Now));
+        }
+
+        // Two nodes: each may take 10 / 2 locally, whatever Redis had counted.
+        Assert.Equal(5, during.Count(r => r.Reserved));
+        Assert.All(during.Where(r => !r.Reserved), r => Assert.False(r.Refusal.Unavailable));
+        Assert.All(during.Where(r => r.Reserved), r => store.Commit(r.Held, Now));
+        Assert.False(store.State.IsAvailable);
+
+        // Redis comes back empty (no persistence): decisions go to it again.
+        await _redis.StartAgainAsync();
+        await UntilAsync(() => store.State.IsAvailable, "the node sees Redis again");
+        var fallbacks = store.Fallbacks;
+        var after = await store.ReserveAsync(Message(), limits, Now);
+        Assert.True(after.Reserved);
+        Assert.True(after.Held.Epoch > 0, "reserved in Redis, not locally");
+        Assert.Equal(fallbacks, store.Fallbacks);
+        // What the node counted during the outage still counts on it.
+        Assert.Equal(6, (await store.ReadAsync(new CounterKey(CounterScope.Mailbox, 1), Now)).MessagesLastHour);
+    }
+
+    [Fact]
+    public async Task WithTheRefuseRuleEveryNewMessageIsDeferredWith451While()
+    {
+        var store = await StoreAsync(o => o.DomainWhenUnavailable = UnavailableRule.Refuse);
+        var limits = Limits(messagesPerHour: 10);
+        await _redis.KillAsync();
+
+        var refused = await store.ReserveAsync(Message(), limits, Now);
+
+        Assert.False(refused.Reserved);
+        Assert.True(refused.Refusal.Unavailable);
+        Assert.Equal((CounterScope.Domain, 10), (refused.Refusal.Scope, refused.Refusal.Id));
+        Assert.Equal(1, store.UnavailableRefusals);
+    }
+
+    [Fact]
+    public async Task ATransactionBegunInRedisIsDeferredIfRedisGoesBeforeItsRecipients()
+    {
+        var store = await StoreAsync(_ => { });
+        var limits = Limits(messagesPerHour: 10);
+        var begun = await store.ReserveAsync(Message(), limits, Now);
+        Assert.True(begun.Held.Epoch > 0);
+
+        await _redis.KillAsync();
+        var recipient = await store.ReserveAsync(new Reservation(1, 10, 100, 0, 1, 0, begun.Held.Epoch), limits, Now);
+
+        // Its MAIL is held in Redis: the rest cannot be judged locally.
+        Assert.False(recipient.Reserved);
+        Assert.True(recipient.Refusal.Unavailable);
+        store.Release(begun.Held);
+    }
+}
