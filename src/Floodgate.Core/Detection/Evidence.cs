@@ -59,3 +59,13 @@ public sealed record DetectionResult(
     /// <summary>The message that was judged (held or refused when the result acts on it).</summary>
     public EvidenceMessage? Current { get; init; }
 }
+
+/// <summary>
+/// The detector's memory shared by several nodes: what the others completed reaches this node's
+/// memory, so a run spread over the nodes is one run. The default is none (one node).
+/// </summary>
+public interface ISharedDetectorMemory
+{
+    /// <summary>Brings this node's memory up to what the other nodes have completed: before a fingerprinted message is judged.</summary>
+    ValueTask CatchUpAsync(CancellationToken cancellationToken);
+}

@@ -54,6 +54,9 @@ public sealed class PolicyEngine
 
     public MassMailDetector? Detector => _detector;
 
+    /// <summary>Several nodes: the other nodes' recent messages, caught up with before a fingerprinted message is judged.</summary>
+    public ISharedDetectorMemory? SharedMemory { get; init; }
+
     /// <summary>From this external recipient on a transaction keeps destination domains: where the detector starts to track a message.</summary>
     internal int DestinationSampleFrom { get; }
 
@@ -202,6 +205,11 @@ public sealed class PolicyEngine
         var fingerprinted = !message.Fingerprint.IsDefault;
         if (_detector is not null)
         {
+            if (fingerprinted && SharedMemory is { } shared)
+            {
+                await shared.CatchUpAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             var now = _time.GetUtcNow();
             // The mailbox's window already holds this message: reserved (the enforcing door) or counted
             // (policy delegation, before the milter inspects). Without a fingerprint only a new network's

@@ -17,6 +17,7 @@ public sealed partial class RedisHotState : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly RedisKey _nodesKey;
+    private readonly RedisChannel _stateChannel;
     private Task? _heartbeat;
     private int _available;
     private int _liveNodes = 1;
@@ -29,6 +30,7 @@ public sealed partial class RedisHotState : IAsyncDisposable
         Database = connection.GetDatabase();
         NodeId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("n")[..8]}";
         _nodesKey = options.Prefix + "nodes";
+        _stateChannel = RedisChannel.Literal(options.Prefix + "state");
         _available = connection.IsConnected ? 1 : 0;
         connection.ConnectionFailed += (_, e) => SetAvailable(false, e.Exception?.Message ?? e.FailureType.ToString());
         connection.ConnectionRestored += (_, _) => SetAvailable(true, null);
@@ -54,6 +56,35 @@ public sealed partial class RedisHotState : IAsyncDisposable
 
     /// <summary>Raised when Redis stops answering, on a pool thread.</summary>
     public event Action? Unavailable;
+
+    /// <summary>
+    /// Tells the other nodes the account state changed (a suspension, a lift, an operator's edit): they
+    /// reload the directory at once. Not waited for; the state version poll catches a lost one.
+    /// </summary>
+    public void AnnounceStateChanged()
+    {
+        try
+        {
+            Subscriber.Publish(_stateChannel, NodeId, CommandFlags.FireAndForget);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            Failed(e);
+        }
+    }
+
+    /// <summary>Calls <paramref name="changed"/> when another node announces a change, and when Redis returns (announcements may have been lost).</summary>
+    public async Task OnStateChangedAsync(Action changed)
+    {
+        Restored += changed;
+        await Subscriber.SubscribeAsync(_stateChannel, (_, from) =>
+        {
+            if (from != NodeId)
+            {
+                changed();
+            }
+        }).ConfigureAwait(false);
+    }
 
     public string Describe() => string.Join(",", _connection.GetEndPoints().Select(e => e.ToString()));
 

@@ -19,9 +19,10 @@ internal static class ServeCommand
         var milter = new Option<string[]>("--milter") { Description = "Milter listener address:port (repeatable; default 127.0.0.1:10041)" };
         var lmtp = new Option<string[]>("--lmtp") { Description = "LMTP listener for the hosted lists' inbound mail, address:port (repeatable; default 127.0.0.1:10042)" };
         var dovecot = new Option<string?>("--dovecot-auth") { Description = "Check AUTH against Dovecot's auth service: a unix socket path or HOST:PORT (default: Floodgate's own store)" };
+        var redis = new Option<string?>("--redis") { Description = "Share the windows, the detector's recent messages and suspensions with other nodes through Redis at HOST:PORT (default: in this process)" };
         var command = new Command("serve", "Run Floodgate: the SMTP submission gateway, the Postfix policy and milter doors, the LMTP listener for the lists, health and metrics")
         {
-            smtp, smtps, web, upstream, trusted, certificate, policy, milter, lmtp, dovecot,
+            smtp, smtps, web, upstream, trusted, certificate, policy, milter, lmtp, dovecot, redis,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -50,6 +51,11 @@ internal static class ServeCommand
             if (parseResult.GetValue(dovecot) is { } d)
             {
                 settings["DovecotAuth:EndPoint"] = d;
+            }
+
+            if (parseResult.GetValue(redis) is { Length: > 0 } r)
+            {
+                settings["Redis:Configuration"] = r;
             }
 
             if (parseResult.GetValue(certificate) is { } c)

@@ -22,6 +22,9 @@ public sealed class FloodgateOptions
 
     public DatabaseOptions Database { get; set; } = new();
 
+    /// <summary>Hot state shared by several nodes; without it, in this process.</summary>
+    public Storage.HotState.RedisOptions Redis { get; set; } = new();
+
     public PolicyOptions Policy { get; set; } = new();
 
     public LoginThrottleOptions LoginThrottle { get; set; } = new();
@@ -218,6 +221,7 @@ public sealed class FloodgateOptions
             errors.Add("Damages: AmountPerPiece must be zero or more and Currency set");
         }
 
+        errors.AddRange(Redis.Validate());
         if (FloodgateDb.NormalizeProvider(Database.Provider) is not { } provider)
         {
             errors.Add($"Database:Provider: '{Database.Provider}' is not one of sqlite, postgresql");

@@ -148,17 +148,80 @@ internal sealed partial class GatewayHost(
             new("smtp", smtp is not null, smtp is null ? "not started" : $"listening on {string.Join(", ", smtp.EndPoints)}; {smtp.ConnectionCount} connections"),
             new("accounts", true, $"{services.Engine.Directory.MailboxCount} mailboxes, state version {services.Engine.Directory.Version}"),
             new("transaction-log", writer.Failures == 0 || writer.Pending < 50_000, $"{writer.Written} written, {writer.Pending} pending, {writer.Dropped} dropped"),
+            HotStateCheck(),
             new("relay", true, relay.Describe()),
         ];
         return ValueTask.FromResult(checks);
     }
 
+    // Shared windows: healthy while Redis decides; in the fallback the node is up but not enforcing
+    // the shared count, which monitoring must see.
+    private HealthCheck HotStateCheck()
+    {
+        if (services.Engine.Counters is not Floodgate.Storage.HotState.RedisCounterStore shared)
+        {
+            return new("hot-state", true, "in process");
+        }
+
+        var state = shared.State;
+        return state.IsAvailable
+            ? new("hot-state", true, $"shared in Redis at {state.Describe()}; {state.Nodes} node(s)")
+            : new("hot-state", false, $"Redis at {state.Describe()} unavailable: local windows at 1/{state.Nodes} or 451 4.3.0, per scope ({shared.Fallbacks} local reservations, {shared.UnavailableRefusals} refused)");
+    }
+
     private async Task<int> RebuildWindowsAsync(CancellationToken cancellationToken)
     {
         var engine = services.Engine;
-        var rows = await transactions.LoadSinceAsync(engine.Time.GetUtcNow().AddHours(-24), cancellationToken);
-        return TransactionLogReplay.Apply(rows, engine, detector, engine.Time.GetUtcNow());
+        var shared = engine.Counters as Floodgate.Storage.HotState.RedisCounterStore;
+        if (shared is not null)
+        {
+            // Redis keeps the windows across node restarts: only the node that finds them empty writes them.
+            await shared.ClaimRebuildAsync();
+            shared.State.Restored += () => _ = RebuildSharedWindowsAsync(shared);
+        }
+
+        try
+        {
+            var rows = await transactions.LoadSinceAsync(engine.Time.GetUtcNow().AddHours(-24), cancellationToken);
+            return TransactionLogReplay.Apply(rows, engine, detector, engine.Time.GetUtcNow());
+        }
+        finally
+        {
+            shared?.RebuildDone();
+        }
     }
+
+    // Redis came back: if it came back empty (restarted without persistence), one node writes the
+    // windows again from the transaction log, which every node kept writing during the outage.
+    private async Task RebuildSharedWindowsAsync(Floodgate.Storage.HotState.RedisCounterStore shared)
+    {
+        try
+        {
+            if (!await shared.ClaimRebuildAsync())
+            {
+                return;
+            }
+
+            var engine = services.Engine;
+            var rows = await transactions.LoadSinceAsync(engine.Time.GetUtcNow().AddHours(-24), CancellationToken.None);
+            var counted = TransactionLogReplay.Apply(rows, engine, detector: null, engine.Time.GetUtcNow());
+            LogWindowsRebuilt(_logger, counted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogWindowsRebuildFailed(_logger, e.Message);
+        }
+        finally
+        {
+            shared.RebuildDone();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis came back empty: windows rebuilt in it from {Transactions} transactions of the last 24 h")]
+    private static partial void LogWindowsRebuilt(ILogger logger, int transactions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not rebuild the windows in Redis: {Error}")]
+    private static partial void LogWindowsRebuildFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Floodgate SMTP gateway listening on {EndPoints} (STARTTLS with {Certificate}); {Mailboxes} mailboxes; windows rebuilt from {Transactions} transactions of the last 24 h")]
     private static partial void LogStarted(ILogger logger, string endPoints, string certificate, int mailboxes, int transactions);

@@ -15,6 +15,7 @@ using Floodgate.Storage;
 using Floodgate.Storage.Enforcement;
 using Floodgate.Storage.Accounts;
 using Floodgate.Storage.Accounts.Passwords;
+using Floodgate.Storage.HotState;
 using Floodgate.Storage.Transactions;
 using Floodgate.Storage.Access;
 using Floodgate.Storage.Audit;
@@ -149,7 +150,27 @@ internal static partial class ServeHost
             SpoolMetrics.Observe(spool);
             return spool;
         });
-        services.AddSingleton<ICounterStore, InProcessCounterStore>();
+        if (options.Redis.Enabled)
+        {
+            // Several nodes: the windows, the detector's recent messages and the announcements of
+            // suspensions go through Redis. Connected once at start; a Redis that is down then leaves
+            // the node in its fallback until it answers.
+            services.AddSingleton(sp => RedisHotState.ConnectAsync(options.Redis, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Floodgate.HotState")).GetAwaiter().GetResult());
+            services.AddSingleton(sp =>
+            {
+                var store = new RedisCounterStore(sp.GetRequiredService<RedisHotState>());
+                HotStateMetrics.Observe(store);
+                return store;
+            });
+            services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<RedisCounterStore>());
+            services.AddSingleton(sp => new RedisDetectorFeed(sp.GetRequiredService<RedisHotState>(), sp.GetRequiredService<MassMailDetector>(),
+                sp.GetRequiredService<AccountDirectory>(), time, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Floodgate.HotState")));
+        }
+        else
+        {
+            services.AddSingleton<ICounterStore, InProcessCounterStore>();
+        }
+
         services.AddSingleton(options.Policy);
         services.AddSingleton(options.Ladder);
         services.AddSingleton(options.Detection);
@@ -160,15 +181,25 @@ internal static partial class ServeHost
 
         // The engine and what consumes its transactions: the log, the detector's memory, the metrics.
         services.AddSingleton(sp => new EnforcementService(
-            sp.GetRequiredService<AccountDirectory>(), options.Ladder, options.Policy, sp.GetRequiredService<DurableOffenseRecorder>(),
+            sp.GetRequiredService<AccountDirectory>(), options.Ladder, options.Policy,
+            sp.GetService<RedisHotState>() is { } peers ? new AnnouncingOffenseRecorder(sp.GetRequiredService<DurableOffenseRecorder>(), peers) : sp.GetRequiredService<DurableOffenseRecorder>(),
             sp.GetRequiredService<ILogger<EnforcementService>>(), sp.GetRequiredService<TransactionMetrics>()));
         services.AddSingleton(sp => new MassMailDetector(options.Detection,
             sp.GetRequiredService<Floodgate.Web.Lists.BounceReputation>(), sp.GetRequiredService<Floodgate.Web.Complaints.ComplaintReputation>()));
         services.AddSingleton(sp =>
         {
+            var feed = sp.GetService<RedisDetectorFeed>();
             var engine = new PolicyEngine(
                 sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<ICounterStore>(), time, options.Policy,
-                sp.GetRequiredService<MassMailDetector>(), sp.GetRequiredService<EnforcementService>());
+                sp.GetRequiredService<MassMailDetector>(), sp.GetRequiredService<EnforcementService>())
+            {
+                SharedMemory = feed,
+            };
+            if (feed is not null)
+            {
+                engine.AddObserver(feed);
+            }
+
             engine.AddObserver(new TransactionLogObserver(sp.GetRequiredService<TransactionLogWriter>()));
             engine.AddObserver(sp.GetRequiredService<TransactionMetrics>());
             engine.AddObserver(sp.GetRequiredService<TrafficStatistics>());
@@ -224,7 +255,9 @@ internal static partial class ServeHost
             services.AddSingleton(sp => new Floodgate.Doors.Complaints.TraceHeaders(sp.GetRequiredService<Floodgate.Core.Complaints.FeedbackId>(), options.Complaints.Address));
         }
 
-        services.AddSingleton<StateRefresher>();
+        services.AddSingleton(sp => new StateRefresher(
+            sp.GetRequiredService<AccountStore>(), sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<EnforcementService>(),
+            sp.GetRequiredService<ILogger<StateRefresher>>(), sp.GetService<RedisHotState>()));
         services.AddSingleton<IDirectoryRefresher>(sp => sp.GetRequiredService<StateRefresher>());
         services.AddSingleton(sp => new Explainer(
             sp.GetRequiredService<PolicyEngine>(), sp.GetRequiredService<MassMailDetector>(), sp.GetRequiredService<EnforcementService>(), options.Ladder));

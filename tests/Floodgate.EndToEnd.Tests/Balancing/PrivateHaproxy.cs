@@ -8,7 +8,7 @@ namespace Floodgate.EndToEnd.Tests.Balancing;
 /// Debian's HAProxy in TCP mode on a free loopback port, in front of one or more SMTP servers, each
 /// reached with the PROXY protocol (<c>send-proxy</c> or <c>send-proxy-v2</c>), round robin.
 /// </summary>
-internal sealed class PrivateHaproxy : IAsyncDisposable
+public sealed class PrivateHaproxy : IAsyncDisposable
 {
     private const string Binary = "/usr/sbin/haproxy";
     private readonly Process _process;

@@ -24,6 +24,14 @@ public sealed class FloodgateProcess : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>
+    /// The database flags of every command (<c>--db-provider</c>, <c>--db</c>), for nodes that share one;
+    /// null: the test pass's own (<see cref="Floodgate.Storage.Tests.TestDatabases.CliArgs"/>).
+    /// </summary>
+    public string[]? Database { get; init; }
+
+    private string[] DataArgs => Database is null ? Floodgate.Storage.Tests.TestDatabases.CliArgs(DataDirectory) : ["--data", DataDirectory, .. Database];
+
     /// <summary>Environment variables for `serve` (FLOODGATE_Section__Key=value settings).</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
@@ -53,7 +61,7 @@ public sealed class FloodgateProcess : IAsyncDisposable
 
     /// <summary>Runs a CLI command against this data folder; returns exit code and output.</summary>
     public Task<(int ExitCode, string Output)> CliAsync(params string[] args) =>
-        RunToExitAsync(Start([.. Floodgate.Storage.Tests.TestDatabases.CliArgs(DataDirectory), .. args]));
+        RunToExitAsync(Start([.. DataArgs, .. args]));
 
     private static async Task<(int ExitCode, string Output)> RunToExitAsync(ProcessStartInfo psi)
     {
@@ -68,7 +76,7 @@ public sealed class FloodgateProcess : IAsyncDisposable
     /// <summary>Runs `serve` with <see cref="Environment"/>, expecting it to refuse its settings and exit.</summary>
     public Task<(int ExitCode, string Output)> ServeFailingAsync(params string[] args)
     {
-        var psi = Start([.. Floodgate.Storage.Tests.TestDatabases.CliArgs(DataDirectory), "serve", .. args]);
+        var psi = Start([.. DataArgs, "serve", .. args]);
         foreach (var (k, v) in Environment)
         {
             psi.Environment[k] = v;
@@ -80,7 +88,7 @@ public sealed class FloodgateProcess : IAsyncDisposable
     /// <summary>Runs a CLI command with <paramref name="input"/> on its standard input (a password for --password-stdin).</summary>
     public async Task<string> CliOkWithInputAsync(string input, params string[] args)
     {
-        var psi = Start([.. Floodgate.Storage.Tests.TestDatabases.CliArgs(DataDirectory), .. args]);
+        var psi = Start([.. DataArgs, .. args]);
         using var p = Process.Start(psi)!;
         await p.StandardInput.WriteLineAsync(input);
         p.StandardInput.Close();
@@ -127,7 +135,7 @@ public sealed class FloodgateProcess : IAsyncDisposable
         // The LMTP listener on a port of its own: parallel processes never contend for 10042. A test
         // whose MTA must know the port before serve starts (a transport map) gives its own --lmtp.
         string[] lmtp = extraArgs.Contains("--lmtp") ? [] : ["--lmtp", "127.0.0.1:0"];
-        var psi = Start([.. Floodgate.Storage.Tests.TestDatabases.CliArgs(DataDirectory), "serve", "--smtp", "127.0.0.1:0", "--web", "127.0.0.1:0", .. lmtp, .. extraArgs]);
+        var psi = Start([.. DataArgs, "serve", "--smtp", "127.0.0.1:0", "--web", "127.0.0.1:0", .. lmtp, .. extraArgs]);
         foreach (var (k, v) in Environment)
         {
             psi.Environment[k] = v;
