@@ -22,7 +22,7 @@ done
 # Measured on 2 cores: Storage 1.5 min, Web 6.5 min (the SQLite pass of everything: about 20 min).
 postgres_projects=(tests/Floodgate.Storage.Tests tests/Floodgate.Web.Tests)
 
-packages=(postfix swaks dovecot-core publicsuffix chromium dnsmasq-base haproxy postgresql)
+packages=(postfix swaks dovecot-core publicsuffix chromium dnsmasq-base haproxy postgresql redis-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
