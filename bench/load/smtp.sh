@@ -10,7 +10,8 @@
 #
 # Environment: POINT_SECONDS (target length of a data point, 12), SESSIONS (20), SIZE (5120),
 # RECIPIENTS ("1 50"), TARGETS ("limit floodgate postfix"; floodgate-mailkit, after floodgate, restarts
-# it with Upstream:Pipelining=false so every message goes through MailKit), WARMUP_MESSAGES (Floodgate's warm-up,
+# it with Upstream:Pipelining=false so every message goes through MailKit; floodgate-redis restarts it
+# with its windows in a private redis-server), WARMUP_MESSAGES (Floodgate's warm-up,
 # 20000), RESULTS, NO_APPEND=1 to only print.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -110,6 +111,28 @@ for target in $TARGETS; do
                 die "floodgate serve (Upstream:Pipelining=false) could not be started"
             fi
             ;;
+        floodgate-redis)
+            # The same process with its windows in a private Redis (serve --redis): the shared store's
+            # cost on one node. Redis's own CPU is not in Floodgate's column; its commands per
+            # delivered message are counted from INFO.
+            if [[ -n ${FLOODGATE_PID:-} ]]; then stop_pid "$FLOODGATE_PID"; FLOODGATE_PID=; fi
+            REDIS_PORT=$(free_port)
+            redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 &
+            BENCH_PIDS+=("$!")
+            wait_port "$REDIS_PORT" || die "redis-server did not start"
+            if FLOODGATE_Redis__Configuration=127.0.0.1:$REDIS_PORT start_floodgate_smtp; then
+                log "floodgate-redis: warm-up, $WARMUP_MESSAGES messages (not measured)"
+                measure floodgate-redis-warmup "$FLOODGATE_SMTP_PORT" 1 kept-open "$WARMUP_MESSAGES"
+                before_cmds=$(redis-cli -p "$REDIS_PORT" info stats | tr -d '\r' | awk -F: '/^total_commands_processed/ {print $2}')
+                before_rows=$(wc -l <"$ROWS")
+                run_target floodgate-redis "$FLOODGATE_SMTP_PORT"
+                after_cmds=$(redis-cli -p "$REDIS_PORT" info stats | tr -d '\r' | awk -F: '/^total_commands_processed/ {print $2}')
+                delivered=$(tail -n +$((before_rows + 1)) "$ROWS" | awk -F'\t' '{ s += $5 } END { print s + 0 }')
+                NOTES+=("floodgate-redis: $((after_cmds - before_cmds)) Redis commands for $delivered delivered messages ($(awk -v c=$((after_cmds - before_cmds)) -v n="$delivered" 'BEGIN { printf "%.2f", (n > 0 ? c / n : 0) }') per message; heartbeats and stream polls included); \`redis-cli info commandstats\` at the end: $(redis-cli -p "$REDIS_PORT" info commandstats | tr -d '\r' | grep -o 'cmdstat_[a-z]*:calls=[0-9]*' | tr '\n' ' ')")
+            else
+                die "floodgate serve --redis could not be started"
+            fi
+            ;;
         postfix)
             start_postfwd_for_postfix || die "postfwd did not start: $(tail -5 "$WORK/postfwd.log")"
             POSTFIX_EXTRA_CF="smtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:$POSTFWD_PORT"
@@ -138,7 +161,7 @@ TABLE=$WORK/table.md
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 limit = {(r[1], r[2]): float(r[7]) for r in rows if r[0] == "limit"}
-ORDER = ["limit", "floodgate", "floodgate-mailkit", "postfix+postfwd"]
+ORDER = ["limit", "floodgate", "floodgate-mailkit", "floodgate-redis", "postfix+postfwd"]
 print(f"| Path | Recipients | {sys.argv[2]} sessions | Messages sent | Delivered | Seconds | Messages/s | Recipients/s | × limit (messages) | × limit (recipients) | smtp-source alone, s | CPU µs/msg: smtp-source + smtp-sink | CPU µs/msg: Floodgate | Floodgate ÷ (source + sink) |")
 print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 for r in sorted(rows, key=lambda r: (int(r[1]), r[2], ORDER.index(r[0]) if r[0] in ORDER else 9)):
