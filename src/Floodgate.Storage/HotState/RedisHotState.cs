@@ -8,7 +8,7 @@ namespace Floodgate.Storage.HotState;
 /// alive (for the 1/N fallback), and the channel suspensions are announced on. Commands fail at once
 /// while the connection is down (no backlog): a decision must not wait for a reconnect.
 /// </summary>
-public sealed partial class RedisHotState : IAsyncDisposable
+public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blocklists.IRoundLease
 {
     private const int MinThreads = 64;
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
@@ -84,6 +84,23 @@ public sealed partial class RedisHotState : IAsyncDisposable
                 changed();
             }
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One node per round of a periodic job: SET NX with an expiry. Without Redis every node runs it
+    /// (a duplicate alert is better than a missed listing).
+    /// </summary>
+    public async Task<bool> TryTakeAsync(string job, TimeSpan hold, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Database.StringSetAsync(Options.Prefix + "lease:" + job, NodeId, hold, When.NotExists).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            Failed(e);
+            return true;
+        }
     }
 
     public string Describe() => string.Join(",", _connection.GetEndPoints().Select(e => e.ToString()));

@@ -13,7 +13,7 @@ namespace Floodgate.Web.Blocklists;
 /// notification dispatcher sends them). The first round runs at start, so a listing that happened
 /// while serve was down is seen at once. Does nothing when no address or domain is configured.
 /// </summary>
-public sealed partial class BlocklistWatch(BlocklistOptions options, BlocklistStore store, TimeProvider time, ILogger<BlocklistWatch> logger) : BackgroundService
+public sealed partial class BlocklistWatch(BlocklistOptions options, BlocklistStore store, TimeProvider time, ILogger<BlocklistWatch> logger, IRoundLease? lease = null) : BackgroundService
 {
     private readonly BlocklistChecker _checker = new(BlocklistChecker.ResolverFor(options), options.Timeout, options.MaxConcurrency);
 
@@ -56,7 +56,12 @@ public sealed partial class BlocklistWatch(BlocklistOptions options, BlocklistSt
         {
             try
             {
-                await RunRoundAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                // Several nodes: the one that takes the lease runs the round, for a little less than
+                // the interval, so the next round is anyone's again.
+                if (lease is null || await lease.TryTakeAsync("blocklist-round", options.Interval * 0.9, stoppingToken).ConfigureAwait(false))
+                {
+                    await RunRoundAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

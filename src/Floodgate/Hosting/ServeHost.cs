@@ -163,6 +163,7 @@ internal static partial class ServeHost
                 return store;
             });
             services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<RedisCounterStore>());
+            services.AddSingleton<Floodgate.Core.Blocklists.IRoundLease>(sp => sp.GetRequiredService<RedisHotState>());
             services.AddSingleton(sp => new RedisDetectorFeed(sp.GetRequiredService<RedisHotState>(), sp.GetRequiredService<MassMailDetector>(),
                 sp.GetRequiredService<AccountDirectory>(), time, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Floodgate.HotState")));
         }

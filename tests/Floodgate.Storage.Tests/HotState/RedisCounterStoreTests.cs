@@ -210,3 +210,21 @@ public sealed class RedisCounterStoreTests(RedisFixture fixture) : IClassFixture
         Assert.Equal(local.NextHourRelease(new CounterKey(CounterScope.Mailbox, 1), Start.AddMinutes(30)), node.NextHourRelease(new CounterKey(CounterScope.Mailbox, 1), Start.AddMinutes(30)));
     }
 }
+
+public sealed class RedisRoundLeaseTests(RedisFixture fixture) : IClassFixture<RedisFixture>
+{
+    [Fact]
+    public async Task OneNodeOfTwoTakesARoundAndTheNextRoundIsAnyonesAgain()
+    {
+        var options = new RedisOptions { Configuration = fixture.Redis.Configuration, Prefix = "lease:" + Guid.NewGuid().ToString("n")[..8] + ":" };
+        await using var a = await RedisHotState.ConnectAsync(options, NullLogger.Instance);
+        await using var b = await RedisHotState.ConnectAsync(options, NullLogger.Instance);
+
+        var first = await Task.WhenAll(a.TryTakeAsync("round", TimeSpan.FromMilliseconds(400), default), b.TryTakeAsync("round", TimeSpan.FromMilliseconds(400), default));
+        Assert.Single(first, taken => taken);
+
+        await Task.Delay(600);
+        Assert.True(await b.TryTakeAsync("round", TimeSpan.FromSeconds(5), default));
+        Assert.False(await a.TryTakeAsync("round", TimeSpan.FromSeconds(5), default));
+    }
+}
