@@ -97,10 +97,12 @@ public sealed class EnforcementServiceTests
 
         public TaskCompletionSource? Gate { get; set; }
 
-        public Task RecordAsync(Offense offense, CancellationToken cancellationToken)
+        public async Task<RecordedStep> RecordAsync(Offense offense, CancellationToken cancellationToken)
         {
             Offenses.Add(offense);
-            return Gate?.Task ?? Task.CompletedTask;
+            if (Gate is { } gate)
+                await gate.Task;
+            return RecordedStep.AsDecided(offense);
         }
 
         public bool IsStored(Guid key) => Stored.Contains(key);
