@@ -283,13 +283,14 @@ public sealed partial class EnforcementStore(
     /// <summary>
     /// Serialises the ladder of one client across processes until the transaction ends. PostgreSQL: a
     /// row lock on the client (READ COMMITTED: every later statement sees what the previous holder
-    /// committed). SQLite: the transaction already holds the database's write lock (Microsoft.Data.Sqlite
-    /// begins with <c>BEGIN IMMEDIATE</c>).
+    /// committed); <c>NO KEY UPDATE</c>, not <c>UPDATE</c>, so inserts that only reference the client
+    /// (their foreign key takes <c>KEY SHARE</c>) do not wait. SQLite: the transaction already holds the
+    /// database's write lock (Microsoft.Data.Sqlite begins with <c>BEGIN IMMEDIATE</c>).
     /// </summary>
     private static async Task LockClientAsync(FloodgateDbContext db, int clientId, CancellationToken cancellationToken)
     {
         if (db.Database.IsNpgsql())
-            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM \"Clients\" WHERE \"Id\" = {clientId} FOR UPDATE", cancellationToken);
+            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM \"Clients\" WHERE \"Id\" = {clientId} FOR NO KEY UPDATE", cancellationToken);
     }
 
     /// <summary>

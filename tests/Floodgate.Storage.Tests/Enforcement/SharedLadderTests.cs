@@ -81,6 +81,8 @@ public sealed class SharedLadderTests : IAsyncLifetime
             Assert.Equal(1, await db.AuditEntries.CountAsync(e => e.Action == "offense.repeat" && e.TargetId == offense.Id));
             // Both replies name the step that was recorded.
             Assert.All(verdicts, v => Assert.Contains("is suspended (1st offense", v.Text, StringComparison.Ordinal));
+            // Both written in time: neither lost a race to a busy database and fell back to its journal.
+            Assert.All(_nodes, n => Assert.False(n.Journaled));
             _f.Db.Time.Advance(TimeSpan.FromMinutes(1));
         }
     }
@@ -109,9 +111,11 @@ public sealed class SharedLadderTests : IAsyncLifetime
     private sealed class Node : IAsyncDisposable
     {
         private readonly DurableOffenseRecorder _recorder;
+        private readonly string _journal;
 
-        private Node(AccountDirectory directory, EnforcementService enforcement, DurableOffenseRecorder recorder)
+        private Node(AccountDirectory directory, EnforcementService enforcement, DurableOffenseRecorder recorder, string journal)
         {
+            _journal = journal;
             Directory = directory;
             Enforcement = enforcement;
             _recorder = recorder;
@@ -133,7 +137,7 @@ public sealed class SharedLadderTests : IAsyncLifetime
             directory.Apply(snapshot.Clients, snapshot.DefaultPlan.Limits, snapshot.Version);
             var enforcement = new EnforcementService(directory, ladder, new PolicyOptions(), recorder, NullLogger<EnforcementService>.Instance);
             enforcement.Load(await store.LoadAllOffenseTimesAsync(db.Time.GetUtcNow() - ladder.LookBack));
-            return new Node(directory, enforcement, recorder);
+            return new Node(directory, enforcement, recorder, journal);
         }
 
         public MailboxState Mailbox(int id) =>
@@ -144,6 +148,9 @@ public sealed class SharedLadderTests : IAsyncLifetime
             var result = new DetectionResult(DetectionAction.Offense, 1.0, EnforcementFixture.Signals(), EnforcementFixture.Evidence(now, mailboxId), [], DetectionAction.Offense);
             return await Enforcement.RaiseOffenseAsync(Mailbox(mailboxId), result, now, CancellationToken.None);
         }
+
+        // A journaled offense is appended to the file before it waits for the database.
+        public bool Journaled => File.Exists(_journal);
 
         public ValueTask DisposeAsync() => _recorder.DisposeAsync();
     }
