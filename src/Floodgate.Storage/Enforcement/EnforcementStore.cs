@@ -295,8 +295,9 @@ public sealed partial class EnforcementStore(
 
     /// <summary>
     /// The durable ladder, under the client's lock. A repeat first: the sender is under an open suspension
-    /// (its mailbox's, its domain's, or its client's) that an offense of the client raised within the
-    /// repeat window of this one; the same rule as memory's, where such a sender is refused at once.
+    /// (its mailbox's, its domain's, or its client's, that target still not active) that an offense of the
+    /// client raised within the repeat window of this one; the same rule as memory's, where such a sender
+    /// is refused at once.
     /// Otherwise the step counts the client's offenses in the look-back, as <see cref="Ladder.StepFor"/> does.
     /// </summary>
     private static async Task<(LadderStep Step, OffenseRecord? Stopper, List<DateTimeOffset> Times)> DecideAsync(
@@ -307,13 +308,21 @@ public sealed partial class EnforcementStore(
         var times = await db.Offenses.AsNoTracking().Where(o => o.ClientId == offense.ClientId && o.At > since)
             .OrderBy(o => o.At).Select(o => o.At).ToListAsync(cancellationToken);
 
+        // Memory asks whether the sender is still stopped; so does this, besides the suspension being open
+        // (a status set back to active by hand, without lifting, lets the sender offend again).
+        var status = await db.Mailboxes.AsNoTracking().Where(m => m.Id == offense.MailboxId)
+            .Select(m => new { Mailbox = m.Status, Domain = m.Domain!.Status, Client = m.Domain.Client!.Status })
+            .FirstAsync(cancellationToken);
+        var mailboxStopped = status.Mailbox != AccountStatus.Active;
+        var domainStopped = status.Domain != AccountStatus.Active;
+        var clientStopped = status.Client != AccountStatus.Active;
         var from = at - ladder.RepeatWindow;
         var to = at + ladder.RepeatWindow;
         var stoppers = db.Suspensions.AsNoTracking()
             .Where(s => s.LiftedAt == null && s.OffenseId != null
-                && ((s.Scope == AccountScope.Mailbox && s.TargetId == offense.MailboxId)
-                    || (s.Scope == AccountScope.Domain && s.TargetId == offense.DomainId)
-                    || (s.Scope == AccountScope.Client && s.TargetId == offense.ClientId)))
+                && ((mailboxStopped && s.Scope == AccountScope.Mailbox && s.TargetId == offense.MailboxId)
+                    || (domainStopped && s.Scope == AccountScope.Domain && s.TargetId == offense.DomainId)
+                    || (clientStopped && s.Scope == AccountScope.Client && s.TargetId == offense.ClientId)))
             .Select(s => s.OffenseId!.Value);
         var stopper = await db.Offenses.AsNoTracking()
             .Where(o => o.ClientId == offense.ClientId && o.At >= from && o.At <= to && stoppers.Contains(o.Id))

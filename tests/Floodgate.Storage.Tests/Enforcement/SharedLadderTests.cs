@@ -101,6 +101,21 @@ public sealed class SharedLadderTests : IAsyncLifetime
         Assert.Contains("domain acme.example is suspended (2nd offense", again.Text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ADetectionOfAMailboxSetActiveByHandIsTheNextStep()
+    {
+        // The suspension stays open (no lift), but the sender is active again: memory would count it, so does the database.
+        var a = await NodeAsync("a");
+        var b = await NodeAsync("b");
+        await a.RaiseAsync(_f.BobId, _f.Now);
+        await _f.Db.Store.SetStatusAsync(AccountScope.Mailbox, _f.BobId, AccountStatus.Active, null, TestDatabase.Actor);
+        _f.Db.Time.Advance(TimeSpan.FromMinutes(1));
+
+        var again = await b.RaiseAsync(_f.BobId, _f.Now);
+
+        Assert.Contains("domain acme.example is suspended (2nd offense", again.Text, StringComparison.Ordinal);
+    }
+
     private async Task<Node> NodeAsync(string name)
     {
         var node = await Node.StartAsync(_f.Db, Path.Combine(_f.Db.Directory, name + ".journal"));
