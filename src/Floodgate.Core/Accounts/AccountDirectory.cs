@@ -125,6 +125,18 @@ public sealed class AccountDirectory
         }
     }
 
+    /// <summary>
+    /// Memory holds a status the database may not (a step another process's offense decided otherwise):
+    /// the next version poll reloads the directory whatever the version.
+    /// </summary>
+    public void MarkStale()
+    {
+        lock (_writeLock)
+        {
+            Version = -1;
+        }
+    }
+
     private sealed record Snapshot(
         FrozenDictionary<int, ClientState> Clients,
         FrozenDictionary<string, DomainState> Domains,

@@ -12,6 +12,15 @@ public sealed class LadderOptions
 {
     /// <summary>Offenses older than this no longer count towards the client's step.</summary>
     public TimeSpan LookBack { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>
+    /// A detection of a sender that an offense of its client raised at most this long before (or after)
+    /// has already stopped (the mailbox suspended, its domain suspended, or the client terminated, and
+    /// not lifted since) is that offense again, not a step of its own: two sessions or two nodes that
+    /// catch one run at the same moment. One node refuses such a sender at once; another node may not
+    /// know for a poll (1 s) or a slow write (5 s), so a few minutes cover it.
+    /// </summary>
+    public TimeSpan RepeatWindow { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>

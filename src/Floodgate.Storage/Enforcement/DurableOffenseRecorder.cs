@@ -14,6 +14,9 @@ namespace Floodgate.Storage.Enforcement;
 /// At start <see cref="ReplayAsync"/> writes what the journal holds before any door opens; the
 /// offense's key makes a write that happened twice count once. Offenses are rare: each costs a
 /// database transaction of a few milliseconds, not a round trip per message.
+/// With <see cref="LadderOptions"/> the database decides the step (<see cref="NewOffense.Ladder"/>), so
+/// processes sharing it climb one ladder; a journaled offense keeps the step its reply announced, and a
+/// repeat decided in memory is not journaled (the offense it repeats is recorded or journaled itself).
 /// </summary>
 public sealed partial class DurableOffenseRecorder : IOffenseRecorder, IAsyncDisposable
 {
@@ -25,14 +28,17 @@ public sealed partial class DurableOffenseRecorder : IOffenseRecorder, IAsyncDis
     private readonly ILogger _logger;
     private readonly TimeSpan _writeTimeout;
     private readonly TimeSpan _shutdownTimeout;
+    private readonly LadderOptions? _ladder;
     private readonly SemaphoreSlim _journalLock = new(1, 1);
     private readonly ConcurrentDictionary<Guid, byte> _stored = new();
     private readonly Channel<Offense> _retry = Channel.CreateUnbounded<Offense>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
 
-    public DurableOffenseRecorder(EnforcementStore store, string journalPath, TimeProvider time, ILogger<DurableOffenseRecorder> logger, TimeSpan? writeTimeout = null, TimeSpan? shutdownTimeout = null)
+    /// <param name="ladder">Null: the step decided in memory is recorded as it is (one process alone).</param>
+    public DurableOffenseRecorder(EnforcementStore store, string journalPath, TimeProvider time, ILogger<DurableOffenseRecorder> logger, TimeSpan? writeTimeout = null, TimeSpan? shutdownTimeout = null, LadderOptions? ladder = null)
     {
+        _ladder = ladder;
         _shutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(10);
         _store = store;
         _journalPath = journalPath;
@@ -45,25 +51,33 @@ public sealed partial class DurableOffenseRecorder : IOffenseRecorder, IAsyncDis
     /// <summary>Offenses waiting in the journal for the database.</summary>
     public int Pending => _retry.Reader.Count;
 
-    public async Task RecordAsync(Offense offense, CancellationToken cancellationToken)
+    public async Task<RecordedStep> RecordAsync(Offense offense, CancellationToken cancellationToken)
     {
         // Microsoft.Data.Sqlite runs its "async" calls synchronously: the write goes to the pool,
         // never onto the socket thread that asked.
-        var write = Task.Run(() => _store.RecordOffenseAsync(ToNew(offense), Actor, CancellationToken.None), CancellationToken.None);
+        var write = Task.Run(() => _store.RecordOffenseAsync(ToNew(offense, _ladder), Actor, CancellationToken.None), CancellationToken.None);
         try
         {
             var recorded = await write.WaitAsync(_writeTimeout, _time, cancellationToken).ConfigureAwait(false);
             _stored[offense.Key] = 0;
-            LogRecorded(_logger, offense.Mailboxes[0].Address, recorded.IncidentId, recorded.ContactTaskId);
-            return;
+            if (recorded.Repeat)
+                LogRepeat(_logger, offense.Mailboxes[0].Address, recorded.OffenseId, recorded.IncidentId);
+            else
+                LogRecorded(_logger, offense.Mailboxes[0].Address, recorded.IncidentId, recorded.ContactTaskId);
+            return _ladder is null ? RecordedStep.AsDecided(offense) : new RecordedStep(recorded.Step, recorded.Repeat, recorded.OffenseTimes);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogJournaled(_logger, offense.Mailboxes[0].Address, ex.Message);
         }
 
-        await AppendAsync(offense).ConfigureAwait(false);
-        _retry.Writer.TryWrite(offense);
+        if (!offense.Repeat)
+        {
+            await AppendAsync(offense).ConfigureAwait(false);
+            _retry.Writer.TryWrite(offense);
+        }
+
+        return RecordedStep.AsDecided(offense);
     }
 
     public bool IsStored(Guid key) => _stored.ContainsKey(key);
@@ -135,11 +149,16 @@ public sealed partial class DurableOffenseRecorder : IOffenseRecorder, IAsyncDis
         _stopping.Dispose();
     }
 
-    internal static NewOffense ToNew(Offense offense)
+    /// <param name="ladder">Null: record the step decided in memory (a journaled offense: its reply announced that step).</param>
+    internal static NewOffense ToNew(Offense offense, LadderOptions? ladder = null)
     {
         var first = offense.Mailboxes[0];
         return new NewOffense(offense.At, offense.ClientId, first.DomainId, first.Id, first.Address, offense.Step, offense.Score,
-            NewOffense.Detector, offense.Signals, offense.Evidence, offense.Reason, offense.Mailboxes.Skip(1).ToList(), offense.Key);
+            NewOffense.Detector, offense.Signals, offense.Evidence, offense.Reason, offense.Mailboxes.Skip(1).ToList(), offense.Key)
+        {
+            Ladder = ladder,
+            ReasonFor = ladder is null ? null : offense.ReasonFor,
+        };
     }
 
     private async Task AppendAsync(Offense offense)
@@ -189,6 +208,9 @@ public sealed partial class DurableOffenseRecorder : IOffenseRecorder, IAsyncDis
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Offense of {Mailbox} recorded: incident {Incident}, contact task {Task}")]
     private static partial void LogRecorded(ILogger logger, string mailbox, long incident, long task);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Offense of {Mailbox} is a repeat of offense {Offense} (incident {Incident}): no step of its own")]
+    private static partial void LogRepeat(ILogger logger, string mailbox, long offense, long incident);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Offense of {Mailbox} not written to the database in time ({Error}); journaled, retrying in the background")]
     private static partial void LogJournaled(ILogger logger, string mailbox, string error);

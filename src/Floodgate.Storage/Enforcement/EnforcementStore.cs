@@ -42,10 +42,13 @@ public sealed partial class EnforcementStore(
     // ---- offenses
 
     /// <summary>
-    /// Applies the caller's ladder step in one transaction: the status change (mailbox Suspended,
+    /// Applies a ladder step in one transaction: the status change (mailbox Suspended,
     /// domain Suspended or client Terminated), a suspension, the offense, an incident (Open), a contact
     /// task due at <c>At + SLA</c> with the client's primary contact, and their audit rows. A target
     /// that already has the status, or a stronger one, is left as it is; the offense is still recorded.
+    /// The step is the caller's, or, with <see cref="NewOffense.Ladder"/>, decided here from the client's
+    /// recorded offenses while the client is locked (<see cref="DecideAsync"/>), so processes that share
+    /// the database climb one ladder and two detections of one run take one step.
     /// </summary>
     public async Task<RecordedOffense> RecordOffenseAsync(NewOffense offense, string actor, CancellationToken cancellationToken = default)
     {
@@ -81,13 +84,46 @@ public sealed partial class EnforcementStore(
                     $"The offense was not recorded: mailbox {o.Address} is not a mailbox of client {offense.ClientId}.");
         }
 
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (offense.Ladder is not null)
+            await LockClientAsync(db, offense.ClientId, cancellationToken);
+
         if (offense.Key is { } key && await db.Offenses.AsNoTracking().FirstOrDefaultAsync(x => x.Key == key, cancellationToken) is { } existing)
         {
             // A journal replayed after a crash: the offense is already here.
-            var known = await db.Incidents.AsNoTracking().FirstAsync(i => i.OffenseId == existing.Id, cancellationToken);
-            var firstSuspension = await db.Suspensions.AsNoTracking().Where(x => x.OffenseId == existing.Id).OrderBy(x => x.Id).FirstAsync(cancellationToken);
-            var contact = await db.ContactTasks.AsNoTracking().FirstAsync(t => t.IncidentId == known.Id, cancellationToken);
-            return new RecordedOffense(existing.Id, known.Id, firstSuspension.Id, contact.Id, existing.Step, firstSuspension.Scope, firstSuspension.TargetId, false);
+            return await ExistingAsync(db, existing, repeat: false, cancellationToken);
+        }
+
+        IReadOnlyList<DateTimeOffset>? offenseTimes = null;
+        if (offense.Ladder is { } ladder)
+        {
+            var decided = await DecideAsync(db, offense, ladder, cancellationToken);
+            if (decided.Stopper is { } stopper)
+            {
+                // The same run caught twice (two sessions, two nodes): no step of its own; the audit keeps the trace.
+                var repeated = await ExistingAsync(db, stopper, repeat: true, cancellationToken);
+                Audit(db, now, actor, "offense.repeat", "offense", stopper.Id, new
+                {
+                    mailbox = offense.MailboxAddress,
+                    at = offense.At,
+                    key = offense.Key,
+                    offense.Score,
+                    signals = offense.Signals?.Count ?? 0,
+                    step = stopper.Step.ToString(),
+                });
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return repeated with { OffenseTimes = decided.Times };
+            }
+
+            if (decided.Step != offense.Step)
+            {
+                reason = RequireReason(offense.ReasonFor?.Invoke(decided.Step) ?? reason, "record an offense");
+                offense = offense with { Step = decided.Step };
+            }
+
+            offenseTimes = [.. decided.Times, offense.At];
         }
 
         var client = await db.Clients.AsNoTracking().FirstAsync(c => c.Id == offense.ClientId, cancellationToken);
@@ -115,8 +151,6 @@ public sealed partial class EnforcementStore(
                 break;
         }
 
-        var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var record = new OffenseRecord
         {
             At = offense.At,
@@ -234,7 +268,67 @@ public sealed partial class EnforcementStore(
         await transaction.CommitAsync(cancellationToken);
 
         var first = suspensions[0];
-        return new RecordedOffense(record.Id, incident.Id, first.Suspension.Id, task.Id, offense.Step, scope, first.Target.Id, anyStatusChanged);
+        return new RecordedOffense(record.Id, incident.Id, first.Suspension.Id, task.Id, offense.Step, scope, first.Target.Id, anyStatusChanged,
+            OffenseTimes: offenseTimes is null ? null : offenseTimes.Order().ToList());
+    }
+
+    private static async Task<RecordedOffense> ExistingAsync(FloodgateDbContext db, OffenseRecord existing, bool repeat, CancellationToken cancellationToken)
+    {
+        var known = await db.Incidents.AsNoTracking().FirstAsync(i => i.OffenseId == existing.Id, cancellationToken);
+        var firstSuspension = await db.Suspensions.AsNoTracking().Where(x => x.OffenseId == existing.Id).OrderBy(x => x.Id).FirstAsync(cancellationToken);
+        var contact = await db.ContactTasks.AsNoTracking().Where(t => t.IncidentId == known.Id).OrderBy(t => t.Id).FirstAsync(cancellationToken);
+        return new RecordedOffense(existing.Id, known.Id, firstSuspension.Id, contact.Id, existing.Step, firstSuspension.Scope, firstSuspension.TargetId, false, repeat);
+    }
+
+    /// <summary>
+    /// Serialises the ladder of one client across processes until the transaction ends. PostgreSQL: a
+    /// row lock on the client (READ COMMITTED: every later statement sees what the previous holder
+    /// committed); <c>NO KEY UPDATE</c>, not <c>UPDATE</c>, so inserts that only reference the client
+    /// (their foreign key takes <c>KEY SHARE</c>) do not wait. SQLite: the transaction already holds the
+    /// database's write lock (Microsoft.Data.Sqlite begins with <c>BEGIN IMMEDIATE</c>).
+    /// </summary>
+    private static async Task LockClientAsync(FloodgateDbContext db, int clientId, CancellationToken cancellationToken)
+    {
+        if (db.Database.IsNpgsql())
+            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM \"Clients\" WHERE \"Id\" = {clientId} FOR NO KEY UPDATE", cancellationToken);
+    }
+
+    /// <summary>
+    /// The durable ladder, under the client's lock. A repeat first: the sender is under an open suspension
+    /// (its mailbox's, its domain's, or its client's, that target still not active) that an offense of the
+    /// client raised within the repeat window of this one; the same rule as memory's, where such a sender
+    /// is refused at once.
+    /// Otherwise the step counts the client's offenses in the look-back, as <see cref="Ladder.StepFor"/> does.
+    /// </summary>
+    private static async Task<(LadderStep Step, OffenseRecord? Stopper, List<DateTimeOffset> Times)> DecideAsync(
+        FloodgateDbContext db, NewOffense offense, LadderOptions ladder, CancellationToken cancellationToken)
+    {
+        var at = offense.At;
+        var since = at - ladder.LookBack;
+        var times = await db.Offenses.AsNoTracking().Where(o => o.ClientId == offense.ClientId && o.At > since)
+            .OrderBy(o => o.At).Select(o => o.At).ToListAsync(cancellationToken);
+
+        // Memory asks whether the sender is still stopped; so does this, besides the suspension being open
+        // (a status set back to active by hand, without lifting, lets the sender offend again).
+        var status = await db.Mailboxes.AsNoTracking().Where(m => m.Id == offense.MailboxId)
+            .Select(m => new { Mailbox = m.Status, Domain = m.Domain!.Status, Client = m.Domain.Client!.Status })
+            .FirstAsync(cancellationToken);
+        var mailboxStopped = status.Mailbox != AccountStatus.Active;
+        var domainStopped = status.Domain != AccountStatus.Active;
+        var clientStopped = status.Client != AccountStatus.Active;
+        var from = at - ladder.RepeatWindow;
+        var to = at + ladder.RepeatWindow;
+        var stoppers = db.Suspensions.AsNoTracking()
+            .Where(s => s.LiftedAt == null && s.OffenseId != null
+                && ((mailboxStopped && s.Scope == AccountScope.Mailbox && s.TargetId == offense.MailboxId)
+                    || (domainStopped && s.Scope == AccountScope.Domain && s.TargetId == offense.DomainId)
+                    || (clientStopped && s.Scope == AccountScope.Client && s.TargetId == offense.ClientId)))
+            .Select(s => s.OffenseId!.Value);
+        var stopper = await db.Offenses.AsNoTracking()
+            .Where(o => o.ClientId == offense.ClientId && o.At >= from && o.At <= to && stoppers.Contains(o.Id))
+            .OrderByDescending(o => o.Step).ThenBy(o => o.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+        return (Ladder.StepFor(times, at, ladder), stopper, times);
     }
 
     /// <summary>When the client's offenses were raised, oldest first (for <see cref="Ladder.StepFor"/>).</summary>

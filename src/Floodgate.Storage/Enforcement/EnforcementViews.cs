@@ -5,8 +5,9 @@ using Floodgate.Core.Enforcement;
 namespace Floodgate.Storage.Enforcement;
 
 /// <summary>
-/// An offense to record. The caller has decided the step (the server does, in memory, with
-/// <see cref="Ladder.StepFor"/> at SMTP time); the store applies it. The evidence includes the message that decided.
+/// An offense to record. The caller has decided the step (an operator, a journal replayed), or, with
+/// <see cref="Ladder"/>, the store decides it from the client's recorded offenses in the recording
+/// transaction (the server: <see cref="Step"/> is then only memory's guess). The evidence includes the message that decided.
 /// <paramref name="OtherMailboxes"/>: further mailboxes of the same client in the same detection (one
 /// offense, one step: each such mailbox, or each of their domains, is suspended with it).
 /// <paramref name="Key"/>: the engine's key; an offense with a key already recorded is not recorded again.
@@ -28,11 +29,24 @@ public sealed record NewOffense(
 {
     public const string Detector = "detector";
     public const string Operator = "operator";
+
+    /// <summary>
+    /// Set: the store decides the step with <see cref="Floodgate.Core.Enforcement.Ladder.StepFor"/> over the client's
+    /// recorded offenses, serialised per client, and a sender already stopped by an offense within
+    /// <see cref="LadderOptions.RepeatWindow"/> is a repeat (<see cref="RecordedOffense.Repeat"/>).
+    /// </summary>
+    public LadderOptions? Ladder { get; init; }
+
+    /// <summary>The reason for a step the store decided other than <see cref="Step"/>; null keeps <see cref="Reason"/>.</summary>
+    public Func<LadderStep, string>? ReasonFor { get; init; }
 }
 
 /// <summary>What <see cref="EnforcementStore.RecordOffenseAsync"/> wrote.</summary>
 /// <param name="StatusChanged">False when the target already had the status (or a stronger one): only the records were written.</param>
-public sealed record RecordedOffense(long OffenseId, long IncidentId, long SuspensionId, long ContactTaskId, LadderStep Step, AccountScope Scope, int TargetId, bool StatusChanged);
+/// <param name="Repeat">Nothing was written: the sender was already stopped by the offense named here, within the repeat window.</param>
+/// <param name="OffenseTimes">When the store decided the step: the client's offense times in the look-back, this one included.</param>
+public sealed record RecordedOffense(long OffenseId, long IncidentId, long SuspensionId, long ContactTaskId, LadderStep Step, AccountScope Scope, int TargetId, bool StatusChanged,
+    bool Repeat = false, IReadOnlyList<DateTimeOffset>? OffenseTimes = null);
 
 /// <summary>A filter for <see cref="EnforcementStore.ListIncidentsAsync"/>; null means any.</summary>
 /// <param name="OpenOnly">Neither reinstated nor closed.</param>

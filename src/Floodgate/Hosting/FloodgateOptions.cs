@@ -211,6 +211,11 @@ public sealed class FloodgateOptions
             errors.Add("Ladder:LookBack: must be positive");
         }
 
+        if (Ladder.RepeatWindow < TimeSpan.Zero || Ladder.RepeatWindow >= Ladder.LookBack)
+        {
+            errors.Add("Ladder:RepeatWindow: must be zero or more and shorter than Ladder:LookBack");
+        }
+
         if (ContactTasks.Sla <= TimeSpan.Zero)
         {
             errors.Add("ContactTasks:Sla: must be positive");

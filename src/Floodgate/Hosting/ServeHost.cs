@@ -134,7 +134,8 @@ internal static partial class ServeHost
         services.AddSingleton<Floodgate.Storage.Lists.ListStore>();
         services.AddSingleton(sp => new TransactionLogWriter(dbFactory, new TransactionLogWriterOptions(), time, sp.GetRequiredService<ILogger<TransactionLogWriter>>()));
         services.AddSingleton(sp => new DurableOffenseRecorder(
-            sp.GetRequiredService<EnforcementStore>(), Path.Combine(options.DataDirectory, "offenses.journal"), time, sp.GetRequiredService<ILogger<DurableOffenseRecorder>>()));
+            sp.GetRequiredService<EnforcementStore>(), Path.Combine(options.DataDirectory, "offenses.journal"), time, sp.GetRequiredService<ILogger<DurableOffenseRecorder>>(),
+            ladder: options.Ladder));
         services.AddSingleton<AccountDirectory>();
         services.AddSingleton(sp =>
         {

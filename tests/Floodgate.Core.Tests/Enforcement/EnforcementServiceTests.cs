@@ -83,6 +83,71 @@ public sealed class EnforcementServiceTests
         Assert.True(_f.Mailbox("ann@acme.test").Status.IsActive);
     }
 
+    [Fact]
+    public async Task ADetectionOfAMailboxItsClientsOffenseJustSuspendedTakesNoStep()
+    {
+        // Two sessions of one run: the second passed its status check before the first's offense.
+        var service = Service();
+        var ann = _f.Mailbox("ann@acme.test");
+        await service.RaiseOffenseAsync(ann, Campaign(), _f.Time.GetUtcNow(), CancellationToken.None);
+        _f.Time.Advance(TimeSpan.FromSeconds(1));
+
+        var again = await service.RaiseOffenseAsync(ann, Campaign(), _f.Time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Contains("mailbox ann@acme.test is suspended (1st offense", again.Text, StringComparison.Ordinal);
+        Assert.True(_recorder.Offenses[^1].Repeat);
+        Assert.Equal(LadderStep.SuspendMailbox, _recorder.Offenses[^1].Step);
+        Assert.Single(service.OffenseTimes(1));
+        Assert.True(ann.Domain.Status.IsActive);
+    }
+
+    [Fact]
+    public async Task ADetectionAfterTheRepeatWindowIsTheNextStep()
+    {
+        var service = Service();
+        var ann = _f.Mailbox("ann@acme.test");
+        await service.RaiseOffenseAsync(ann, Campaign(), _f.Time.GetUtcNow(), CancellationToken.None);
+        _f.Time.Advance(new LadderOptions().RepeatWindow + TimeSpan.FromSeconds(1));
+
+        var again = await service.RaiseOffenseAsync(ann, Campaign(), _f.Time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Contains("domain acme.test is suspended (2nd offense", again.Text, StringComparison.Ordinal);
+        Assert.False(_recorder.Offenses[^1].Repeat);
+    }
+
+    [Fact]
+    public async Task TheRecordedStepWinsOverMemorysAndTheReplyNamesIt()
+    {
+        // Another process recorded an offense of the client an hour ago; this one had not heard of it.
+        var earlier = _f.Time.GetUtcNow().AddHours(-1);
+        _recorder.Answer = o => new RecordedStep(LadderStep.SuspendDomain, false, [earlier, o.At]);
+        var service = Service();
+        var ann = _f.Mailbox("ann@acme.test");
+
+        var verdict = await service.RaiseOffenseAsync(ann, Campaign(), _f.Time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Contains("domain acme.test is suspended (2nd offense", verdict.Text, StringComparison.Ordinal);
+        Assert.Equal(LadderStep.SuspendMailbox, _recorder.Offenses[^1].Step);
+        Assert.False(ann.Domain.Status.IsActive);
+        Assert.Contains("2nd offense", ann.Domain.Status.Reason, StringComparison.Ordinal);
+        Assert.Equal(2, service.OffenseTimes(1).Count);
+        // The mailbox's own suspension was memory's guess: the next poll reloads the directory.
+        Assert.Equal(-1, _f.Directory.Version);
+    }
+
+    [Fact]
+    public async Task ARepeatTheDatabaseFoundTakesNoStepInMemoryEither()
+    {
+        _recorder.Answer = _ => new RecordedStep(LadderStep.SuspendMailbox, true, []);
+        var service = Service();
+
+        var verdict = await service.RaiseOffenseAsync(_f.Mailbox("ann@acme.test"), Campaign(), _f.Time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Contains("mailbox ann@acme.test is suspended (1st offense", verdict.Text, StringComparison.Ordinal);
+        Assert.Empty(service.OffenseTimes(1));
+        Assert.Equal(-1, _f.Directory.Version);
+    }
+
     private EnforcementService Service() =>
         new(_f.Directory, new LadderOptions(), new PolicyOptions(), _recorder, NullLogger<EnforcementService>.Instance);
 
@@ -97,10 +162,15 @@ public sealed class EnforcementServiceTests
 
         public TaskCompletionSource? Gate { get; set; }
 
-        public Task RecordAsync(Offense offense, CancellationToken cancellationToken)
+        /// <summary>What the database decided; null: memory's step.</summary>
+        public Func<Offense, RecordedStep>? Answer { get; set; }
+
+        public async Task<RecordedStep> RecordAsync(Offense offense, CancellationToken cancellationToken)
         {
             Offenses.Add(offense);
-            return Gate?.Task ?? Task.CompletedTask;
+            if (Gate is { } gate)
+                await gate.Task;
+            return Answer?.Invoke(offense) ?? RecordedStep.AsDecided(offense);
         }
 
         public bool IsStored(Guid key) => Stored.Contains(key);

@@ -164,10 +164,10 @@ public sealed class RecordingOffenses : IOffenseRecorder
 
     public IReadOnlyList<Offense> Offenses => [.. _offenses];
 
-    public Task RecordAsync(Offense offense, CancellationToken cancellationToken)
+    public Task<RecordedStep> RecordAsync(Offense offense, CancellationToken cancellationToken)
     {
         _offenses.Enqueue(offense);
-        return Task.CompletedTask;
+        return Task.FromResult(RecordedStep.AsDecided(offense));
     }
 
     public bool IsStored(Guid key) => _offenses.Any(o => o.Key == key);
