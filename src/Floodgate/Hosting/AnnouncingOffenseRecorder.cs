@@ -9,10 +9,11 @@ namespace Floodgate.Hosting;
 /// </summary>
 internal sealed class AnnouncingOffenseRecorder(IOffenseRecorder inner, RedisHotState peers) : IOffenseRecorder
 {
-    public async Task RecordAsync(Offense offense, CancellationToken cancellationToken)
+    public async Task<RecordedStep> RecordAsync(Offense offense, CancellationToken cancellationToken)
     {
-        await inner.RecordAsync(offense, cancellationToken).ConfigureAwait(false);
+        var recorded = await inner.RecordAsync(offense, cancellationToken).ConfigureAwait(false);
         peers.AnnounceStateChanged();
+        return recorded;
     }
 
     public bool IsStored(Guid key) => inner.IsStored(key);
