@@ -148,10 +148,26 @@ internal static class WindowScripts
         if g == 0 then g = cur end
         if g < cur - 2 then return {-1} end
         local m, e, i = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+        local h, d, s = math.floor(now / HB), math.floor(now / DB), g % 3
+        local held = {}
         for x = 1, 3 do
           local k = KEYS[x]
-          advance(k, now)
-          local hm, he, hi, de, di, rm, re, ri = totals(k, now)
+          -- One read per key: the newest buckets, the sums, the three generations.
+          local v = redis.call('HMGET', k, 'hn', 'dn', 'hm', 'he', 'hi', 'de', 'di', 'g0', 'g1', 'g2', 'rm0', 'rm1', 'rm2', 're0', 're1', 're2', 'ri0', 'ri1', 'ri2')
+          local hn, dn = tonumber(v[1]), tonumber(v[2])
+          if hn == nil or dn == nil or h > hn or d > dn then
+            advance(k, now)
+            v = redis.call('HMGET', k, 'hn', 'dn', 'hm', 'he', 'hi', 'de', 'di', 'g0', 'g1', 'g2', 'rm0', 'rm1', 'rm2', 're0', 're1', 're2', 'ri0', 'ri1', 'ri2')
+            if hn == nil then redis.call('PEXPIRE', k, TTL) end
+          end
+          local rm, re, ri = 0, 0, 0
+          for t = 0, 2 do
+            local gt = tonumber(v[8 + t])
+            if gt ~= nil and gt >= cur - 2 then
+              rm, re, ri = rm + n(v[11 + t]), re + n(v[14 + t]), ri + n(v[17 + t])
+            end
+          end
+          local hm, he, hi, de, di = n(v[3]), n(v[4]), n(v[5]), n(v[6]), n(v[7])
           local b = 5 + (x - 1) * 5
           local mph, eph, epd, iph, ipd = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5])
           if m > 0 and hm + rm + m > mph then return {x, 0, 0, hm + rm, mph, retry(k, now, false)} end
@@ -163,21 +179,17 @@ internal static class WindowScripts
             if hi + ri + i > iph then return {x, 0, 2, hi + ri, iph, retry(k, now, false)} end
             if di + ri + i > ipd then return {x, 1, 2, di + ri, ipd, retry(k, now, true)} end
           end
-        end
-        local s = g % 3
-        for x = 1, 3 do
-          local k = KEYS[x]
-          local held = tonumber(redis.call('HGET', k, 'g'..s))
-          if held == nil or held < g then
-            redis.call('HSET', k, 'g'..s, g, 'rm'..s, m, 're'..s, e, 'ri'..s, i)
-          elseif held == g then
-            if m ~= 0 then redis.call('HINCRBY', k, 'rm'..s, m) end
-            if e ~= 0 then redis.call('HINCRBY', k, 're'..s, e) end
-            if i ~= 0 then redis.call('HINCRBY', k, 'ri'..s, i) end
+          local gs = tonumber(v[8 + s])
+          if gs ~= nil and gs > g then return {-1} end
+          if gs == g then
+            held[x] = {n(v[11 + s]), n(v[14 + s]), n(v[17 + s])}
           else
-            return {-1}
+            held[x] = {0, 0, 0}
           end
-          redis.call('PEXPIRE', k, TTL)
+        end
+        for x = 1, 3 do
+          local r = held[x]
+          redis.call('HSET', KEYS[x], 'g'..s, g, 'rm'..s, r[1] + m, 're'..s, r[2] + e, 'ri'..s, r[3] + i)
         end
         return {0, g}
         """;
@@ -186,13 +198,41 @@ internal static class WindowScripts
     public const string Settle = Common + "\n" + """
         local at, g = tonumber(ARGV[1]), tonumber(ARGV[2])
         local m, e, i, count = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
+        local h, d = math.floor(at / HB), math.floor(at / DB)
+        local s, hs, ds = g % 3, h % 12, d % 24
         for x = 1, 3 do
           local k = KEYS[x]
-          if g > 0 then unreserve(k, g, m, e, i) end
-          if count then
-            add(k, at, m, e, i)
-            redis.call('PEXPIRE', k, TTL)
+          -- One read and one write per key: the generation's reservation back, the counts in.
+          local v = redis.call('HMGET', k, 'hn', 'dn', 'g'..s, 'rm'..s, 're'..s, 'ri'..s, 'm'..hs, 'e'..hs, 'i'..hs, 'hm', 'he', 'hi', 'E'..ds, 'I'..ds, 'de', 'di')
+          if count and (tonumber(v[1]) == nil or tonumber(v[2]) == nil or h > tonumber(v[1]) or d > tonumber(v[2])) then
+            advance(k, at)
+            v = redis.call('HMGET', k, 'hn', 'dn', 'g'..s, 'rm'..s, 're'..s, 'ri'..s, 'm'..hs, 'e'..hs, 'i'..hs, 'hm', 'he', 'hi', 'E'..ds, 'I'..ds, 'de', 'di')
           end
+          local w = {}
+          if g > 0 and tonumber(v[3]) == g then
+            w[#w+1] = 'rm'..s; w[#w+1] = math.max(0, n(v[4]) - m)
+            w[#w+1] = 're'..s; w[#w+1] = math.max(0, n(v[5]) - e)
+            w[#w+1] = 'ri'..s; w[#w+1] = math.max(0, n(v[6]) - i)
+          end
+          if count then
+            -- A bucket older than the window (a clock behind the others') has left it already.
+            if n(v[1]) - h < 12 then
+              w[#w+1] = 'm'..hs; w[#w+1] = n(v[7]) + m
+              w[#w+1] = 'e'..hs; w[#w+1] = n(v[8]) + e
+              w[#w+1] = 'i'..hs; w[#w+1] = n(v[9]) + i
+              w[#w+1] = 'hm'; w[#w+1] = n(v[10]) + m
+              w[#w+1] = 'he'; w[#w+1] = n(v[11]) + e
+              w[#w+1] = 'hi'; w[#w+1] = n(v[12]) + i
+            end
+            if n(v[2]) - d < 24 then
+              w[#w+1] = 'E'..ds; w[#w+1] = n(v[13]) + e
+              w[#w+1] = 'I'..ds; w[#w+1] = n(v[14]) + i
+              w[#w+1] = 'de'; w[#w+1] = n(v[15]) + e
+              w[#w+1] = 'di'; w[#w+1] = n(v[16]) + i
+            end
+          end
+          if #w > 0 then redis.call('HSET', k, unpack(w)) end
+          if count then redis.call('PEXPIRE', k, TTL) end
         end
         return 0
         """;
