@@ -30,7 +30,9 @@ public readonly record struct WindowTotals(
 /// <remarks>
 /// <see cref="Epoch"/> is the store's: where the reservation is held, so its release goes to the same
 /// place (0 in process; a shared store's generation, which lets reservations of a node that died
-/// expire instead of holding capacity for ever). A transaction's later requests carry its first's.
+/// expire instead of holding capacity for ever). A transaction's later requests carry its latest, and
+/// the transaction takes the one each answer gives (a shared store may move it: it defers MAIL's
+/// message to the first recipient, one round trip instead of two).
 /// </remarks>
 public readonly record struct Reservation(int MailboxId, int DomainId, int ClientId, int Messages, int External, int Internal, int Epoch = 0)
 {

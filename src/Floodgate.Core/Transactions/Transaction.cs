@@ -190,7 +190,7 @@ public sealed class Transaction
                 return _engine.RateVerdict(result.Refusal);
             }
 
-            _held = _held.Plus(result.Held);
+            _held = _held.Plus(result.Held) with { Epoch = result.Held.Epoch };
         }
 
         Accepted(recipient, external, hash, mailbox.Client.Limits);
@@ -234,7 +234,7 @@ public sealed class Transaction
             return PolicyTexts.TransactionEnded;
         }
 
-        _held = _held.Plus(result.Held);
+        _held = _held.Plus(result.Held) with { Epoch = result.Held.Epoch };
         Accepted(recipient, external, hash, limits);
         return Verdict.Accept;
     }

@@ -25,6 +25,12 @@ public sealed class RedisCounterStore : ICounterStore
 {
     // A reservation made in the local fallback: released there, whatever Redis does meanwhile.
     private const int LocalEpoch = -1;
+
+    // MAIL's message, not yet sent: it goes to Redis with the transaction's first recipient, in the same
+    // script, so a message costs one awaited round trip, not two. Its window is then judged at that
+    // RCPT (451 4.7.1 there instead of at MAIL); a transaction that ends without a recipient never
+    // asked Redis anything, and a relayed message always had one.
+    private const int DeferredEpoch = -2;
     private readonly RedisHotState _state;
     private readonly IDatabase _db;
     private readonly InProcessCounterStore _local = new();
@@ -112,45 +118,69 @@ public sealed class RedisCounterStore : ICounterStore
 
     public ReserveResult Reserve(in Reservation request, PlanLimits limits, DateTimeOffset now)
     {
+        if (IsMessageAlone(in request))
+        {
+            return ReserveResult.Granted(request with { Epoch = DeferredEpoch });
+        }
+
+        var sent = WithDeferredMessage(in request);
         if (request.Epoch == LocalEpoch || !_state.IsAvailable)
         {
-            return WithoutRedis(in request, limits, now);
+            return Answer(in request, WithoutRedis(in sent, limits, now));
         }
 
         try
         {
-            return Reserved(in request, _db.ScriptEvaluate(WindowScripts.Reserve, Keys(in request), Arguments(in request, limits, now)), now);
+            return Answer(in request, Reserved(in sent, _db.ScriptEvaluate(WindowScripts.Reserve, Keys(in sent), Arguments(in sent, limits, now)), now));
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             _state.Failed(e);
-            return WithoutRedis(in request, limits, now);
+            return Answer(in request, WithoutRedis(in sent, limits, now));
         }
     }
 
     public ValueTask<ReserveResult> ReserveAsync(Reservation request, PlanLimits limits, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        if (request.Epoch == LocalEpoch || !_state.IsAvailable)
+        if (IsMessageAlone(in request))
         {
-            return ValueTask.FromResult(WithoutRedis(in request, limits, now));
+            return ValueTask.FromResult(ReserveResult.Granted(request with { Epoch = DeferredEpoch }));
         }
 
-        return ReserveInRedisAsync(request, limits, now);
+        var sent = WithDeferredMessage(in request);
+        if (request.Epoch == LocalEpoch || !_state.IsAvailable)
+        {
+            return ValueTask.FromResult(Answer(in request, WithoutRedis(in sent, limits, now)));
+        }
+
+        return ReserveInRedisAsync(request, sent, limits, now);
     }
 
-    private async ValueTask<ReserveResult> ReserveInRedisAsync(Reservation request, PlanLimits limits, DateTimeOffset now)
+    private async ValueTask<ReserveResult> ReserveInRedisAsync(Reservation request, Reservation sent, PlanLimits limits, DateTimeOffset now)
     {
         try
         {
-            var result = await _db.ScriptEvaluateAsync(WindowScripts.Reserve, Keys(in request), Arguments(in request, limits, now)).ConfigureAwait(false);
-            return Reserved(in request, result, now);
+            var result = await _db.ScriptEvaluateAsync(WindowScripts.Reserve, Keys(in sent), Arguments(in sent, limits, now)).ConfigureAwait(false);
+            return Answer(in request, Reserved(in sent, result, now));
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             _state.Failed(e);
-            return WithoutRedis(in request, limits, now);
+            return Answer(in request, WithoutRedis(in sent, limits, now));
         }
     }
+
+    // MAIL: a message with no recipient yet (a new transaction).
+    private static bool IsMessageAlone(in Reservation request) =>
+        request.Epoch == 0 && request.Messages > 0 && request.External == 0 && request.Internal == 0;
+
+    // The first RCPT carries the deferred message with it, as a new transaction's request.
+    private static Reservation WithDeferredMessage(in Reservation request) =>
+        request.Epoch == DeferredEpoch ? request with { Messages = request.Messages + 1, Epoch = 0 } : request;
+
+    // What the transaction asked for is what it now holds more of, in the generation the store used.
+    private static ReserveResult Answer(in Reservation request, in ReserveResult result) =>
+        result.Reserved ? ReserveResult.Granted(request with { Epoch = result.Held.Epoch }) : result;
 
     public void Commit(in Reservation held, DateTimeOffset at) => Settle(in held, at, count: true);
 
@@ -216,8 +246,9 @@ public sealed class RedisCounterStore : ICounterStore
 
     private void Settle(in Reservation held, DateTimeOffset at, bool count)
     {
-        if (held.IsEmpty)
+        if (held.IsEmpty || held.Epoch == DeferredEpoch)
         {
+            // Nothing was sent for it: a MAIL whose transaction had no recipient.
             return;
         }
 

@@ -147,7 +147,7 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IClassFixture<Scale
         {
             // A new connection per message: the balancer sends each to the other node.
             await using var c = await fixture.LoginAsync(Sender);
-            var reply = await Submission.SendAsync(c, Sender, [string.Create(CultureInfo.InvariantCulture, $"alt{i}@outside.example")],
+            var reply = await OneMessage.SendAsync(c, Sender, string.Create(CultureInfo.InvariantCulture, $"alt{i}@outside.example"),
                 Submission.Message(Sender, "Note " + i, $"alt{i}@alternate.test", "Hello.\r\n"));
             if (reply.StartsWith("250", StringComparison.Ordinal))
             {
@@ -226,5 +226,24 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IClassFixture<Scale
     {
         using var http = new HttpClient();
         return await http.GetStringAsync(new Uri(node.Web, "/healthz"));
+    }
+}
+
+/// <summary>One message to one recipient; the first refusal of MAIL, RCPT or DATA, or DATA's final reply.</summary>
+internal static class OneMessage
+{
+    public static async Task<string> SendAsync(RawSmtpClient c, string sender, string recipient, string message)
+    {
+        var envelope = await Submission.EnvelopeAsync(c, sender, [recipient]);
+        var refused = envelope.FirstOrDefault(r => !r.StartsWith("250", StringComparison.Ordinal));
+        if (refused is null)
+        {
+            return await Submission.DataAsync(c, message);
+        }
+
+        // A shared store judges the message's window with its first recipient: the refusal may come at RCPT.
+        await c.SendAsync("RSET\r\n");
+        await c.ReadReplyAsync();
+        return refused;
     }
 }
