@@ -7,15 +7,18 @@ using Floodgate.Doors;
 using Floodgate.Doors.PolicyDelegation;
 using Floodgate.Protocols.PolicyDelegation;
 using Floodgate.Storage;
+using Floodgate.Storage.Tests;
 using Floodgate.Storage.Transactions;
+using Microsoft.EntityFrameworkCore;
 
 namespace Floodgate.Doors.Tests.PolicyDelegation;
 
 /// <summary>The per-instance state of the policy door, without Postfix: requests as Postfix sends them.</summary>
-public sealed class PolicyDoorTests : IAsyncDisposable
+public sealed class PolicyDoorTests : IAsyncLifetime
 {
     private readonly ManualTime _time = new();
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "floodgate-policy-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly IDbContextFactory<FloodgateDbContext> _db;
     private readonly TransactionLogWriter _writer;
     private readonly PolicyDoor _handler;
     private readonly InProcessCounterStore _counters = new();
@@ -33,7 +36,9 @@ public sealed class PolicyDoorTests : IAsyncDisposable
             },
         ], new PlanLimits(), 1);
         var engine = new PolicyEngine(directory, _counters, _time, new PolicyOptions { SupportContact = "abuse@provider.test" });
-        _writer = new TransactionLogWriter(FloodgateDb.CreateFactory(FloodgateDb.SqliteConnectionString(_folder)), time: _time);
+        // The log on the provider under test (FLOODGATE_TEST_DB), migrated in InitializeAsync.
+        _db = TestDatabases.Factory(_folder);
+        _writer = new TransactionLogWriter(_db, time: _time);
         engine.AddObserver(new TransactionLogObserver(_writer));
         _handler = new PolicyDoor(engine, new PolicyDelegationOptions { TransactionTimeout = TimeSpan.FromMinutes(15) }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, _time);
     }
@@ -194,16 +199,26 @@ public sealed class PolicyDoorTests : IAsyncDisposable
         Assert.True(perMessage <= 800, $"{perMessage} bytes per message");
     }
 
-    public async ValueTask DisposeAsync()
+    [Fact]
+    public async Task AnEndedMessageIsWrittenToTheTransactionLog()
+    {
+        Decide("RCPT", "i10", "ann@acme.test", "a@example.net");
+        Decide("RCPT", "i10", "ann@acme.test", "b@example.net");
+        Assert.Equal("action=DUNNO", Decide("END-OF-MESSAGE", "i10", "ann@acme.test", string.Empty, recipientCount: 2));
+
+        await _writer.DisposeAsync(); // writes what is queued
+        await using var db = await _db.CreateDbContextAsync();
+        var record = Assert.Single(await db.Transactions.AsNoTracking().ToListAsync());
+        Assert.Equal(("policy", 100, "ann@acme.test", 2, 2, Outcome.Accepted), (record.FrontDoor, record.MailboxId, record.MailboxAddress, record.RecipientCount, record.ExternalRecipientCount, record.Verdict));
+        Assert.Equal(_time.GetUtcNow(), record.Time);
+    }
+
+    public Task InitializeAsync() => FloodgateDb.InitializeAsync(_db);
+
+    public async Task DisposeAsync()
     {
         await _writer.DisposeAsync();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TestDatabases.Release(_folder);
     }
 
     private static PolicyRequest Request(string state, string instance, string login, string recipient, string? sender = null, int recipientCount = 0)
