@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Floodgate.Core.Accounts;
@@ -36,8 +37,9 @@ public sealed class RedisCounterStore : ICounterStore
     private readonly InProcessCounterStore _local = new();
     private readonly ConcurrentDictionary<CounterKey, RedisKey> _keys = new();
     private readonly ConditionalWeakTable<PlanLimits, ScaledLimits> _scaled = [];
+    private readonly ConditionalWeakTable<PlanLimits, byte[]> _packed = [];
     private readonly RedisKey _rebuiltKey;
-    private bool _rebuilding;
+    private volatile bool _rebuilding;
     private long _fallbacks;
     private long _refusals;
 
@@ -45,7 +47,7 @@ public sealed class RedisCounterStore : ICounterStore
     {
         _state = state;
         _db = state.Database;
-        _rebuiltKey = state.Options.Prefix + "windows-rebuilt";
+        _rebuiltKey = state.Options.Prefix + WindowScripts.Layout + ":rebuilt";
     }
 
     /// <summary>Keys known to this node (its key cache), not the size of Redis.</summary>
@@ -184,7 +186,8 @@ public sealed class RedisCounterStore : ICounterStore
 
     public void Commit(in Reservation held, DateTimeOffset at) => Settle(in held, at, count: true);
 
-    public void Release(in Reservation held) => Settle(in held, DateTimeOffset.UtcNow, count: false);
+    // A release only gives back: the time is not read.
+    public void Release(in Reservation held) => Settle(in held, DateTimeOffset.UnixEpoch, count: false);
 
     public void Add(CounterKey key, DateTimeOffset at, int messages, int external, int @internal)
     {
@@ -399,13 +402,35 @@ public sealed class RedisCounterStore : ICounterStore
     private RedisKey[] Keys(in Reservation r) =>
         [Key(new CounterKey(CounterScope.Mailbox, r.MailboxId)), Key(new CounterKey(CounterScope.Domain, r.DomainId)), Key(new CounterKey(CounterScope.Client, r.ClientId))];
 
-    private static RedisValue[] Arguments(in Reservation r, PlanLimits limits, DateTimeOffset now) =>
-    [
-        now.ToUnixTimeMilliseconds(), r.Epoch, r.Messages, r.External, r.Internal,
-        limits.Mailbox.MessagesPerHour, limits.Mailbox.ExternalRecipientsPerHour, limits.Mailbox.ExternalRecipientsPerDay, limits.Mailbox.InternalRecipientsPerHour, limits.Mailbox.InternalRecipientsPerDay,
-        limits.Domain.MessagesPerHour, limits.Domain.ExternalRecipientsPerHour, limits.Domain.ExternalRecipientsPerDay, limits.Domain.InternalRecipientsPerHour, limits.Domain.InternalRecipientsPerDay,
-        limits.Client.MessagesPerHour, limits.Client.ExternalRecipientsPerHour, limits.Client.ExternalRecipientsPerDay, limits.Client.InternalRecipientsPerHour, limits.Client.InternalRecipientsPerDay,
-    ];
+    private RedisValue[] Arguments(in Reservation r, PlanLimits limits, DateTimeOffset now) =>
+        [now.ToUnixTimeMilliseconds(), r.Epoch, r.Messages, r.External, r.Internal, Packed(limits)];
+
+    // The 15 limits as one argument of little-endian 32-bit integers: the script unpacks them in one
+    // call instead of parsing fifteen numbers. Limits are settable, so the array kept per plan is
+    // reused only while it still says the same.
+    private byte[] Packed(PlanLimits limits)
+    {
+        Span<byte> now = stackalloc byte[15 * sizeof(int)];
+        var at = 0;
+        foreach (var scope in (ReadOnlySpan<ScopeLimits>)[limits.Mailbox, limits.Domain, limits.Client])
+        {
+            foreach (var limit in (ReadOnlySpan<int>)[scope.MessagesPerHour, scope.ExternalRecipientsPerHour, scope.ExternalRecipientsPerDay,
+                scope.InternalRecipientsPerHour, scope.InternalRecipientsPerDay])
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(now[at..], limit);
+                at += sizeof(int);
+            }
+        }
+
+        if (_packed.TryGetValue(limits, out var packed) && now.SequenceEqual(packed))
+        {
+            return packed;
+        }
+
+        packed = now.ToArray();
+        _packed.AddOrUpdate(limits, packed);
+        return packed;
+    }
 
     private RedisKey Key(CounterKey key)
     {
@@ -420,7 +445,7 @@ public sealed class RedisCounterStore : ICounterStore
             CounterScope.Domain => "d",
             _ => "c",
         };
-        k = _state.Options.Prefix + "w:" + scope + ":" + key.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        k = _state.Options.Prefix + WindowScripts.Layout + ":" + scope + ":" + key.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // Bounded by the directory (mailboxes, domains, clients); a cache, so it may start again.
         if (_keys.Count > 1_000_000)
         {

@@ -5,139 +5,163 @@ namespace Floodgate.Storage.HotState;
 /// on the server and costs one round trip whichever node asks.
 /// </summary>
 /// <remarks>
-/// One hash per scope key mirrors <see cref="Floodgate.Core.Policy.SlidingWindow"/>: 12 five-minute
-/// slots (m, e, i + slot) and 24 one-hour slots (E, I + slot) with running sums (hm, he, hi, de, di)
-/// and the newest bucket of each (hn, dn), so a decision reads about twenty fields instead of summing
-/// every slot; a slot is subtracted from the sums when the window passes it. Reservations are kept
-/// in three generations of 30 minutes (g0..g2 hold the generation, rm/re/ri its counts): a
-/// transaction reserves and releases in the generation it began in, and a generation older than an
+/// Each scope key is one string of 103 little-endian 32-bit integers that mirrors
+/// <see cref="Floodgate.Core.Policy.SlidingWindow"/>. Its head (19 numbers) holds the newest
+/// five-minute and hour buckets, the running sums of the hour and the day, and three reservation
+/// generations of 30 minutes with their counts; then come 12 five-minute slots (messages, external,
+/// internal) and 24 hour slots (external, internal). A decision is one MGET of the three scopes and
+/// one SET per scope it changes. While the buckets are current it unpacks and repacks the head alone,
+/// and a commit the two slots it adds to; the slots are unpacked only when a window moves on or a
+/// refusal needs its retry time. A hash with a field per slot cost three times as much on the server
+/// (bench/RESULTS.md, "Issue 16"): Redis scans a small hash's fields one by one.
+/// A transaction reserves and releases in the generation it began in, and a generation older than an
 /// hour stops counting, so the reservations of a node that died free their capacity by themselves.
 /// Time is the caller's (node clocks are NTP-synchronised; a bucket never moves backwards).
 /// </remarks>
 internal static class WindowScripts
 {
-    private const string Common = """
-        local HB, DB, GB = 300000, 3600000, 1800000
-        local function n(v) return tonumber(v) or 0 end
+    /// <summary>
+    /// Part of every key's name: a change of the layout below is a new version, so a node never reads
+    /// another layout's strings (the old keys expire by themselves).
+    /// </summary>
+    public const string Layout = "w1";
 
-        -- Moves the newest buckets to now, taking the slots it passes out of the sums. Returns them.
-        local function advance(k, now)
+    private const string Common = """
+        local HB, DB, GB, TTL = 300000, 3600000, 1800000, 90000000
+        -- Positions: the head (newest buckets, sums, generations, their reservations), then the slots.
+        local HN, DN, HM, HE, HI, DE, DI = 1, 2, 3, 4, 5, 6, 7
+        local G, RM, RE, RI = 8, 11, 14, 17
+        local H, D, N = 20, 56, 103
+        local HF = '<i4i4i4i4i4i4i4i4i4i4i4i4i4i4i4i4i4i4i4'
+        local F = HF .. string.rep('i4', N - 19)
+        -- Where a slot's numbers start in the string (bytes, from 1): five-minute slot s, hour slot s.
+        local function hat(s) return 77 + 12 * s end
+        local function dat(s) return 221 + 8 * s end
+
+        -- All of a scope's numbers (MGET gives false for a missing key: all zero). t.w marks them whole.
+        local function whole(s)
+          local t
+          if s then
+            t = {struct.unpack(F, s)}
+          else
+            t = {}
+            for x = 1, N do t[x] = 0 end
+          end
+          t.w = true
+          return t
+        end
+
+        -- Moves the newest buckets to now, taking the slots it passes out of the sums (t whole).
+        local function advance(t, now)
           local h, d = math.floor(now / HB), math.floor(now / DB)
-          local f = redis.call('HMGET', k, 'hn', 'dn')
-          local hn, dn = tonumber(f[1]), tonumber(f[2])
-          if hn == nil or h > hn then
-            if hn == nil or h - hn >= 12 then
-              local names = {}
-              for s = 0, 11 do names[#names+1] = 'm'..s; names[#names+1] = 'e'..s; names[#names+1] = 'i'..s end
-              redis.call('HDEL', k, unpack(names))
-              redis.call('HSET', k, 'hm', 0, 'he', 0, 'hi', 0, 'hn', h)
+          if h > t[HN] then
+            if h - t[HN] >= 12 then
+              for s = 0, 11 do t[H + 3 * s], t[H + 3 * s + 1], t[H + 3 * s + 2] = 0, 0, 0 end
+              t[HM], t[HE], t[HI] = 0, 0, 0
             else
-              local dm, de, di = 0, 0, 0
-              for b = hn + 1, h do
-                local s = b % 12
-                local v = redis.call('HMGET', k, 'm'..s, 'e'..s, 'i'..s)
-                dm, de, di = dm + n(v[1]), de + n(v[2]), di + n(v[3])
-                redis.call('HDEL', k, 'm'..s, 'e'..s, 'i'..s)
+              for b = t[HN] + 1, h do
+                local x = H + 3 * (b % 12)
+                t[HM], t[HE], t[HI] = t[HM] - t[x], t[HE] - t[x + 1], t[HI] - t[x + 2]
+                t[x], t[x + 1], t[x + 2] = 0, 0, 0
               end
-              -- Lua writes -0 for a zero negated, which HINCRBY refuses: subtract only what is there.
-              if dm ~= 0 then redis.call('HINCRBY', k, 'hm', -dm) end
-              if de ~= 0 then redis.call('HINCRBY', k, 'he', -de) end
-              if di ~= 0 then redis.call('HINCRBY', k, 'hi', -di) end
-              redis.call('HSET', k, 'hn', h)
             end
-            hn = h
+            t[HN] = h
           end
-          if dn == nil or d > dn then
-            if dn == nil or d - dn >= 24 then
-              local names = {}
-              for s = 0, 23 do names[#names+1] = 'E'..s; names[#names+1] = 'I'..s end
-              redis.call('HDEL', k, unpack(names))
-              redis.call('HSET', k, 'de', 0, 'di', 0, 'dn', d)
+          if d > t[DN] then
+            if d - t[DN] >= 24 then
+              for s = 0, 23 do t[D + 2 * s], t[D + 2 * s + 1] = 0, 0 end
+              t[DE], t[DI] = 0, 0
             else
-              local de, di = 0, 0
-              for b = dn + 1, d do
-                local s = b % 24
-                local v = redis.call('HMGET', k, 'E'..s, 'I'..s)
-                de, di = de + n(v[1]), di + n(v[2])
-                redis.call('HDEL', k, 'E'..s, 'I'..s)
+              for b = t[DN] + 1, d do
+                local x = D + 2 * (b % 24)
+                t[DE], t[DI] = t[DE] - t[x], t[DI] - t[x + 1]
+                t[x], t[x + 1] = 0, 0
               end
-              if de ~= 0 then redis.call('HINCRBY', k, 'de', -de) end
-              if di ~= 0 then redis.call('HINCRBY', k, 'di', -di) end
-              redis.call('HSET', k, 'dn', d)
             end
-            dn = d
+            t[DN] = d
           end
-          return hn, dn
+        end
+
+        -- The head alone while the buckets are current, else every number, moved to now.
+        local function current(s, now)
+          if s then
+            local t = {struct.unpack(HF, s)}
+            t[H] = nil
+            if math.floor(now / HB) <= t[HN] and math.floor(now / DB) <= t[DN] then return t end
+          end
+          local t = whole(s)
+          advance(t, now)
+          return t
+        end
+
+        -- t whole, or its head with the slots of s unchanged.
+        local function save(k, t, s)
+          local data
+          if t.w then
+            data = struct.pack(F, unpack(t, 1, N))
+          else
+            data = struct.pack(HF, unpack(t, 1, 19)) .. string.sub(s, 77)
+          end
+          redis.call('SET', k, data, 'PX', TTL)
+        end
+
+        -- The live reservations (generations of the last hour): messages, external, internal.
+        local function reserved(t, now)
+          local cur = math.floor(now / GB)
+          local rm, re, ri = 0, 0, 0
+          for s = 0, 2 do
+            if t[G + s] >= cur - 2 then rm, re, ri = rm + t[RM + s], re + t[RE + s], ri + t[RI + s] end
+          end
+          return rm, re, ri
         end
 
         -- Counts, then live reservations: messages/hour, ext/hour, int/hour, ext/day, int/day, rm, re, ri.
-        local function totals(k, now)
-          local cur = math.floor(now / GB)
-          local v = redis.call('HMGET', k, 'hm', 'he', 'hi', 'de', 'di', 'g0', 'g1', 'g2', 'rm0', 'rm1', 'rm2', 're0', 're1', 're2', 'ri0', 'ri1', 'ri2')
-          local rm, re, ri = 0, 0, 0
-          for s = 0, 2 do
-            local g = tonumber(v[6 + s])
-            if g ~= nil and g >= cur - 2 then
-              rm, re, ri = rm + n(v[9 + s]), re + n(v[12 + s]), ri + n(v[15 + s])
-            end
-          end
-          return n(v[1]), n(v[2]), n(v[3]), n(v[4]), n(v[5]), rm, re, ri
+        local function totals(t, now)
+          local rm, re, ri = reserved(t, now)
+          return {t[HM], t[HE], t[HI], t[DE], t[DI], rm, re, ri}
         end
 
-        local function add(k, at, m, e, i)
-          local hn, dn = advance(k, at)
+        -- Counts a message at time at into t (whole, moved to at).
+        local function add(t, at, m, e, i)
           local h, d = math.floor(at / HB), math.floor(at / DB)
-          if hn - h < 12 then
-            local s = h % 12
-            if m ~= 0 then redis.call('HINCRBY', k, 'm'..s, m); redis.call('HINCRBY', k, 'hm', m) end
-            if e ~= 0 then redis.call('HINCRBY', k, 'e'..s, e); redis.call('HINCRBY', k, 'he', e) end
-            if i ~= 0 then redis.call('HINCRBY', k, 'i'..s, i); redis.call('HINCRBY', k, 'hi', i) end
+          -- A bucket older than the window (a clock behind the others') has left it already.
+          if t[HN] - h < 12 then
+            local x = H + 3 * (h % 12)
+            t[x], t[x + 1], t[x + 2] = t[x] + m, t[x + 1] + e, t[x + 2] + i
+            t[HM], t[HE], t[HI] = t[HM] + m, t[HE] + e, t[HI] + i
           end
-          if dn - d < 24 then
-            local s = d % 24
-            if e ~= 0 then redis.call('HINCRBY', k, 'E'..s, e); redis.call('HINCRBY', k, 'de', e) end
-            if i ~= 0 then redis.call('HINCRBY', k, 'I'..s, i); redis.call('HINCRBY', k, 'di', i) end
-          end
-        end
-
-        -- Gives back what generation g holds for this transaction (never below zero).
-        local function unreserve(k, g, m, e, i)
-          local s = g % 3
-          local v = redis.call('HMGET', k, 'g'..s, 'rm'..s, 're'..s, 'ri'..s)
-          if tonumber(v[1]) == g then
-            redis.call('HSET', k, 'rm'..s, math.max(0, n(v[2]) - m), 're'..s, math.max(0, n(v[3]) - e), 'ri'..s, math.max(0, n(v[4]) - i))
+          if t[DN] - d < 24 then
+            local x = D + 2 * (d % 24)
+            t[x], t[x + 1] = t[x] + e, t[x + 1] + i
+            t[DE], t[DI] = t[DE] + e, t[DI] + i
           end
         end
 
-        -- When the window next frees capacity: its oldest bucket with counts leaves it (ms).
-        local function retry(k, now, day)
-          local v = redis.call('HMGET', k, 'hn', 'dn')
+        -- When the window next frees capacity: its oldest bucket with counts leaves it (ms; t whole).
+        local function retry(t, now, day)
           if day then
-            local d, dn = math.floor(now / DB), n(v[2])
+            local d = math.floor(now / DB)
             local oldest = d + 1
-            for b = math.max(d, dn) - 23, math.min(d, dn) do
-              local s = b % 24
-              local f = redis.call('HMGET', k, 'E'..s, 'I'..s)
-              if n(f[1]) ~= 0 or n(f[2]) ~= 0 then oldest = b; break end
+            for b = math.max(d, t[DN]) - 23, math.min(d, t[DN]) do
+              local x = D + 2 * (b % 24)
+              if t[x] ~= 0 or t[x + 1] ~= 0 then oldest = b; break end
             end
             return (oldest + 24) * DB
           end
-          local h, hn = math.floor(now / HB), n(v[1])
+          local h = math.floor(now / HB)
           local oldest = h + 1
-          for b = math.max(h, hn) - 11, math.min(h, hn) do
-            local s = b % 12
-            local f = redis.call('HMGET', k, 'm'..s, 'e'..s, 'i'..s)
-            if n(f[1]) ~= 0 or n(f[2]) ~= 0 or n(f[3]) ~= 0 then oldest = b; break end
+          for b = math.max(h, t[HN]) - 11, math.min(h, t[HN]) do
+            local x = H + 3 * (b % 12)
+            if t[x] ~= 0 or t[x + 1] ~= 0 or t[x + 2] ~= 0 then oldest = b; break end
           end
           return (oldest + 12) * HB
         end
-
-        local TTL = 90000000
         """;
 
     /// <summary>
     /// KEYS: mailbox, domain, client. ARGV: now, generation (0: a new transaction), messages, external,
-    /// internal, then per scope messages/hour, external/hour, external/day, internal/hour, internal/day.
+    /// internal, then the 15 limits packed as little-endian 32-bit integers (<see cref="RedisCounterStore"/>):
+    /// per scope messages/hour, external/hour, external/day, internal/hour, internal/day.
     /// Returns {0, generation} when reserved; {scope 1..3, span 0 hour 1 day, measure 0..2, used, limit,
     /// retry-at} when a window is full; {-1} when the transaction's generation has expired.
     /// </summary>
@@ -148,129 +172,123 @@ internal static class WindowScripts
         if g == 0 then g = cur end
         if g < cur - 2 then return {-1} end
         local m, e, i = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-        local h, d, s = math.floor(now / HB), math.floor(now / DB), g % 3
-        local held = {}
+        local L = {struct.unpack('<i4i4i4i4i4i4i4i4i4i4i4i4i4i4i4', ARGV[6])}
+        local s = g % 3
+        local v = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
+        local ts = {}
         for x = 1, 3 do
-          local k = KEYS[x]
-          -- One read per key: the newest buckets, the sums, the three generations.
-          local v = redis.call('HMGET', k, 'hn', 'dn', 'hm', 'he', 'hi', 'de', 'di', 'g0', 'g1', 'g2', 'rm0', 'rm1', 'rm2', 're0', 're1', 're2', 'ri0', 'ri1', 'ri2')
-          local hn, dn = tonumber(v[1]), tonumber(v[2])
-          if hn == nil or dn == nil or h > hn or d > dn then
-            advance(k, now)
-            v = redis.call('HMGET', k, 'hn', 'dn', 'hm', 'he', 'hi', 'de', 'di', 'g0', 'g1', 'g2', 'rm0', 'rm1', 'rm2', 're0', 're1', 're2', 'ri0', 'ri1', 'ri2')
-            if hn == nil then redis.call('PEXPIRE', k, TTL) end
+          local t = current(v[x], now)
+          ts[x] = t
+          local rm, re, ri = reserved(t, now)
+          local b = (x - 1) * 5
+          local span, measure, used, limit
+          if m > 0 and t[HM] + rm + m > L[b + 1] then span, measure, used, limit = 0, 0, t[HM] + rm, L[b + 1]
+          elseif e > 0 and t[HE] + re + e > L[b + 2] then span, measure, used, limit = 0, 1, t[HE] + re, L[b + 2]
+          elseif e > 0 and t[DE] + re + e > L[b + 3] then span, measure, used, limit = 1, 1, t[DE] + re, L[b + 3]
+          elseif i > 0 and t[HI] + ri + i > L[b + 4] then span, measure, used, limit = 0, 2, t[HI] + ri, L[b + 4]
+          elseif i > 0 and t[DI] + ri + i > L[b + 5] then span, measure, used, limit = 1, 2, t[DI] + ri, L[b + 5]
           end
-          local rm, re, ri = 0, 0, 0
-          for t = 0, 2 do
-            local gt = tonumber(v[8 + t])
-            if gt ~= nil and gt >= cur - 2 then
-              rm, re, ri = rm + n(v[11 + t]), re + n(v[14 + t]), ri + n(v[17 + t])
+          if span then
+            if not t.w then
+              t = whole(v[x])
+              advance(t, now)
             end
+            return {x, span, measure, used, limit, retry(t, now, span == 1)}
           end
-          local hm, he, hi, de, di = n(v[3]), n(v[4]), n(v[5]), n(v[6]), n(v[7])
-          local b = 5 + (x - 1) * 5
-          local mph, eph, epd, iph, ipd = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5])
-          if m > 0 and hm + rm + m > mph then return {x, 0, 0, hm + rm, mph, retry(k, now, false)} end
-          if e > 0 then
-            if he + re + e > eph then return {x, 0, 1, he + re, eph, retry(k, now, false)} end
-            if de + re + e > epd then return {x, 1, 1, de + re, epd, retry(k, now, true)} end
-          end
-          if i > 0 then
-            if hi + ri + i > iph then return {x, 0, 2, hi + ri, iph, retry(k, now, false)} end
-            if di + ri + i > ipd then return {x, 1, 2, di + ri, ipd, retry(k, now, true)} end
-          end
-          local gs = tonumber(v[8 + s])
-          if gs ~= nil and gs > g then return {-1} end
-          if gs == g then
-            held[x] = {n(v[11 + s]), n(v[14 + s]), n(v[17 + s])}
-          else
-            held[x] = {0, 0, 0}
-          end
+          if t[G + s] > g then return {-1} end
         end
         for x = 1, 3 do
-          local r = held[x]
-          redis.call('HSET', KEYS[x], 'g'..s, g, 'rm'..s, r[1] + m, 're'..s, r[2] + e, 'ri'..s, r[3] + i)
+          local t = ts[x]
+          if t[G + s] ~= g then t[G + s], t[RM + s], t[RE + s], t[RI + s] = g, 0, 0, 0 end
+          t[RM + s], t[RE + s], t[RI + s] = t[RM + s] + m, t[RE + s] + e, t[RI + s] + i
+          save(KEYS[x], t, v[x])
         end
         return {0, g}
         """;
 
-    /// <summary>KEYS: mailbox, domain, client. ARGV: at, generation, messages, external, internal, 1 to count (commit) or 0 (release).</summary>
+    /// <summary>
+    /// KEYS: mailbox, domain, client. ARGV: at, generation (0: none held in Redis), messages, external,
+    /// internal, 1 to count (commit) or 0 (release only).
+    /// </summary>
     public const string Settle = Common + "\n" + """
         local at, g = tonumber(ARGV[1]), tonumber(ARGV[2])
         local m, e, i, count = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
-        local h, d = math.floor(at / HB), math.floor(at / DB)
-        local s, hs, ds = g % 3, h % 12, d % 24
+        local h, d, s = math.floor(at / HB), math.floor(at / DB), g % 3
+        local v = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
         for x = 1, 3 do
-          local k = KEYS[x]
-          -- One read and one write per key: the generation's reservation back, the counts in.
-          local v = redis.call('HMGET', k, 'hn', 'dn', 'g'..s, 'rm'..s, 're'..s, 'ri'..s, 'm'..hs, 'e'..hs, 'i'..hs, 'hm', 'he', 'hi', 'E'..ds, 'I'..ds, 'de', 'di')
-          if count and (tonumber(v[1]) == nil or tonumber(v[2]) == nil or h > tonumber(v[1]) or d > tonumber(v[2])) then
-            advance(k, at)
-            v = redis.call('HMGET', k, 'hn', 'dn', 'g'..s, 'rm'..s, 're'..s, 'ri'..s, 'm'..hs, 'e'..hs, 'i'..hs, 'hm', 'he', 'hi', 'E'..ds, 'I'..ds, 'de', 'di')
-          end
-          local w = {}
-          if g > 0 and tonumber(v[3]) == g then
-            w[#w+1] = 'rm'..s; w[#w+1] = math.max(0, n(v[4]) - m)
-            w[#w+1] = 're'..s; w[#w+1] = math.max(0, n(v[5]) - e)
-            w[#w+1] = 'ri'..s; w[#w+1] = math.max(0, n(v[6]) - i)
-          end
-          if count then
-            -- A bucket older than the window (a clock behind the others') has left it already.
-            if n(v[1]) - h < 12 then
-              w[#w+1] = 'm'..hs; w[#w+1] = n(v[7]) + m
-              w[#w+1] = 'e'..hs; w[#w+1] = n(v[8]) + e
-              w[#w+1] = 'i'..hs; w[#w+1] = n(v[9]) + i
-              w[#w+1] = 'hm'; w[#w+1] = n(v[10]) + m
-              w[#w+1] = 'he'; w[#w+1] = n(v[11]) + e
-              w[#w+1] = 'hi'; w[#w+1] = n(v[12]) + i
+          local k, str = KEYS[x], v[x]
+          -- A release where the key is gone has nothing to give back.
+          if str or count then
+            local t = current(str, at)
+            if g > 0 and t[G + s] == g then
+              t[RM + s], t[RE + s], t[RI + s] = math.max(0, t[RM + s] - m), math.max(0, t[RE + s] - e), math.max(0, t[RI + s] - i)
             end
-            if n(v[2]) - d < 24 then
-              w[#w+1] = 'E'..ds; w[#w+1] = n(v[13]) + e
-              w[#w+1] = 'I'..ds; w[#w+1] = n(v[14]) + i
-              w[#w+1] = 'de'; w[#w+1] = n(v[15]) + e
-              w[#w+1] = 'di'; w[#w+1] = n(v[16]) + i
+            if not count then
+              save(k, t, str)
+            elseif t.w or h ~= t[HN] or d ~= t[DN] then
+              if not t.w then
+                -- A clock behind the newest bucket: the general way.
+                local held = {t[RM + s], t[RE + s], t[RI + s]}
+                t = whole(str)
+                advance(t, at)
+                t[RM + s], t[RE + s], t[RI + s] = held[1], held[2], held[3]
+              end
+              add(t, at, m, e, i)
+              save(k, t, str)
+            else
+              -- The usual commit: the head, and the two current slots spliced into the packed rest.
+              local a, b = hat(h % 12), dat(d % 24)
+              local sm, se, si = struct.unpack('<i4i4i4', str, a)
+              local de, di = struct.unpack('<i4i4', str, b)
+              t[HM], t[HE], t[HI], t[DE], t[DI] = t[HM] + m, t[HE] + e, t[HI] + i, t[DE] + e, t[DI] + i
+              redis.call('SET', k, struct.pack(HF, unpack(t, 1, 19)) .. string.sub(str, 77, a - 1)
+                .. struct.pack('<i4i4i4', sm + m, se + e, si + i) .. string.sub(str, a + 12, b - 1)
+                .. struct.pack('<i4i4', de + e, di + i) .. string.sub(str, b + 8), 'PX', TTL)
             end
           end
-          if #w > 0 then redis.call('HSET', k, unpack(w)) end
-          if count then redis.call('PEXPIRE', k, TTL) end
         end
         return 0
         """;
 
     /// <summary>KEYS: one scope. ARGV: at, messages, external, internal (the windows rebuilt from the transaction log).</summary>
     public const string Add = Common + "\n" + """
-        add(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
-        redis.call('PEXPIRE', KEYS[1], TTL)
+        local at = tonumber(ARGV[1])
+        local t = whole(redis.call('GET', KEYS[1]))
+        advance(t, at)
+        add(t, at, tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
+        save(KEYS[1], t)
         return 0
         """;
 
     /// <summary>KEYS: one scope. ARGV: now. Returns the totals (see totals()).</summary>
     public const string Read = Common + "\n" + """
         local now = tonumber(ARGV[1])
-        if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, 0, 0, 0, 0, 0, 0} end
-        advance(KEYS[1], now)
-        return {totals(KEYS[1], now)}
+        local v = redis.call('GET', KEYS[1])
+        if not v then return {0, 0, 0, 0, 0, 0, 0, 0} end
+        return totals(current(v, now), now)
         """;
 
     /// <summary>KEYS: one scope. ARGV: now, 0 hour or 1 day. Returns when the window next frees capacity (ms).</summary>
     public const string NextRelease = Common + "\n" + """
         local now = tonumber(ARGV[1])
-        if redis.call('EXISTS', KEYS[1]) == 0 then return now end
-        advance(KEYS[1], now)
-        return retry(KEYS[1], now, ARGV[2] == '1')
+        local v = redis.call('GET', KEYS[1])
+        if not v then return now end
+        local t = whole(v)
+        advance(t, now)
+        return retry(t, now, ARGV[2] == '1')
         """;
 
     /// <summary>KEYS: one scope. ARGV: now. Clears the counts (reservations stay) and returns the totals before.</summary>
     public const string Reset = Common + "\n" + """
         local now = tonumber(ARGV[1])
-        if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, 0, 0, 0, 0, 0, 0} end
-        advance(KEYS[1], now)
-        local before = {totals(KEYS[1], now)}
-        local names = {}
-        for s = 0, 11 do names[#names+1] = 'm'..s; names[#names+1] = 'e'..s; names[#names+1] = 'i'..s end
-        for s = 0, 23 do names[#names+1] = 'E'..s; names[#names+1] = 'I'..s end
-        redis.call('HDEL', KEYS[1], unpack(names))
-        redis.call('HSET', KEYS[1], 'hm', 0, 'he', 0, 'hi', 0, 'de', 0, 'di', 0)
+        local v = redis.call('GET', KEYS[1])
+        if not v then return {0, 0, 0, 0, 0, 0, 0, 0} end
+        local t = whole(v)
+        advance(t, now)
+        local before = totals(t, now)
+        for x = HM, DI do t[x] = 0 end
+        for x = H, N do t[x] = 0 end
+        save(KEYS[1], t)
         return before
         """;
 }

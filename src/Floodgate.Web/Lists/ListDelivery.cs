@@ -148,11 +148,11 @@ public sealed class ListDelivery(
                 // One transaction per batch within the plan's recipient cap, as a client would send it:
                 // one message and its recipients in the windows, one row in the transaction log. Each
                 // member's copy is still its own envelope (VERP).
-                var verdict = transaction.Begin(mailbox, mailbox.Address, post.Raw.Length);
+                var verdict = await transaction.BeginAsync(mailbox, mailbox.Address, post.Raw.Length, cancellationToken: cancellationToken).ConfigureAwait(false);
                 var batchStart = next;
                 while (verdict.IsAccept && next < page.Count)
                 {
-                    var added = transaction.AddRecipient(page[next].Address);
+                    var added = await transaction.AddRecipientAsync(page[next].Address, cancellationToken).ConfigureAwait(false);
                     if (!added.IsAccept)
                     {
                         verdict = added.Reason == PolicyReasons.RecipientCap && next > batchStart ? Verdict.Accept : added;

@@ -96,9 +96,13 @@ public sealed class RedisCounterStoreTests(RedisFixture fixture) : IClassFixture
     /// <summary>
     /// The same random life of a few senders (messages, recipients, commits, releases, hours passing)
     /// through the in-process store and Redis: every decision and every total must agree.
+    /// With a lag, each commit carries a time up to that many minutes behind the last decision's (the
+    /// clock of a node behind the others'), so it lands in an older bucket, or none.
     /// </summary>
-    [Fact]
-    public async Task RedisDecidesAsTheInProcessStoreDoes()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(70)]
+    public async Task RedisDecidesAsTheInProcessStoreDoes(int commitLagMinutes)
     {
         var redis = await NodeAsync();
         var local = new InProcessCounterStore();
@@ -153,8 +157,9 @@ public sealed class RedisCounterStoreTests(RedisFixture fixture) : IClassFixture
             }
             else
             {
-                local.Commit(in held1, now);
-                redis.Commit(in held2, now);
+                var at = now - TimeSpan.FromMinutes(random.Next(0, commitLagMinutes + 1));
+                local.Commit(in held1, at);
+                redis.Commit(in held2, at);
             }
 
             foreach (var key in new[] { new CounterKey(CounterScope.Mailbox, mailbox), new CounterKey(CounterScope.Domain, message.DomainId), new CounterKey(CounterScope.Client, 100) })
