@@ -178,19 +178,26 @@ public sealed class PolicyDoorTests : IAsyncLifetime
 
         _time.Advance(TimeSpan.FromDays(2));
         const int Messages = 20;
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Messages; i++)
+        // The least of three rounds: on PostgreSQL the log writer's flush sometimes runs on this thread
+        // (seen once in CI at 1158 bytes), which is not the door's own allocation.
+        var perMessage = long.MaxValue;
+        for (var round = 0; round < 3; round++)
         {
-            _handler.Decide(first);
-            for (var r = 0; r < 4; r++)
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < Messages; i++)
             {
-                _handler.Decide(next);
+                _handler.Decide(first);
+                for (var r = 0; r < 4; r++)
+                {
+                    _handler.Decide(next);
+                }
+
+                _handler.Decide(end);
             }
 
-            _handler.Decide(end);
+            perMessage = Math.Min(perMessage, (GC.GetAllocatedBytesForCurrentThread() - before) / Messages);
         }
 
-        var perMessage = (GC.GetAllocatedBytesForCurrentThread() - before) / Messages;
         Assert.Equal("action=DUNNO", _handler.Decide(next).ToString());
         // 747 bytes measured (2026-12-03; 683 before the destination domains and the subject): the
         // instance key, its PolicyTransaction and engine Transaction, the completion event, the
