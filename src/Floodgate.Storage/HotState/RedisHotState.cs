@@ -48,6 +48,9 @@ public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blo
     /// <summary>Connected now: decisions go to Redis. False: each scope's unavailable rule applies.</summary>
     public bool IsAvailable => _connection.IsConnected;
 
+    /// <summary>Why the last command that needed Redis failed (for the health page and the logs), or null.</summary>
+    public string? LastError { get; private set; }
+
     /// <summary>The N of 1/N: the setting, or the most nodes seen alive, at least 1.</summary>
     public int Nodes => Math.Max(1, Math.Max(Options.Nodes, Volatile.Read(ref _liveNodes)));
 
@@ -147,6 +150,7 @@ public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blo
     /// <summary>A command failed for want of Redis: the fallback until the connection says it is back.</summary>
     internal void Failed(Exception e)
     {
+        LastError = $"{e.GetType().Name}: {e.Message}";
         if (!_connection.IsConnected)
         {
             SetAvailable(false, e.Message);
