@@ -103,7 +103,7 @@ public class MilterBenchmarks
     {
         public int Seen { get; private set; }
 
-        public override MilterDecision OnMailFrom(MilterArguments arguments, MilterMacros macros)
+        public override ValueTask<MilterDecision> OnMailFromAsync(MilterArguments arguments, MilterMacros macros)
         {
             Seen += arguments.Address.Length;
             if (macros.TryGet("{auth_authen}"u8, out var account))
@@ -111,13 +111,13 @@ public class MilterBenchmarks
                 Seen += account.Length;
             }
 
-            return MilterDecision.Continue;
+            return ValueTask.FromResult(MilterDecision.Continue);
         }
 
-        public override MilterDecision OnRecipient(MilterArguments arguments, MilterMacros macros)
+        public override ValueTask<MilterDecision> OnRecipientAsync(MilterArguments arguments, MilterMacros macros)
         {
             Seen += arguments.Address.Length;
-            return MilterDecision.Continue;
+            return ValueTask.FromResult(MilterDecision.Continue);
         }
 
         public override void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => Seen += value.Length;

@@ -109,11 +109,11 @@ public sealed class TranscriptTests
         private static readonly PolicyReply TooMany = PolicyReply.Smtp(452, "4.5.3", "Too many recipients");
         private static readonly PolicyReply Hold = PolicyReply.Hold("suspicious volume");
 
-        public PolicyReply Decide(PolicyRequest request) => request.ProtocolState switch
+        public ValueTask<PolicyReply> DecideAsync(PolicyRequest request) => ValueTask.FromResult(request.ProtocolState switch
         {
             PolicyProtocolState.EndOfMessage => Hold,
             _ when request.ValueEquals(PolicyAttribute.Recipient, "many@example.org"u8) => TooMany,
             _ => PolicyReply.Dunno,
-        };
+        });
     }
 }

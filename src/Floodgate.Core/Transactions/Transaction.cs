@@ -92,6 +92,8 @@ public sealed class Transaction
     /// MAIL: the session's login is still good, the mailbox, its domain and its client may send, the
     /// envelope sender is the mailbox's, the declared size fits the plan, and one message fits each
     /// messages-per-hour window (reserved). A transaction still open is abandoned first.
+    /// With a shared counter store this waits for it on the calling thread: every door uses
+    /// <see cref="BeginAsync"/>; this form is for in-process callers (tests, replays, benchmarks).
     /// </summary>
     /// <param name="credentialStamp">
     /// The <see cref="AuthenticationResult.CredentialStamp"/> of the door's own AUTH, or null when the
@@ -174,6 +176,7 @@ public sealed class Transaction
     /// <summary>
     /// RCPT: status again (a suspension made meanwhile applies at once), the plan's cap, and the
     /// recipient reserved in the mailbox, domain and client windows (external or internal), all or none.
+    /// Waits on the calling thread for a shared store, as <see cref="Begin"/> does: doors use the async forms.
     /// </summary>
     public Verdict AddRecipient(ReadOnlySpan<char> recipient)
     {
@@ -198,7 +201,17 @@ public sealed class Transaction
     }
 
     /// <summary><see cref="AddRecipient"/> for a door that can wait without a thread (the gateway).</summary>
-    public ValueTask<Verdict> AddRecipientAsync(string recipient, CancellationToken cancellationToken = default)
+    public ValueTask<Verdict> AddRecipientAsync(string recipient, CancellationToken cancellationToken = default) =>
+        AddRecipientCore(recipient, recipient, cancellationToken);
+
+    /// <summary>
+    /// <see cref="AddRecipient"/> for a door that can wait and holds the address in a buffer of its own
+    /// (the Postfix doors): it is copied only when the store does not answer at once.
+    /// </summary>
+    public ValueTask<Verdict> AddRecipientAsync(ReadOnlySpan<char> recipient, CancellationToken cancellationToken = default) =>
+        AddRecipientCore(recipient, null, cancellationToken);
+
+    private ValueTask<Verdict> AddRecipientCore(ReadOnlySpan<char> recipient, string? text, CancellationToken cancellationToken)
     {
         if (!AdmitRecipient(recipient, out var mailbox, out var external, out var hash, out var verdict))
         {
@@ -214,13 +227,16 @@ public sealed class Transaction
         var pending = _engine.Counters.ReserveAsync(RecipientRequest(mailbox, external), mailbox.Client.Limits, _engine.Time.GetUtcNow(), cancellationToken);
         return pending.IsCompletedSuccessfully
             ? ValueTask.FromResult(Reserved(recipient, external, hash, mailbox.Client.Limits, pending.Result))
-            : AwaitRecipient(pending, recipient, external, hash, mailbox.Client.Limits);
+            : AwaitRecipient(pending, text ?? recipient.ToString(), external, hash, mailbox.Client.Limits);
     }
 
-    private async ValueTask<Verdict> AwaitRecipient(ValueTask<ReserveResult> pending, string recipient, bool external, ulong hash, PlanLimits limits) =>
-        Reserved(recipient, external, hash, limits, await pending.ConfigureAwait(false));
+    private async ValueTask<Verdict> AwaitRecipient(ValueTask<ReserveResult> pending, string recipient, bool external, ulong hash, PlanLimits limits)
+    {
+        var result = await pending.ConfigureAwait(false);
+        return Reserved(recipient, external, hash, limits, in result);
+    }
 
-    private Verdict Reserved(string recipient, bool external, ulong hash, PlanLimits limits, in ReserveResult result)
+    private Verdict Reserved(ReadOnlySpan<char> recipient, bool external, ulong hash, PlanLimits limits, in ReserveResult result)
     {
         if (!result.Reserved)
         {

@@ -110,7 +110,7 @@ internal sealed class MilterDoorSession : MilterSession
         return MilterDecision.Continue;
     }
 
-    public override MilterDecision OnMailFrom(MilterArguments arguments, MilterMacros macros)
+    public override ValueTask<MilterDecision> OnMailFromAsync(MilterArguments arguments, MilterMacros macros)
     {
         ResetMessage();
         var resolution = Resolve(arguments, macros);
@@ -123,13 +123,13 @@ internal sealed class MilterDoorSession : MilterSession
                 MilterDoor.LogUnknownLogin(_door.Logger, resolution.Name!);
             }
 
-            return ToDecision(PolicyTexts.UnknownLoginDeferred(resolution.Name!, _door.Engine.Options.SupportContact));
+            return ValueTask.FromResult(ToDecision(PolicyTexts.UnknownLoginDeferred(resolution.Name!, _door.Engine.Options.SupportContact)));
         }
 
         if (resolution.Kind != SenderResolutionKind.Mailbox)
         {
             // Not a mailbox of ours: Postfix's own restrictions decide; the milter sees no more of it.
-            return MilterDecision.Accept;
+            return ValueTask.FromResult(MilterDecision.Accept);
         }
 
         if (resolution.ByLogin)
@@ -143,7 +143,18 @@ internal sealed class MilterDoorSession : MilterSession
         var address = arguments.Address;
         var sender = _lastSender is not null && Ascii.Equals(address, _lastSender) ? _lastSender : _lastSender = Encoding.UTF8.GetString(address);
         var size = arguments.TryGetParameter("SIZE"u8, out var declared) && long.TryParse(declared, out var n) ? n : 0;
-        var verdict = _transaction.Begin(resolution.Mailbox!, sender, size);
+        var begin = _transaction.BeginAsync(resolution.Mailbox!, sender, size);
+        return begin.IsCompletedSuccessfully ? ValueTask.FromResult(Began(begin.Result)) : BeganAsync(begin);
+    }
+
+    private async ValueTask<MilterDecision> BeganAsync(ValueTask<Verdict> begin)
+    {
+        var verdict = await begin.ConfigureAwait(false);
+        return Began(verdict);
+    }
+
+    private MilterDecision Began(in Verdict verdict)
+    {
         if (!verdict.IsAccept)
         {
             DoorMetrics.Refused(Door.Milter, verdict.Reason);
@@ -154,11 +165,11 @@ internal sealed class MilterDoorSession : MilterSession
         return MilterDecision.Continue;
     }
 
-    public override MilterDecision OnRecipient(MilterArguments arguments, MilterMacros macros)
+    public override ValueTask<MilterDecision> OnRecipientAsync(MilterArguments arguments, MilterMacros macros)
     {
         if (!_transaction.IsOpen)
         {
-            return MilterDecision.Continue;
+            return ValueTask.FromResult(MilterDecision.Continue);
         }
 
         Span<char> buffer = stackalloc char[512];
@@ -169,7 +180,19 @@ internal sealed class MilterDoorSession : MilterSession
 
         // The only door: cap and reservations, a refusal is per recipient. Beside policy delegation,
         // which enforced this recipient already, it is counted for the detector's picture only.
-        var verdict = _transaction.AddRecipient(recipient);
+        // The address is copied only if the store does not answer at once.
+        var added = _transaction.AddRecipientAsync(recipient);
+        return added.IsCompletedSuccessfully ? ValueTask.FromResult(Added(added.Result)) : AddedAsync(added);
+    }
+
+    private static async ValueTask<MilterDecision> AddedAsync(ValueTask<Verdict> added)
+    {
+        var verdict = await added.ConfigureAwait(false);
+        return Added(verdict);
+    }
+
+    private static MilterDecision Added(in Verdict verdict)
+    {
         if (!verdict.IsAccept)
         {
             DoorMetrics.Refused(Door.Milter, verdict.Reason);

@@ -62,12 +62,12 @@ internal sealed partial class PolicyDoor : IPolicyHandler
     /// <summary>Messages between their first RCPT and END-OF-MESSAGE (or expiry).</summary>
     public int OpenTransactions => _transactions.Count;
 
-    public PolicyReply Decide(PolicyRequest request) => request.ProtocolState switch
+    public ValueTask<PolicyReply> DecideAsync(PolicyRequest request) => request.ProtocolState switch
     {
         PolicyProtocolState.Rcpt => Recipient(request),
-        PolicyProtocolState.EndOfMessage => EndOfMessage(request),
-        PolicyProtocolState.Mail => Mail(request),
-        _ => PolicyReply.Dunno,
+        PolicyProtocolState.EndOfMessage => ValueTask.FromResult(EndOfMessage(request)),
+        PolicyProtocolState.Mail => ValueTask.FromResult(Mail(request)),
+        _ => ValueTask.FromResult(PolicyReply.Dunno),
     };
 
     /// <summary>
@@ -81,14 +81,21 @@ internal sealed partial class PolicyDoor : IPolicyHandler
         var removed = 0;
         foreach (var (instance, transaction) in _transactions)
         {
-            if (_time.GetElapsedTime(Volatile.Read(ref transaction.LastSeen), now) > _timeout && _transactions.TryRemove(instance, out _))
+            // One being decided is not idle: it is left to its request.
+            if (_time.GetElapsedTime(Volatile.Read(ref transaction.LastSeen), now) > _timeout && transaction.TryEnterToEnd())
             {
-                lock (transaction)
+                try
                 {
-                    Expire(transaction.Transaction);
+                    if (_transactions.TryRemove(KeyValuePair.Create(instance, transaction)))
+                    {
+                        Expire(transaction);
+                        removed++;
+                    }
                 }
-
-                removed++;
+                finally
+                {
+                    transaction.Exit();
+                }
             }
         }
 
@@ -101,12 +108,18 @@ internal sealed partial class PolicyDoor : IPolicyHandler
     {
         foreach (var (instance, transaction) in _transactions)
         {
-            if (_transactions.TryRemove(instance, out _))
+            // A request still deciding is waited for (at most the counter store's timeout).
+            transaction.EnterToEnd();
+            try
             {
-                lock (transaction)
+                if (_transactions.TryRemove(KeyValuePair.Create(instance, transaction)))
                 {
-                    Expire(transaction.Transaction);
+                    Expire(transaction);
                 }
+            }
+            finally
+            {
+                transaction.Exit();
             }
         }
     }
@@ -123,15 +136,14 @@ internal sealed partial class PolicyDoor : IPolicyHandler
         };
     }
 
-    private PolicyReply Recipient(PolicyRequest request)
+    private ValueTask<PolicyReply> Recipient(PolicyRequest request)
     {
         var resolution = Resolve(request);
         if (resolution.Kind != SenderResolutionKind.Mailbox)
         {
-            return resolution.Kind == SenderResolutionKind.UnknownLogin ? UnknownLogin(resolution.Name!) : PolicyReply.Dunno;
+            return ValueTask.FromResult(resolution.Kind == SenderResolutionKind.UnknownLogin ? UnknownLogin(resolution.Name!) : PolicyReply.Dunno);
         }
 
-        var mailbox = resolution.Mailbox!;
         Span<char> rcpt = stackalloc char[512];
         var recipient = Decode(request.GetUtf8(PolicyAttribute.Recipient), rcpt);
         Span<char> key = stackalloc char[128];
@@ -153,71 +165,177 @@ internal sealed partial class PolicyDoor : IPolicyHandler
 
             if (_transactions.Count >= _maxTransactions)
             {
-                DoorMetrics.Refused(Door.Policy, "busy");
-                return DoorReplies.PolicyBusy;
+                return ValueTask.FromResult(Busy());
             }
 
             transaction = _transactions.GetOrAdd(instanceKey.ToString(), static (_, state) => new PolicyTransaction(state.Engine.Open(Door.Policy), state.Now), (Engine: _engine, Now: now));
         }
 
-        lock (transaction)
+        if (!transaction.TryEnter())
         {
-            Volatile.Write(ref transaction.LastSeen, _time.GetTimestamp());
-            var t = transaction.Transaction;
-            if (!transaction.Begun)
-            {
-                transaction.Begun = true;
-                t.ClientAddress = request.ClientAddress;
-                if (resolution.ByLogin)
-                {
-                    // Once per message: Postfix authenticated sasl_username from client_address.
-                    _engine.LoggedIn(mailbox, request.ClientAddress);
-                }
-
-                var begin = t.Begin(mailbox, request.Sender ?? string.Empty, Math.Max(0, request.Size));
-                if (!begin.IsAccept)
-                {
-                    // Every recipient of a refused MAIL gets the same answer; Postfix has no MAIL-stage request here.
-                    transaction.Refusal = begin;
-                }
-            }
-
-            if (transaction.Refusal is { } refusal)
-            {
-                return Refuse(in refusal);
-            }
-
-            if (!t.IsOpen)
-            {
-                // Completed by the sweep between the lookup and the lock (its timeout passed): no open
-                // transaction to add to, and none may be let through uncapped. The client tries again.
-                DoorMetrics.Refused(Door.Policy, "busy");
-                return DoorReplies.PolicyBusy;
-            }
-
-            var verdict = t.AddRecipient(recipient);
-            if (alone)
-            {
-                // Nothing ties this recipient to a message: counted on its own, now.
-                t.Complete(verdict.IsAccept ? Outcome.Accepted : verdict.Outcome, verdict.IsAccept ? "250" : verdict.ReplyCode, verdict.IsAccept ? PolicyReasons.Relayed : verdict.Reason);
-            }
-
-            return verdict.IsAccept ? PolicyReply.Dunno : Refuse(in verdict);
+            // Another request of this message is still being decided. Postfix waits for each answer, so
+            // this is no Postfix: refuse for a moment rather than decide beside the first.
+            return ValueTask.FromResult(Busy());
         }
+
+        ValueTask<PolicyReply> reply;
+        try
+        {
+            reply = Decide(transaction, resolution, request, recipient, alone);
+        }
+        catch
+        {
+            transaction.Exit();
+            throw;
+        }
+
+        if (reply.IsCompleted)
+        {
+            transaction.Exit();
+            return reply;
+        }
+
+        return ExitWhenDecided(transaction, reply);
+    }
+
+    private static async ValueTask<PolicyReply> ExitWhenDecided(PolicyTransaction transaction, ValueTask<PolicyReply> reply)
+    {
+        try
+        {
+            return await reply.ConfigureAwait(false);
+        }
+        finally
+        {
+            transaction.Exit();
+        }
+    }
+
+    // The transaction is this request's until the reply: only the counter store is waited for.
+    private ValueTask<PolicyReply> Decide(PolicyTransaction transaction, SenderResolution resolution, PolicyRequest request, ReadOnlySpan<char> recipient, bool alone)
+    {
+        Volatile.Write(ref transaction.LastSeen, _time.GetTimestamp());
+        if (transaction.Ended)
+        {
+            // Completed by the sweep between the lookup and now (its timeout passed): no open
+            // transaction to add to, and none may be let through uncapped. The client tries again.
+            return ValueTask.FromResult(Busy());
+        }
+
+        if (!transaction.Begun)
+        {
+            transaction.Begun = true;
+            var mailbox = resolution.Mailbox!;
+            transaction.Transaction.ClientAddress = request.ClientAddress;
+            if (resolution.ByLogin)
+            {
+                // Once per message: Postfix authenticated sasl_username from client_address.
+                _engine.LoggedIn(mailbox, request.ClientAddress);
+            }
+
+            var begin = transaction.Transaction.BeginAsync(mailbox, request.Sender ?? string.Empty, Math.Max(0, request.Size));
+            if (!begin.IsCompletedSuccessfully)
+            {
+                return BeginThenAddAsync(transaction, begin, recipient.ToString(), alone);
+            }
+
+            Began(transaction, begin.Result);
+        }
+
+        return Add(transaction, recipient, alone);
+    }
+
+    private async ValueTask<PolicyReply> BeginThenAddAsync(PolicyTransaction transaction, ValueTask<Verdict> begin, string recipient, bool alone)
+    {
+        Verdict verdict;
+        try
+        {
+            verdict = await begin.ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not begun: the next request of the message (after the server's DEFER_IF_PERMIT) begins it.
+            transaction.Begun = false;
+            throw;
+        }
+
+        Began(transaction, verdict);
+        return await Add(transaction, recipient, alone).ConfigureAwait(false);
+    }
+
+    private static void Began(PolicyTransaction transaction, in Verdict begin)
+    {
+        if (!begin.IsAccept)
+        {
+            // Every recipient of a refused MAIL gets the same answer; Postfix has no MAIL-stage request here.
+            transaction.Refusal = begin;
+        }
+    }
+
+    private ValueTask<PolicyReply> Add(PolicyTransaction transaction, ReadOnlySpan<char> recipient, bool alone)
+    {
+        if (transaction.Refusal is { } refusal)
+        {
+            return ValueTask.FromResult(Refuse(in refusal));
+        }
+
+        var t = transaction.Transaction;
+        if (!t.IsOpen)
+        {
+            return ValueTask.FromResult(Busy());
+        }
+
+        var added = t.AddRecipientAsync(recipient);
+        return added.IsCompletedSuccessfully ? ValueTask.FromResult(Added(t, added.Result, alone)) : AddedAsync(t, added, alone);
+    }
+
+    private async ValueTask<PolicyReply> AddedAsync(Transaction t, ValueTask<Verdict> added, bool alone)
+    {
+        var verdict = await added.ConfigureAwait(false);
+        return Added(t, verdict, alone);
+    }
+
+    private PolicyReply Added(Transaction t, in Verdict verdict, bool alone)
+    {
+        if (alone)
+        {
+            // Nothing ties this recipient to a message: counted on its own, now.
+            t.Complete(verdict.IsAccept ? Outcome.Accepted : verdict.Outcome, verdict.IsAccept ? "250" : verdict.ReplyCode, verdict.IsAccept ? PolicyReasons.Relayed : verdict.Reason);
+        }
+
+        return verdict.IsAccept ? PolicyReply.Dunno : Refuse(in verdict);
+    }
+
+    private static PolicyReply Busy()
+    {
+        DoorMetrics.Refused(Door.Policy, "busy");
+        return DoorReplies.PolicyBusy;
     }
 
     private PolicyReply EndOfMessage(PolicyRequest request)
     {
         Span<char> key = stackalloc char[128];
         var instanceKey = Decode(request.GetUtf8(PolicyAttribute.Instance), key);
-        if (instanceKey.IsEmpty || !_lookup.TryRemove(instanceKey, out _, out var transaction))
+        if (instanceKey.IsEmpty || !_lookup.TryGetValue(instanceKey, out var transaction))
         {
             // Not ours (no mailbox at RCPT), or already completed at expiry: Postfix decides.
             return PolicyReply.Dunno;
         }
 
-        lock (transaction)
+        if (!transaction.TryEnter())
         {
+            return Busy();
+        }
+
+        try
+        {
+            if (transaction.Ended)
+            {
+                return PolicyReply.Dunno;
+            }
+
+            // Owned here, so still in the table under this key.
+            _lookup.TryRemove(instanceKey, out _, out _);
+            transaction.Ended = true;
             var t = transaction.Transaction;
             if (transaction.Refusal is { } refusal)
             {
@@ -248,6 +366,16 @@ internal sealed partial class PolicyDoor : IPolicyHandler
             t.Complete(Outcome.Accepted, "250", PolicyReasons.Relayed);
             return PolicyReply.Dunno;
         }
+        finally
+        {
+            transaction.Exit();
+        }
+    }
+
+    private static void Expire(PolicyTransaction transaction)
+    {
+        transaction.Ended = true;
+        Expire(transaction.Transaction);
     }
 
     private static void Expire(Transaction transaction)
@@ -347,11 +475,59 @@ internal sealed partial class PolicyDoor : IPolicyHandler
     [LoggerMessage(Level = LogLevel.Warning, Message = "Policy delegation: SASL login {Login} is no mailbox of Floodgate's; action {Action}")]
     private static partial void LogUnknownLogin(ILogger logger, string login, string action);
 
+    /// <summary>
+    /// One message's transaction and who has it: a request deciding (across its wait for the counter
+    /// store, so no lock), or the sweep ending it. A flag instead of a semaphore: a message allocates
+    /// nothing for it, and the only contention is the sweep, which never waits.
+    /// </summary>
     private sealed class PolicyTransaction(Transaction transaction, long now)
     {
+        private const int Free = 0;
+        private const int Deciding = 1;
+        private const int Ending = 2;
         public readonly Transaction Transaction = transaction;
         public long LastSeen = now;
         public bool Begun;
+
+        /// <summary>Out of the table: completed at END-OF-MESSAGE, at expiry or at stop.</summary>
+        public bool Ended;
         public Verdict? Refusal;
+        private int _owner;
+
+        /// <summary>For a request: false while another request decides; waits out the sweep, which is brief.</summary>
+        public bool TryEnter()
+        {
+            var spin = default(SpinWait);
+            while (true)
+            {
+                var owner = Interlocked.CompareExchange(ref _owner, Deciding, Free);
+                if (owner == Free)
+                {
+                    return true;
+                }
+
+                if (owner == Deciding)
+                {
+                    return false;
+                }
+
+                spin.SpinOnce();
+            }
+        }
+
+        /// <summary>For the sweep: false while a request decides (it is not idle then).</summary>
+        public bool TryEnterToEnd() => Interlocked.CompareExchange(ref _owner, Ending, Free) == Free;
+
+        /// <summary>For the stop: waits for a deciding request.</summary>
+        public void EnterToEnd()
+        {
+            var spin = default(SpinWait);
+            while (!TryEnterToEnd())
+            {
+                spin.SpinOnce();
+            }
+        }
+
+        public void Exit() => Volatile.Write(ref _owner, Free);
     }
 }

@@ -13,9 +13,11 @@ public interface IMilterSessionFactory
 
 /// <summary>
 /// The decisions of one milter connection, called in protocol order on the connection's task (never
-/// concurrently). Spans and <see cref="MilterArguments"/> are only valid during the call. A connection
-/// carries any number of messages: each message ends with <see cref="OnEndOfMessageAsync"/> or
-/// <see cref="OnAbort"/>, then the next starts with <see cref="OnMailFrom"/>.
+/// concurrently): the next packet waits for a pending decision. Spans and <see cref="MilterArguments"/>
+/// are only valid during the call: a decision that waits (MAIL and RCPT against a shared store) copies
+/// what it needs before it returns a pending task. A connection carries any number of messages: each
+/// message ends with <see cref="OnEndOfMessageAsync"/> or <see cref="OnAbort"/>, then the next starts
+/// with <see cref="OnMailFromAsync"/>.
 /// An exception is logged and answered with tempfail; the connection is then closed.
 /// </summary>
 public interface IMilterSession
@@ -24,10 +26,10 @@ public interface IMilterSession
 
     MilterDecision OnHelo(ReadOnlySpan<byte> heloName, MilterMacros macros);
 
-    MilterDecision OnMailFrom(MilterArguments arguments, MilterMacros macros);
+    ValueTask<MilterDecision> OnMailFromAsync(MilterArguments arguments, MilterMacros macros);
 
     /// <summary>Reject or tempfail refuses this recipient only.</summary>
-    MilterDecision OnRecipient(MilterArguments arguments, MilterMacros macros);
+    ValueTask<MilterDecision> OnRecipientAsync(MilterArguments arguments, MilterMacros macros);
 
     MilterDecision OnData(MilterMacros macros);
 
@@ -59,9 +61,9 @@ public abstract class MilterSession : IMilterSession
 
     public virtual MilterDecision OnHelo(ReadOnlySpan<byte> heloName, MilterMacros macros) => MilterDecision.Continue;
 
-    public virtual MilterDecision OnMailFrom(MilterArguments arguments, MilterMacros macros) => MilterDecision.Continue;
+    public virtual ValueTask<MilterDecision> OnMailFromAsync(MilterArguments arguments, MilterMacros macros) => ValueTask.FromResult(MilterDecision.Continue);
 
-    public virtual MilterDecision OnRecipient(MilterArguments arguments, MilterMacros macros) => MilterDecision.Continue;
+    public virtual ValueTask<MilterDecision> OnRecipientAsync(MilterArguments arguments, MilterMacros macros) => ValueTask.FromResult(MilterDecision.Continue);
 
     public virtual MilterDecision OnData(MilterMacros macros) => MilterDecision.Continue;
 

@@ -6,6 +6,8 @@ namespace Floodgate.Protocols.Milter;
 internal enum MilterStep : byte
 {
     Continue,
+    /// <summary>MAIL or RCPT is deciding: await <see cref="MilterConnection.Pending"/>, then <see cref="MilterConnection.CompletePending"/>.</summary>
+    Pending,
     EndOfMessage,
     Close,
 }
@@ -37,6 +39,7 @@ internal sealed class MilterConnection
     private bool _oversized;
     private bool _oversizeReported;
     private bool _sessionOpen;
+    private MilterProtocolFlags _pendingFlag;
 
     public MilterConnection(MilterServerOptions options, byte[] macroRequests, IMilterSessionFactory factory, MilterConnectionInfo info)
     {
@@ -102,12 +105,10 @@ internal sealed class MilterConnection
             case MilterCommand.Mail:
                 // The MAIL macros arrived just before this packet and belong to the new message.
                 AbortIfInMessage(previous, keepMailMacros: true);
-                Reply(Session.OnMailFrom(new MilterArguments(span), Macros), MilterProtocolFlags.NoReplyMail, output);
-                return MilterStep.Continue;
+                return Decided(Session.OnMailFromAsync(new MilterArguments(span), Macros), MilterProtocolFlags.NoReplyMail, output);
 
             case MilterCommand.Rcpt:
-                Reply(Session.OnRecipient(new MilterArguments(span), Macros), MilterProtocolFlags.NoReplyRcpt, output);
-                return MilterStep.Continue;
+                return Decided(Session.OnRecipientAsync(new MilterArguments(span), Macros), MilterProtocolFlags.NoReplyRcpt, output);
 
             case MilterCommand.Data:
                 Reply(Session.OnData(Macros), MilterProtocolFlags.NoReplyData, output);
@@ -180,6 +181,30 @@ internal sealed class MilterConnection
             default:
                 return MilterStep.Close;
         }
+    }
+
+    /// <summary>The MAIL or RCPT decision still being made (after <see cref="MilterStep.Pending"/>).</summary>
+    public ValueTask<MilterDecision> Pending { get; private set; }
+
+    /// <summary>Replies with the decision <see cref="Pending"/> gave.</summary>
+    public void CompletePending(MilterDecision decision, IBufferWriter<byte> output)
+    {
+        Pending = default;
+        Reply(decision, _pendingFlag, output);
+    }
+
+    // Most decisions are made at once and answered here; one that waits is answered by CompletePending.
+    private MilterStep Decided(ValueTask<MilterDecision> decision, MilterProtocolFlags noReply, IBufferWriter<byte> output)
+    {
+        if (decision.IsCompletedSuccessfully)
+        {
+            Reply(decision.Result, noReply, output);
+            return MilterStep.Continue;
+        }
+
+        Pending = decision;
+        _pendingFlag = noReply;
+        return MilterStep.Pending;
     }
 
     /// <summary>Asks the session for the final decision (or refuses an oversized message without asking).</summary>

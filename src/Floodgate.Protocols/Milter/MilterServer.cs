@@ -97,7 +97,13 @@ public sealed class MilterServer : IConnectionHandler, IAsyncDisposable
                     try
                     {
                         step = connection.Handle(command, memory, output);
-                        if (step == MilterStep.EndOfMessage)
+                        if (step == MilterStep.Pending)
+                        {
+                            // The packet's bytes stay where they are until the decision is made (the reader is not advanced).
+                            connection.CompletePending(await connection.Pending.ConfigureAwait(false), output);
+                            step = MilterStep.Continue;
+                        }
+                        else if (step == MilterStep.EndOfMessage)
                         {
                             // Send what is queued first: the MTA waits for nothing, but a slow decision
                             // must not hold earlier replies back.

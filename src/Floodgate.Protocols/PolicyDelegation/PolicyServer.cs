@@ -120,7 +120,20 @@ public sealed class PolicyServer : IConnectionHandler, IAsyncDisposable
 
                 end += read;
                 var data = new ReadOnlySequence<byte>(buffer, start, end - start);
-                var error = Process(ref data, request, output);
+                // Every complete request in the buffer, in order, answered into one write. The buffer is
+                // not touched while a decision waits: the request points into it.
+                PolicyParseError error;
+                while (TryParse(ref data, request, out error))
+                {
+                    output.Write((await DecideAsync(request).ConfigureAwait(false)).Wire.Span);
+                    request.Reset();
+                }
+
+                if (error != PolicyParseError.None)
+                {
+                    output.Write(PolicyReplyTexts.ServiceUnavailable);
+                }
+
                 if (output.WrittenCount > 0)
                 {
                     await socket.SendAsync(output.WrittenMemory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
@@ -210,41 +223,45 @@ public sealed class PolicyServer : IConnectionHandler, IAsyncDisposable
         public void Dispose() => _cancel.Dispose();
     }
 
-    // Answers every complete request in the buffer, in order, into one write.
-    private PolicyParseError Process(ref ReadOnlySequence<byte> buffer, PolicyRequest request, ArrayBufferWriter<byte> output)
+    // The next complete request, or false (an unfinished one, or an error); data moves past what was read.
+    private static bool TryParse(ref ReadOnlySequence<byte> data, PolicyRequest request, out PolicyParseError error)
     {
-        var reader = new SequenceReader<byte>(buffer);
-        PolicyParseError error;
-        while (PolicyRequestParser.TryParse(ref reader, request, out error))
-        {
-            PolicyReply reply;
-            try
-            {
-                reply = _handler.Decide(request);
-            }
-            catch (Exception ex)
-            {
-                PolicyServerLog.HandlerFailed(_logger, ex);
-                reply = PolicyReply.ServiceUnavailable;
-            }
-
-            if (reply.IsDefault)
-            {
-                reply = PolicyReply.ServiceUnavailable;
-            }
-
-            output.Write(reply.Wire.Span);
-            request.Reset();
-        }
-
-        buffer = buffer.Slice(reader.Position);
-        if (error != PolicyParseError.None)
-        {
-            output.Write(PolicyReplyTexts.ServiceUnavailable);
-        }
-
-        return error;
+        var reader = new SequenceReader<byte>(data);
+        var parsed = PolicyRequestParser.TryParse(ref reader, request, out error);
+        data = data.Slice(reader.Position);
+        return parsed;
     }
+
+    private ValueTask<PolicyReply> DecideAsync(PolicyRequest request)
+    {
+        ValueTask<PolicyReply> pending;
+        try
+        {
+            pending = _handler.DecideAsync(request);
+        }
+        catch (Exception ex)
+        {
+            PolicyServerLog.HandlerFailed(_logger, ex);
+            return ValueTask.FromResult(PolicyReply.ServiceUnavailable);
+        }
+
+        return pending.IsCompletedSuccessfully ? ValueTask.FromResult(Valid(pending.Result)) : AwaitDecisionAsync(pending);
+    }
+
+    private async ValueTask<PolicyReply> AwaitDecisionAsync(ValueTask<PolicyReply> pending)
+    {
+        try
+        {
+            return Valid(await pending.ConfigureAwait(false));
+        }
+        catch (Exception ex)
+        {
+            PolicyServerLog.HandlerFailed(_logger, ex);
+            return PolicyReply.ServiceUnavailable;
+        }
+    }
+
+    private static PolicyReply Valid(PolicyReply reply) => reply.IsDefault ? PolicyReply.ServiceUnavailable : reply;
 }
 
 internal static partial class PolicyServerLog

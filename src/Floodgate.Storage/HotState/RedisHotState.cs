@@ -10,7 +10,6 @@ namespace Floodgate.Storage.HotState;
 /// </summary>
 public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blocklists.IRoundLease
 {
-    private const int MinThreads = 64;
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(10);
     private readonly ConnectionMultiplexer _connection;
@@ -124,12 +123,6 @@ public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blo
         configuration.KeepAlive = 5;
         configuration.ReconnectRetryPolicy = new LinearRetry(500);
 
-        // The doors whose protocol handlers are synchronous (policy delegation, the milter) wait for
-        // Redis on a pool thread, and the reply is read on a pool thread too: with the pool at its
-        // default minimum (one per core) a few waiting sessions starve the reader and every wait times
-        // out. More threads at once instead of the pool's slow growth; the gateway does not wait.
-        ThreadPool.GetMinThreads(out var workers, out var completion);
-        ThreadPool.SetMinThreads(Math.Max(workers, MinThreads), completion);
         var connection = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
         // Without AbortOnConnectFail the multiplexer may come back before its handshake is done.
         for (var waited = 0; !connection.IsConnected && waited < configuration.ConnectTimeout; waited += 10)

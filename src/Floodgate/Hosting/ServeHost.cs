@@ -97,11 +97,12 @@ internal static partial class ServeHost
         // socket continuation of ours blocks: the one slow step, Argon2id at AUTH, goes to the pool
         // (CachingPasswordVerifier). Not on PostgreSQL: Npgsql's continuations would run there too, and
         // the one synchronous wait on the database at start (ListTokens' key) then blocks the very thread
-        // its reply needs (serve hung at start, the end-to-end tests saw it). Not with Redis either: the
-        // policy and milter doors wait for it synchronously, on that thread, and its replies arrive there
-        // (kept-open load fell to a sixth, bench/RESULTS.md "Issue 16"). The runtime reads the variable
-        // once, at the first socket, which is after this line; an operator's own value (0 or 1) wins.
-        if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null && database.Provider == FloodgateDb.Sqlite && !options.Redis.Enabled)
+        // its reply needs (serve hung at start, the end-to-end tests saw it). Redis is fine: every door
+        // awaits it (a synchronous wait there once cut kept-open load to a sixth, bench/RESULTS.md
+        // "Issue 16"), and the console's few synchronous reads run on Kestrel's pool threads. The runtime
+        // reads the variable once, at the first socket, which is after this line; an operator's own
+        // value (0 or 1) wins.
+        if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null && database.Provider == FloodgateDb.Sqlite)
         {
             Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
         }

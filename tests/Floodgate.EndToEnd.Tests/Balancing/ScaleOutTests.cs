@@ -33,6 +33,8 @@ public sealed class ScaleOutFixture : IAsyncLifetime
     public const string Suspended = "late@late.test";
     public const string Alternating = "alt@alternate.test";
     public const int AlternatingMessagesPerHour = 12;
+    public const string ThroughPostfix = "pf@postfix.test";
+    public const int ThroughPostfixMessagesPerHour = 15;
 
     private string? _database;
 
@@ -58,6 +60,7 @@ public sealed class ScaleOutFixture : IAsyncLifetime
         await ServerState.AddClientAsync(A, "Alternate", ServerState.Wide("mailbox.messages-per-hour=" + AlternatingMessagesPerHour.ToString(CultureInfo.InvariantCulture)), ["alternate.test"], [Alternating]);
         await ServerState.AddClientAsync(A, "Blast", ServerState.Wide(), ["blast.test"], [Blaster]);
         await ServerState.AddClientAsync(A, "Late", ServerState.Wide(), ["late.test"], [Suspended]);
+        await ServerState.AddClientAsync(A, "Postfix", ServerState.Wide("mailbox.messages-per-hour=" + ThroughPostfixMessagesPerHour.ToString(CultureInfo.InvariantCulture)), ["postfix.test"], [ThroughPostfix]);
         foreach (var node in (FloodgateProcess[])[A, B])
         {
             node.Environment["FLOODGATE_Smtp__ProxyFrom__0"] = "127.0.0.1/32";
@@ -135,6 +138,32 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IClassFixture<Scale
         // Both nodes served sessions (the balancer alternates): each node's count is its own share of one window.
         Assert.Contains("shared in Redis", await HealthAsync(fixture.A));
         Assert.Contains("shared in Redis", await HealthAsync(fixture.B));
+    }
+
+    [SharedDatabaseFact]
+    public async Task PolicyDelegationOnBothNodesHoldsOneMessagesWindowForTwentyParallelConnections()
+    {
+        // Postfix's smtpd processes each keep a connection to the policy service of their node: 20 at
+        // once, 10 per node, each asking for 3 messages of 2 recipients. The RCPT decisions wait for
+        // Redis without holding a thread (the door is asynchronous).
+        const string Sender = ScaleOutFixture.ThroughPostfix;
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(async c =>
+        {
+            var node = c % 2 == 0 ? fixture.A : fixture.B;
+            using var policy = await PolicyClient.ConnectAsync(node);
+            var firsts = new List<string>();
+            for (var m = 0; m < 3; m++)
+            {
+                firsts.Add(await policy.MessageAsync(string.Create(CultureInfo.InvariantCulture, $"{c:x}.{m:x}"), Sender, $"p{c}-{m}a@outside.example", $"p{c}-{m}b@outside.example"));
+            }
+
+            return firsts;
+        }));
+
+        var all = answers.SelectMany(a => a).ToList();
+        var accepted = all.Count(a => a == "action=DUNNO");
+        Assert.InRange(accepted, ScaleOutFixture.ThroughPostfixMessagesPerHour - 1, ScaleOutFixture.ThroughPostfixMessagesPerHour + 1);
+        Assert.All(all.Where(a => a != "action=DUNNO"), a => Assert.StartsWith("action=451 4.7.1", a));
     }
 
     [SharedDatabaseFact]

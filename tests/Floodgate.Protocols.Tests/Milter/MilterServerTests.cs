@@ -250,6 +250,37 @@ public sealed class MilterServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DecisionsThatWaitAreAnsweredInOrderBeforeTheNextPacketIsRead()
+    {
+        using var client = await OpenAsync();
+        await client.SendAsync(Macros('M', "i", "Q1", "{auth_authen}", "alice"));
+        // Sent at once, as a pipelining client makes Postfix send them: each answer in its place.
+        await client.SendAsync('M', "<slow-alice@example.com>");
+        await client.SendAsync('R', "<slow-blocked@example.org>");
+        await client.SendAsync('R', "<bob@example.org>");
+        await client.SendAsync('R', "<slow-carol@example.org>");
+
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        Assert.Equal("y 550 5.7.1 Recipient blocked by policy|", await client.ReadReplyTextAsync());
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        Assert.Equal("c", await client.ReadReplyTextAsync());
+        var session = Assert.Single(_factory.Sessions);
+        Assert.Equal(["rcpt slow-blocked@example.org rcpt_addr=", "rcpt bob@example.org rcpt_addr=", "rcpt slow-carol@example.org rcpt_addr="], session.Events.Where(e => e.StartsWith("rcpt", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task ASessionFailingAfterAWaitIsAnsweredWithTempfailAndClosed()
+    {
+        using var client = await OpenAsync();
+        await SendEnvelopeAsync(client, "Q1");
+
+        await client.SendAsync('R', "<slow-boom@example.org>");
+
+        Assert.Equal("t", await client.ReadReplyTextAsync());
+        Assert.True(await client.IsClosedAsync());
+    }
+
+    [Fact]
     public async Task NewMailWithoutAbortIsAnImplicitAbort()
     {
         using var client = await OpenAsync();

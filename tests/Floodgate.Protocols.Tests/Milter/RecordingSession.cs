@@ -26,22 +26,39 @@ internal sealed class RecordingSession : MilterSession
         return MilterDecision.Continue;
     }
 
-    public override MilterDecision OnMailFrom(MilterArguments arguments, MilterMacros macros)
+    public override ValueTask<MilterDecision> OnMailFromAsync(MilterArguments arguments, MilterMacros macros)
     {
         arguments.TryGetParameter("size"u8, out var size);
         Events.Add($"mail {arguments.AddressString} size={Encoding.UTF8.GetString(size)} auth={macros.Get("{auth_authen}")} i={macros.Get("i")}");
-        return MilterDecision.Continue;
+        // A sender "slow-..." is decided after a wait, as one against a shared store is.
+        return arguments.AddressString.StartsWith("slow-", StringComparison.Ordinal) ? LaterAsync(MilterDecision.Continue) : ValueTask.FromResult(MilterDecision.Continue);
     }
 
-    public override MilterDecision OnRecipient(MilterArguments arguments, MilterMacros macros)
+    public override ValueTask<MilterDecision> OnRecipientAsync(MilterArguments arguments, MilterMacros macros)
     {
-        Events.Add($"rcpt {arguments.AddressString} rcpt_addr={macros.Get("rcpt_addr")}");
-        if (arguments.AddressString == "boom@example.org")
+        var address = arguments.AddressString;
+        Events.Add($"rcpt {address} rcpt_addr={macros.Get("rcpt_addr")}");
+        var slow = address.StartsWith("slow-", StringComparison.Ordinal);
+        address = slow ? address["slow-".Length..] : address;
+        if (address == "boom@example.org")
         {
-            throw new InvalidOperationException("scripted failure");
+            return slow ? FailLaterAsync() : throw new InvalidOperationException("scripted failure");
         }
 
-        return arguments.AddressString == "blocked@example.org" ? Blocked : MilterDecision.Continue;
+        var decision = address == "blocked@example.org" ? Blocked : MilterDecision.Continue;
+        return slow ? LaterAsync(decision) : ValueTask.FromResult(decision);
+    }
+
+    private static async ValueTask<MilterDecision> LaterAsync(MilterDecision decision)
+    {
+        await Task.Delay(30);
+        return decision;
+    }
+
+    private static async ValueTask<MilterDecision> FailLaterAsync()
+    {
+        await Task.Delay(30);
+        throw new InvalidOperationException("scripted failure after a wait");
     }
 
     public override MilterDecision OnData(MilterMacros macros)

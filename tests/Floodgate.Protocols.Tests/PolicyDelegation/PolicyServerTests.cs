@@ -110,6 +110,21 @@ public sealed class PolicyServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DecisionsThatWaitAreAnsweredInRequestOrderAndAFailureAmongThemIsDeferred()
+    {
+        using var socket = await ConnectAsync();
+        var batch = Request("slow-reject@example.org") + Request("a@example.org") + Request("slow-boom@example.org") + Request("slow-b@example.org") + Request("many@example.org");
+
+        await socket.SendAsync(Encoding.UTF8.GetBytes(batch));
+
+        Assert.Equal(
+            "action=REJECT Recipient refused\n\naction=DUNNO\n\naction=DEFER_IF_PERMIT Service temporarily unavailable\n\naction=DUNNO\n\naction=452 4.5.3 Too many recipients\n\n",
+            await ReadRepliesAsync(socket, 5));
+        // One at a time: the second was not asked before the first was answered.
+        Assert.Equal(["slow-reject@example.org", "a@example.org", "slow-boom@example.org", "slow-b@example.org", "many@example.org"], _handler.Recipients);
+    }
+
+    [Fact]
     public async Task RequestSentByteByByteIsAnswered()
     {
         using var socket = await ConnectAsync();
@@ -203,7 +218,7 @@ public sealed class PolicyServerTests : IAsyncLifetime
 
         public List<string> Recipients { get; } = [];
 
-        public PolicyReply Decide(PolicyRequest request)
+        public ValueTask<PolicyReply> DecideAsync(PolicyRequest request)
         {
             var recipient = request.Recipient ?? string.Empty;
             lock (Recipients)
@@ -213,17 +228,26 @@ public sealed class PolicyServerTests : IAsyncLifetime
 
             if (request.ProtocolState == PolicyProtocolState.EndOfMessage)
             {
-                return PolicyReply.Ok;
+                return ValueTask.FromResult(PolicyReply.Ok);
             }
 
-            return recipient switch
-            {
-                "reject@example.org" => Refused,
-                "many@example.org" => TooManyRecipients,
-                "boom@example.org" => throw new InvalidOperationException("scripted failure"),
-                _ => PolicyReply.Dunno,
-            };
+            // "slow-" waits before it answers, as a decision against a shared store does.
+            return recipient.StartsWith("slow-", StringComparison.Ordinal) ? SlowAsync(recipient["slow-".Length..]) : ValueTask.FromResult(Decide(recipient));
         }
+
+        private static async ValueTask<PolicyReply> SlowAsync(string recipient)
+        {
+            await Task.Delay(30);
+            return Decide(recipient);
+        }
+
+        private static PolicyReply Decide(string recipient) => recipient switch
+        {
+            "reject@example.org" => Refused,
+            "many@example.org" => TooManyRecipients,
+            "boom@example.org" => throw new InvalidOperationException("scripted failure"),
+            _ => PolicyReply.Dunno,
+        };
     }
 }
 
