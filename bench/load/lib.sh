@@ -131,6 +131,8 @@ seed_floodgate() {
 start_floodgate() {
     local data=$1 smtp=$2 web=$3 upstream=$4
     shift 4
+    # For perf (PROFILE): the JIT writes /tmp/perf-PID.map.
+    if [[ -n ${PROFILE:-} ]]; then export DOTNET_PerfMapEnabled=1; fi
     dotnet "$FLOODGATE_DIR/floodgate.dll" serve --data "$data" --smtp "127.0.0.1:$smtp" --web "127.0.0.1:$web" \
         --trusted 127.0.0.1/32 --upstream "smtp://127.0.0.1:$upstream" "$@" >"$WORK/floodgate.log" 2>&1 &
     FLOODGATE_PID=$!
@@ -219,6 +221,12 @@ measure() {
     sink_before=$(cpu_ticks "${SINK_PID:-}")
     fg_before=$(cpu_ticks "$fg_pid")
     started=$(now)
+    # PROFILE=DIR: `perf record -g` of Floodgate at the start of PROFILE_LABEL's (floodgate-redis)
+    # kept-open point, for PERF_SECONDS (4), into DIR/LABEL.perf.data (JIT symbols: start_floodgate).
+    if [[ -n ${PROFILE:-} && -n $fg_pid && $label == "${PROFILE_LABEL:-floodgate-redis}" && $mode == kept-open && $messages -gt 1000 ]]; then
+        mkdir -p "$PROFILE"
+        perf record -F 999 -g -p "$fg_pid" -o "$PROFILE/$label.perf.data" -- sleep "${PERF_SECONDS:-4}" >"$PROFILE/$label.perf-record.log" 2>&1 &
+    fi
     # Bounded: at most 4 x the data point's target length plus a minute. /usr/bin/time gives
     # smtp-source's own CPU; smtp-sink's and Floodgate's come from /proc (all their threads).
     if ! timeout $((POINT_SECONDS * 4 + 60)) /usr/bin/time -f "%U %S" -o "$WORK/source.cpu" "$SMTP_SOURCE" "${flags[@]}" -s "$SESSIONS" -m "$messages" -r "$rcpts" \

@@ -13,6 +13,7 @@
 # it with Upstream:Pipelining=false so every message goes through MailKit; floodgate-redis restarts it
 # with its windows in a private redis-server), WARMUP_MESSAGES (Floodgate's warm-up,
 # 20000), RESULTS, NO_APPEND=1 to only print.
+# PROFILE=DIR records `perf record -g` of Floodgate during the kept-open point of PROFILE_LABEL (floodgate-redis) (lib.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 

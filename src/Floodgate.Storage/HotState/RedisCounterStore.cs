@@ -89,7 +89,7 @@ public sealed class RedisCounterStore : ICounterStore
         {
             try
             {
-                return Totals(_db.ScriptEvaluate(WindowScripts.Read, [Key(key)], [now.ToUnixTimeMilliseconds()]), _local.Read(key, now));
+                return Totals(Evaluate(WindowScripts.Read, [Key(key)], [now.ToUnixTimeMilliseconds()]), _local.Read(key, now));
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
@@ -106,7 +106,7 @@ public sealed class RedisCounterStore : ICounterStore
         {
             try
             {
-                var result = await _db.ScriptEvaluateAsync(WindowScripts.Read, [Key(key)], [now.ToUnixTimeMilliseconds()]).ConfigureAwait(false);
+                var result = await EvaluateAsync(WindowScripts.Read, [Key(key)], [now.ToUnixTimeMilliseconds()]).ConfigureAwait(false);
                 return Totals(result, _local.Read(key, now));
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
@@ -133,7 +133,7 @@ public sealed class RedisCounterStore : ICounterStore
 
         try
         {
-            return Answer(in request, Reserved(in sent, _db.ScriptEvaluate(WindowScripts.Reserve, Keys(in sent), Arguments(in sent, limits, now)), now));
+            return Answer(in request, Reserved(in sent, Evaluate(WindowScripts.Reserve, Keys(in sent), Arguments(in sent, limits, now)), now));
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -162,7 +162,19 @@ public sealed class RedisCounterStore : ICounterStore
     {
         try
         {
-            var result = await _db.ScriptEvaluateAsync(WindowScripts.Reserve, Keys(in sent), Arguments(in sent, limits, now)).ConfigureAwait(false);
+            var keys = Keys(in sent);
+            var arguments = Arguments(in sent, limits, now);
+            RedisResult result;
+            try
+            {
+                result = await _db.ScriptEvaluateAsync(WindowScripts.Reserve.Hash, keys, arguments).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (ServerScript.IsMissing(e))
+            {
+                _state.ScriptsMissing();
+                result = await _db.ScriptEvaluateAsync(WindowScripts.Reserve.Text, keys, arguments).ConfigureAwait(false);
+            }
+
             return Answer(in request, Reserved(in sent, result, now));
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
@@ -198,7 +210,7 @@ public sealed class RedisCounterStore : ICounterStore
 
         try
         {
-            _db.ScriptEvaluate(WindowScripts.Add, [Key(key)], [at.ToUnixTimeMilliseconds(), messages, external, @internal], CommandFlags.FireAndForget);
+            _db.ScriptEvaluate(WindowScripts.Add.Hash, [Key(key)], [at.ToUnixTimeMilliseconds(), messages, external, @internal], CommandFlags.FireAndForget);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -220,7 +232,7 @@ public sealed class RedisCounterStore : ICounterStore
 
         try
         {
-            return Totals(_db.ScriptEvaluate(WindowScripts.Reset, [Key(key)], [now.ToUnixTimeMilliseconds()]), local);
+            return Totals(Evaluate(WindowScripts.Reset, [Key(key)], [now.ToUnixTimeMilliseconds()]), local);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -235,7 +247,7 @@ public sealed class RedisCounterStore : ICounterStore
         {
             try
             {
-                var ms = (long)_db.ScriptEvaluate(WindowScripts.NextRelease, [Key(key)], [now.ToUnixTimeMilliseconds(), day ? 1 : 0]);
+                var ms = (long)Evaluate(WindowScripts.NextRelease, [Key(key)], [now.ToUnixTimeMilliseconds(), day ? 1 : 0]);
                 return DateTimeOffset.FromUnixTimeMilliseconds(ms);
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
@@ -273,7 +285,7 @@ public sealed class RedisCounterStore : ICounterStore
         {
             try
             {
-                _db.ScriptEvaluate(WindowScripts.Settle, Keys(in held),
+                _db.ScriptEvaluate(WindowScripts.Settle.Hash, Keys(in held),
                     [at.ToUnixTimeMilliseconds(), held.Epoch, held.Messages, held.External, held.Internal, count ? 1 : 0], CommandFlags.FireAndForget);
                 return;
             }
@@ -397,6 +409,33 @@ public sealed class RedisCounterStore : ICounterStore
             reservedMessages + local.ReservedMessages,
             reservedExternal + local.ReservedExternal,
             reservedInternal + local.ReservedInternal);
+    }
+
+    // By hash; a Redis that lost its scripts gets this call by text, and all of them loaded again.
+    private RedisResult Evaluate(ServerScript script, RedisKey[] keys, RedisValue[] values)
+    {
+        try
+        {
+            return _db.ScriptEvaluate(script.Hash, keys, values);
+        }
+        catch (RedisServerException e) when (ServerScript.IsMissing(e))
+        {
+            _state.ScriptsMissing();
+            return _db.ScriptEvaluate(script.Text, keys, values);
+        }
+    }
+
+    private async Task<RedisResult> EvaluateAsync(ServerScript script, RedisKey[] keys, RedisValue[] values)
+    {
+        try
+        {
+            return await _db.ScriptEvaluateAsync(script.Hash, keys, values).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (ServerScript.IsMissing(e))
+        {
+            _state.ScriptsMissing();
+            return await _db.ScriptEvaluateAsync(script.Text, keys, values).ConfigureAwait(false);
+        }
     }
 
     private RedisKey[] Keys(in Reservation r) =>

@@ -19,6 +19,9 @@ public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blo
     private readonly RedisChannel _stateChannel;
     private Task? _heartbeat;
     private int _available;
+    // 1 once WindowScripts are in this Redis's script cache: decisions call them by hash.
+    private int _scriptsLoaded;
+    private int _loading;
     private int _liveNodes = 1;
 
     private RedisHotState(ConnectionMultiplexer connection, RedisOptions options, ILogger logger)
@@ -31,8 +34,23 @@ public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blo
         _nodesKey = options.Prefix + "nodes";
         _stateChannel = RedisChannel.Literal(options.Prefix + "state");
         _available = connection.IsConnected ? 1 : 0;
-        connection.ConnectionFailed += (_, e) => SetAvailable(false, e.Exception?.Message ?? e.FailureType.ToString());
-        connection.ConnectionRestored += (_, _) => SetAvailable(true, null);
+        connection.ConnectionFailed += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                // Perhaps a restart: an empty script cache. Loaded again before the node decides there.
+                Volatile.Write(ref _scriptsLoaded, 0);
+            }
+
+            SetAvailable(false, e.Exception?.Message ?? e.FailureType.ToString());
+        };
+        connection.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                _ = LoadScriptsAsync();
+            }
+        };
     }
 
     public RedisOptions Options { get; }
@@ -44,8 +62,8 @@ public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blo
     /// <summary>This process among the nodes: written into what it publishes, so it can skip its own.</summary>
     public string NodeId { get; }
 
-    /// <summary>Connected now: decisions go to Redis. False: each scope's unavailable rule applies.</summary>
-    public bool IsAvailable => _connection.IsConnected;
+    /// <summary>Connected, with the scripts loaded: decisions go to Redis. False: each scope's unavailable rule applies.</summary>
+    public bool IsAvailable => Volatile.Read(ref _scriptsLoaded) == 1 && _connection.IsConnected;
 
     /// <summary>Why the last command that needed Redis failed (for the health page and the logs), or null.</summary>
     public string? LastError { get; private set; }
@@ -131,6 +149,11 @@ public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blo
         }
 
         var state = new RedisHotState(connection, options, logger);
+        if (connection.IsConnected)
+        {
+            await state.LoadScriptsAsync().ConfigureAwait(false);
+        }
+
         if (!state.IsAvailable)
         {
             LogUnavailable(logger, state.Describe(), "not reachable at start");
@@ -138,6 +161,58 @@ public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blo
 
         state._heartbeat = state.HeartbeatAsync(state._stop.Token);
         return state;
+    }
+
+    /// <summary>
+    /// SCRIPT LOAD of every script on each connected server, then available. At start, after each
+    /// reconnect, and when Redis says a script is missing; false (still unavailable) when Redis did
+    /// not answer: the heartbeat tries again.
+    /// </summary>
+    internal async Task<bool> LoadScriptsAsync()
+    {
+        if (Interlocked.Exchange(ref _loading, 1) == 1)
+        {
+            return false;
+        }
+
+        try
+        {
+            foreach (var server in _connection.GetServers())
+            {
+                if (server.IsConnected)
+                {
+                    foreach (var script in WindowScripts.All)
+                    {
+                        await server.ScriptLoadAsync(script.Text).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            Volatile.Write(ref _scriptsLoaded, 1);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            Failed(e);
+            return false;
+        }
+        finally
+        {
+            Volatile.Write(ref _loading, 0);
+        }
+
+        if (_connection.IsConnected)
+        {
+            SetAvailable(true, null);
+        }
+
+        return true;
+    }
+
+    /// <summary>A decision met NOSCRIPT: the fallback for this one, and the scripts loaded again in the background.</summary>
+    internal void ScriptsMissing()
+    {
+        Volatile.Write(ref _scriptsLoaded, 0);
+        _ = LoadScriptsAsync();
     }
 
     /// <summary>A command failed for want of Redis: the fallback until the connection says it is back.</summary>
@@ -186,7 +261,13 @@ public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blo
                 batch.Execute();
                 await Task.WhenAll(add, trim, count).ConfigureAwait(false);
                 Volatile.Write(ref _liveNodes, (int)Math.Max(1, count.Result));
-                if (Volatile.Read(ref _available) == 0 && _connection.IsConnected)
+                // Commits are sent without waiting, so a NOSCRIPT they meet (a SCRIPT FLUSH) is never
+                // seen: asked here, so at most one heartbeat of commits is lost.
+                if (Volatile.Read(ref _scriptsLoaded) == 0 || !await ScriptsPresentAsync().ConfigureAwait(false))
+                {
+                    await LoadScriptsAsync().ConfigureAwait(false);
+                }
+                else if (Volatile.Read(ref _available) == 0 && _connection.IsConnected)
                 {
                     SetAvailable(true, null);
                 }
@@ -197,6 +278,19 @@ public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blo
             }
         }
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<bool> ScriptsPresentAsync()
+    {
+        foreach (var server in _connection.GetServers())
+        {
+            if (server.IsConnected && !await server.ScriptExistsAsync(WindowScripts.Settle.Hash).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public async ValueTask DisposeAsync()

@@ -26,6 +26,16 @@ internal static class WindowScripts
     /// </summary>
     public const string Layout = "w1";
 
+    public static readonly ServerScript Reserve = new(ReserveText);
+    public static readonly ServerScript Settle = new(SettleText);
+    public static readonly ServerScript Add = new(AddText);
+    public static readonly ServerScript Read = new(ReadText);
+    public static readonly ServerScript NextRelease = new(NextReleaseText);
+    public static readonly ServerScript Reset = new(ResetText);
+
+    /// <summary>What <see cref="RedisHotState"/> loads into Redis before the node decides there.</summary>
+    public static readonly ServerScript[] All = [Reserve, Settle, Add, Read, NextRelease, Reset];
+
     private const string Common = """
         local HB, DB, GB, TTL = 300000, 3600000, 1800000, 90000000
         -- Positions: the head (newest buckets, sums, generations, their reservations), then the slots.
@@ -165,7 +175,7 @@ internal static class WindowScripts
     /// Returns {0, generation} when reserved; {scope 1..3, span 0 hour 1 day, measure 0..2, used, limit,
     /// retry-at} when a window is full; {-1} when the transaction's generation has expired.
     /// </summary>
-    public const string Reserve = Common + "\n" + """
+    private const string ReserveText = Common + "\n" + """
         local now = tonumber(ARGV[1])
         local cur = math.floor(now / GB)
         local g = tonumber(ARGV[2])
@@ -210,7 +220,7 @@ internal static class WindowScripts
     /// KEYS: mailbox, domain, client. ARGV: at, generation (0: none held in Redis), messages, external,
     /// internal, 1 to count (commit) or 0 (release only).
     /// </summary>
-    public const string Settle = Common + "\n" + """
+    private const string SettleText = Common + "\n" + """
         local at, g = tonumber(ARGV[1]), tonumber(ARGV[2])
         local m, e, i, count = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
         local h, d, s = math.floor(at / HB), math.floor(at / DB), g % 3
@@ -251,7 +261,7 @@ internal static class WindowScripts
         """;
 
     /// <summary>KEYS: one scope. ARGV: at, messages, external, internal (the windows rebuilt from the transaction log).</summary>
-    public const string Add = Common + "\n" + """
+    private const string AddText = Common + "\n" + """
         local at = tonumber(ARGV[1])
         local t = whole(redis.call('GET', KEYS[1]))
         advance(t, at)
@@ -261,7 +271,7 @@ internal static class WindowScripts
         """;
 
     /// <summary>KEYS: one scope. ARGV: now. Returns the totals (see totals()).</summary>
-    public const string Read = Common + "\n" + """
+    private const string ReadText = Common + "\n" + """
         local now = tonumber(ARGV[1])
         local v = redis.call('GET', KEYS[1])
         if not v then return {0, 0, 0, 0, 0, 0, 0, 0} end
@@ -269,7 +279,7 @@ internal static class WindowScripts
         """;
 
     /// <summary>KEYS: one scope. ARGV: now, 0 hour or 1 day. Returns when the window next frees capacity (ms).</summary>
-    public const string NextRelease = Common + "\n" + """
+    private const string NextReleaseText = Common + "\n" + """
         local now = tonumber(ARGV[1])
         local v = redis.call('GET', KEYS[1])
         if not v then return now end
@@ -279,7 +289,7 @@ internal static class WindowScripts
         """;
 
     /// <summary>KEYS: one scope. ARGV: now. Clears the counts (reservations stay) and returns the totals before.</summary>
-    public const string Reset = Common + "\n" + """
+    private const string ResetText = Common + "\n" + """
         local now = tonumber(ARGV[1])
         local v = redis.call('GET', KEYS[1])
         if not v then return {0, 0, 0, 0, 0, 0, 0, 0} end

@@ -129,6 +129,28 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AScriptCacheFlushedUnderTheNodeCostsNoDecisionAndIsLoadedAgain()
+    {
+        var store = await StoreAsync(_ => { });
+        var limits = Limits(messagesPerHour: 10);
+        Assert.True((await store.ReserveAsync(Message(), limits, Now)).Held.Epoch > 0);
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+
+        // An operator's SCRIPT FLUSH: the node calls its scripts by hash.
+        await server.ScriptFlushAsync();
+        var fallbacks = store.Fallbacks;
+        var reserved = await store.ReserveAsync(Message(), limits, Now);
+
+        Assert.True(reserved.Reserved && reserved.Held.Epoch > 0, $"decided in Redis: {reserved.Refusal}; last error {store.State.LastError}");
+        Assert.Equal(fallbacks, store.Fallbacks);
+        // Every script is back, so commits (sent by hash, without waiting) count again.
+        await UntilAsync(() => WindowScripts.All.All(s => server.ScriptExists(s.Hash)), "every script loaded again");
+        store.Commit(reserved.Held, Now);
+        await UntilAsync(() => store.Read(new CounterKey(CounterScope.Mailbox, 1), Now) is { MessagesLastHour: 2, ReservedMessages: 1 }, "the commit counted");
+    }
+
+    [Fact]
     public async Task WithTheRefuseRuleEveryNewMessageIsDeferredWith451WhileRedisIsAway()
     {
         var store = await StoreAsync(o => o.DomainWhenUnavailable = UnavailableRule.Refuse);
