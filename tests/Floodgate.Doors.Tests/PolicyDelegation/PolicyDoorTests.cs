@@ -26,16 +26,7 @@ public sealed class PolicyDoorTests : IAsyncLifetime
     public PolicyDoorTests()
     {
         Directory.CreateDirectory(_folder);
-        var directory = new AccountDirectory();
-        directory.Apply(
-        [
-            new Client
-            {
-                Id = 1, Name = "Acme", ContactName = "Ann", ContactPhone = "+1 555 0100", ContactEmail = "ann@acme.test",
-                Domains = [new Domain { Id = 10, ClientId = 1, Name = "acme.test", Mailboxes = [new Mailbox { Id = 100, DomainId = 10, Address = "ann@acme.test" }] }],
-            },
-        ], new PlanLimits(), 1);
-        var engine = new PolicyEngine(directory, _counters, _time, new PolicyOptions { SupportContact = "abuse@provider.test" });
+        var engine = new PolicyEngine(Acme(), _counters, _time, new PolicyOptions { SupportContact = "abuse@provider.test" });
         // The log on the provider under test (FLOODGATE_TEST_DB), migrated in InitializeAsync.
         _db = TestDatabases.Factory(_folder);
         _writer = new TransactionLogWriter(_db, time: _time);
@@ -226,6 +217,21 @@ public sealed class PolicyDoorTests : IAsyncLifetime
     {
         await _writer.DisposeAsync();
         TestDatabases.Release(_folder);
+    }
+
+    /// <summary>One client, Acme, with one mailbox: ann@acme.test (mailbox 100, domain 10, client 1).</summary>
+    internal static AccountDirectory Acme()
+    {
+        var directory = new AccountDirectory();
+        directory.Apply(
+        [
+            new Client
+            {
+                Id = 1, Name = "Acme", ContactName = "Ann", ContactPhone = "+1 555 0100", ContactEmail = "ann@acme.test",
+                Domains = [new Domain { Id = 10, ClientId = 1, Name = "acme.test", Mailboxes = [new Mailbox { Id = 100, DomainId = 10, Address = "ann@acme.test" }] }],
+            },
+        ], new PlanLimits(), 1);
+        return directory;
     }
 
     internal static PolicyRequest Request(string state, string instance, string login, string recipient, string? sender = null, int recipientCount = 0)

@@ -19,16 +19,7 @@ public sealed class PolicyDoorWaitingTests
 
     public PolicyDoorWaitingTests()
     {
-        var directory = new AccountDirectory();
-        directory.Apply(
-        [
-            new Client
-            {
-                Id = 1, Name = "Acme", ContactName = "Ann", ContactPhone = "+1 555 0100", ContactEmail = "ann@acme.test",
-                Domains = [new Domain { Id = 10, ClientId = 1, Name = "acme.test", Mailboxes = [new Mailbox { Id = 100, DomainId = 10, Address = "ann@acme.test" }] }],
-            },
-        ], new PlanLimits(), 1);
-        var engine = new PolicyEngine(directory, _counters, _time, new PolicyOptions { SupportContact = "abuse@provider.test" });
+        var engine = new PolicyEngine(PolicyDoorTests.Acme(), _counters, _time, new PolicyOptions { SupportContact = "abuse@provider.test" });
         _door = new PolicyDoor(engine, new PolicyDelegationOptions { TransactionTimeout = TimeSpan.FromMinutes(15) }, NullLogger.Instance, _time);
     }
 
