@@ -208,12 +208,11 @@ public sealed partial class RedisHotState : IAsyncDisposable, Floodgate.Core.Blo
         return true;
     }
 
-    /// <summary>A decision met NOSCRIPT: the fallback for this one, and the scripts loaded again in the background.</summary>
-    internal void ScriptsMissing()
-    {
-        Volatile.Write(ref _scriptsLoaded, 0);
-        _ = LoadScriptsAsync();
-    }
+    /// <summary>
+    /// A decision met NOSCRIPT (it goes again by text): every script is loaded again in the
+    /// background. The node stays available meanwhile, so no decision falls back for it.
+    /// </summary>
+    internal void ScriptsMissing() => _ = LoadScriptsAsync();
 
     /// <summary>A command failed for want of Redis: the fallback until the connection says it is back.</summary>
     internal void Failed(Exception e)
