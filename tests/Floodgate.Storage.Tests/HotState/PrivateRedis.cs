@@ -27,6 +27,12 @@ public sealed class PrivateRedis : IAsyncDisposable
     {
         // test.sh installs redis-server; a missing binary is a broken machine, not a reason to skip.
         Assert.True(File.Exists(Binary), $"{Binary} is missing: install Debian's redis-server (test.sh does) to run the Redis tests");
+        // The tests call the store's synchronous API in parallel with every other test class's
+        // blocking work, all on pool threads; Redis's replies need one too. At the pool's default
+        // minimum (a thread per core) a reply waited past the 500 ms timeout once in CI. serve's doors
+        // never wait synchronously, so this is the tests' need, not the product's.
+        ThreadPool.GetMinThreads(out var workers, out var completion);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), completion);
         var redis = new PrivateRedis(FreePort());
         await redis.StartAgainAsync();
         return redis;
